@@ -1,0 +1,134 @@
+/**
+ * Typed errors. Every error arenalloc throws is an {@link ArenallocError} with a stable
+ * {@link ArenallocError.code | code}; a call that throws has changed no state.
+ *
+ * @module
+ */
+
+/** Every error code arenalloc can raise. Codes are stable across versions. */
+export type ErrorCode =
+  | 'ERR_INVALID_POINTER'
+  | 'ERR_DOUBLE_FREE'
+  | 'ERR_OUT_OF_MEMORY'
+  | 'ERR_INVALID_SIZE'
+  | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_HEAP_CORRUPTED'
+  | 'ERR_USE_AFTER_FREE'
+  | 'ERR_NOT_A_HEAP'
+  | 'ERR_LAYOUT_VERSION'
+  | 'ERR_STALE_VIEW';
+
+/**
+ * Base class of every error arenalloc throws.
+ *
+ * @example
+ * ```ts
+ * try { heap.free(12345); } catch (e) {
+ *   if (e instanceof ArenallocError && e.code === 'ERR_INVALID_POINTER') { ... }
+ * }
+ * ```
+ */
+export class ArenallocError extends Error {
+  /** Stable machine-readable code; match on this, not on the message. */
+  readonly code: ErrorCode;
+  /** The pointer the failed call was given, when it was given one. */
+  readonly pointer: number | undefined;
+
+  /**
+   * @param code - the stable error code
+   * @param message - a human-readable explanation
+   * @param pointer - the pointer involved, if any
+   */
+  constructor(code: ErrorCode, message: string, pointer?: number) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.pointer = pointer;
+  }
+}
+
+/** A pointer that is not the start of a live block of this heap (foreign, interior, misaligned). */
+export class InvalidPointerError extends ArenallocError {
+  /** @param message - what was wrong @param pointer - the pointer */
+  constructor(message: string, pointer?: number) {
+    super('ERR_INVALID_POINTER', message, pointer);
+  }
+}
+
+/** A pointer to a block that has already been freed. */
+export class DoubleFreeError extends ArenallocError {
+  /** @param message - what was wrong @param pointer - the pointer */
+  constructor(message: string, pointer?: number) {
+    super('ERR_DOUBLE_FREE', message, pointer);
+  }
+}
+
+/** The backing store is full and cannot grow far enough for the request. */
+export class OutOfMemoryError extends ArenallocError {
+  /** The number of bytes that were asked for. */
+  readonly requested: number;
+  /** @param message - what was wrong @param requested - the bytes asked for */
+  constructor(message: string, requested: number) {
+    super('ERR_OUT_OF_MEMORY', message);
+    this.requested = requested;
+  }
+}
+
+/** A size that is not a non-negative safe integer within the heap's maximum request. */
+export class InvalidSizeError extends ArenallocError {
+  /** @param message - what was wrong */
+  constructor(message: string) {
+    super('ERR_INVALID_SIZE', message);
+  }
+}
+
+/** An option or argument of the wrong type or out of range. */
+export class InvalidArgumentError extends ArenallocError {
+  /** @param message - what was wrong */
+  constructor(message: string) {
+    super('ERR_INVALID_ARGUMENT', message);
+  }
+}
+
+/** `check()` or a hot path found a structure of the heap that breaks an invariant. */
+export class HeapCorruptedError extends ArenallocError {
+  /** @param message - what was found @param pointer - where, if known */
+  constructor(message: string, pointer?: number) {
+    super('ERR_HEAP_CORRUPTED', message, pointer);
+  }
+}
+
+/** A handle or view used after the memory it refers to was freed. */
+export class UseAfterFreeError extends ArenallocError {
+  /** @param message - what was wrong @param pointer - the pointer */
+  constructor(message: string, pointer?: number) {
+    super('ERR_USE_AFTER_FREE', message, pointer);
+  }
+}
+
+/** `Heap.attach` was given a buffer that does not hold a heap (or a truncated one). */
+export class NotAHeapError extends ArenallocError {
+  /** @param message - what was wrong */
+  constructor(message: string) {
+    super('ERR_NOT_A_HEAP', message);
+  }
+}
+
+/** `Heap.attach` was given a heap written with another layout version. */
+export class LayoutVersionError extends ArenallocError {
+  /** The layout version found in the buffer. */
+  readonly found: number;
+  /** @param message - what was wrong @param found - the version in the buffer */
+  constructor(message: string, found: number) {
+    super('ERR_LAYOUT_VERSION', message);
+    this.found = found;
+  }
+}
+
+/** A view handed out before the backing store grew or shrank is no longer valid. */
+export class StaleViewError extends ArenallocError {
+  /** @param message - what was wrong */
+  constructor(message: string) {
+    super('ERR_STALE_VIEW', message);
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * arenalloc: a private heap inside one ArrayBuffer, SharedArrayBuffer or WebAssembly.Memory,
+ * managed by hand.
+ *
+ * @example
+ * ```ts
+ * import { createHeap } from 'arenalloc';
+ * const heap = createHeap();
+ * const p = heap.malloc(64);
+ * heap.free(p);
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+export {
+  ArenallocError,
+  DoubleFreeError,
+  type ErrorCode,
+  HeapCorruptedError,
+  InvalidArgumentError,
+  InvalidPointerError,
+  InvalidSizeError,
+  LayoutVersionError,
+  NotAHeapError,
+  OutOfMemoryError,
+  StaleViewError,
+  UseAfterFreeError,
+} from './errors';
+export { createHeap, Heap, type HeapOptions, type HeapStats, MAX_REQUEST } from './heap';
+export type { StoreKind, StoreOptions } from './memory/store';

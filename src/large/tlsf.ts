@@ -1,0 +1,637 @@
+/**
+ * The large-object heap: two-level segregated fit (TLSF; Masmano, Ripoll, Crespo and Real,
+ * "TLSF: a new dynamic memory allocator for real-time systems", ECRTS 2004).
+ *
+ * It serves every request the small-object allocator does not (above 512 bytes), the arenas of
+ * the small-object allocator, and aligned requests. `malloc` and `free` are O(1): a free chunk is
+ * found through two bitmaps searched with `Math.clz32`, and a freed chunk merges with both free
+ * neighbours at once through boundary tags.
+ *
+ * ## Chunks
+ *
+ * The heap is a sequence of chunks from `HEADER_BYTES` to the sentinel at `W_HEAP_END`. Each
+ * chunk starts with a 16-byte header; the payload (what `malloc` returns) follows it, so a
+ * payload is aligned to 16 whenever chunks are.
+ *
+ * ```
+ *  chunk c ─▶ ┌────────────┬────────────┬──────────────────────┬────────────┐
+ *             │ prevSize   │ tag        │ size | PREV_FREE|FREE │ requested  │  16 bytes
+ *  c + 16  ─▶ ├────────────┴────────────┴──────────────────────┴────────────┤
+ *             │ payload (free chunk: nextFree, prevFree, then nothing)      │
+ *  c + size ▶ └─────────────────────────────────────────────────────────────┘
+ * ```
+ *
+ * - `prevSize` is the size of the chunk physically before this one; it is kept only while that
+ *   chunk is free (the `PREV_FREE` bit says so). It is the "footer" of the previous chunk.
+ * - `tag` is `(c + 16) ^ TAG_KEY`: it marks a real chunk start, so that `free` rejects an
+ *   interior or foreign pointer in O(1) without a table. (A forged tag needs the user to write
+ *   exactly that word at exactly that place, and the next chunk's tag must agree as well.)
+ * - `size` counts the whole chunk, header included, and is a multiple of the alignment, so its two
+ *   low bits hold `FREE` (this chunk is free) and `PREV_FREE` (the one before it is).
+ * - `requested` is what the caller asked for (for statistics and debugging).
+ *
+ * A free chunk is on the list of its size class, doubly linked through its payload. Two free
+ * chunks are never neighbours: `free` merges at once.
+ *
+ * ## Size classes
+ *
+ * A size below 512 (with 16-byte alignment) maps to first level 0 and second level size / 16.
+ * Above, the first level is ⌊log2 size⌋ and the second level splits that power of two into 32
+ * linear steps. Insertion rounds down, search rounds up to the next step, so that any chunk on a
+ * list found by search is large enough ("good fit", worst-case internal waste under 1/32).
+ *
+ * ## Growth
+ *
+ * When no free chunk fits, the backing store grows; the new space becomes a free chunk that
+ * merges with a free chunk at the top, and the sentinel moves to the new end. `trim()` does the
+ * reverse for a store that can shrink.
+ *
+ * Internal hot paths trust their callers: the facade in `heap.ts` validates every argument.
+ *
+ * @internal
+ * @module
+ */
+
+import { HeapCorruptedError } from '../errors';
+import {
+  F_LARGE_FREE_BYTES,
+  F_LARGE_FREE_CHUNKS,
+  F_LARGE_USED_BYTES,
+  F_LARGE_USED_CHUNKS,
+  F_PEAK_BACKING,
+  HEADER_BYTES,
+  W_HEAP_END,
+  W_TLSF_FL_BITMAP,
+  W_TLSF_HEADS,
+  W_TLSF_SL_BITMAPS,
+} from '../layout';
+import { type Memory, roundUp, WASM_PAGE } from '../memory/store';
+
+// Word offsets inside a chunk, relative to the chunk's first word.
+const H_PREV_SIZE = 0;
+const H_TAG = 1;
+const H_SIZE = 2;
+const H_REQUESTED = 3;
+const H_NEXT_FREE = 4;
+const H_PREV_FREE = 5;
+
+/** Bytes of a chunk header. */
+export const CHUNK_HEADER = 16;
+/** Smallest chunk: a header and room for the two free-list links. */
+export const MIN_CHUNK = 32;
+/** Mixed into a chunk's address to make its tag. */
+const TAG_KEY = 0x5a17b10c;
+
+const FREE = 1;
+const PREV_FREE = 2;
+const FLAGS = 3;
+const SIZE_MASK = ~FLAGS;
+
+/** log2 of the number of second-level lists per first level. */
+const SL_LOG2 = 5;
+const SL_COUNT = 1 << SL_LOG2;
+/** First levels: enough for sizes up to 4 GiB at 8-byte alignment. */
+export const FL_COUNT = 25;
+
+/** Count of trailing zeros of a non-zero word. */
+function ctz(word: number): number {
+  return 31 - Math.clz32(word & -word);
+}
+
+/** The tag word of the chunk at `chunk`. */
+function tagOf(chunk: number): number {
+  return ((chunk + CHUNK_HEADER) ^ TAG_KEY) >>> 0;
+}
+
+/**
+ * The TLSF allocator over a {@link Memory}. Chunk addresses are byte offsets; payload = chunk + 16.
+ * @internal
+ */
+export class Tlsf {
+  readonly mem: Memory;
+  /** Chunk sizes are multiples of this (8 or 16). */
+  readonly align: number;
+  readonly alignLog2: number;
+  /** Sizes below this all map to first level 0. */
+  readonly smallBlock: number;
+  /** SL_LOG2 + alignLog2: how the first level is derived from ⌊log2 size⌋. */
+  readonly flShift: number;
+
+  constructor(mem: Memory, align: number) {
+    this.mem = mem;
+    this.align = align;
+    this.alignLog2 = 31 - Math.clz32(align);
+    this.flShift = SL_LOG2 + this.alignLog2;
+    this.smallBlock = 1 << this.flShift;
+  }
+
+  /** Lays out an empty heap: one free chunk from HEADER_BYTES to a sentinel at the end. */
+  format(): void {
+    const u32 = this.mem.u32;
+    u32.fill(0, W_TLSF_FL_BITMAP, W_TLSF_FL_BITMAP + 1);
+    u32.fill(0, W_TLSF_SL_BITMAPS, W_TLSF_HEADS + FL_COUNT * SL_COUNT);
+    const f64 = this.mem.f64;
+    f64[F_LARGE_USED_CHUNKS] = 0;
+    f64[F_LARGE_USED_BYTES] = 0;
+    f64[F_LARGE_FREE_CHUNKS] = 0;
+    f64[F_LARGE_FREE_BYTES] = 0;
+    f64[F_PEAK_BACKING] = this.mem.byteLength;
+    const end = this.mem.byteLength - CHUNK_HEADER;
+    this.writeSentinel(end, 0);
+    const size = end - HEADER_BYTES;
+    this.writeHeader(HEADER_BYTES, size | FREE, 0);
+    this.mem.u32[(end >>> 2) + H_PREV_SIZE] = size;
+    this.mem.u32[(end >>> 2) + H_SIZE] |= PREV_FREE;
+    this.insertFree(HEADER_BYTES, size);
+  }
+
+  // ─── size arithmetic ───────────────────────────────────────────────────────────────────────
+
+  /** The chunk size that holds `request` payload bytes. */
+  chunkSizeFor(request: number): number {
+    const size = roundUp(request + CHUNK_HEADER, this.align);
+    return Math.max(size, MIN_CHUNK);
+  }
+
+  /** Largest request that could ever be satisfied by this store. */
+  get maxRequest(): number {
+    return this.mem.maxBytes - HEADER_BYTES - 2 * CHUNK_HEADER - MIN_CHUNK;
+  }
+
+  // ─── the free lists ────────────────────────────────────────────────────────────────────────
+
+  /** List index (first level × 32 + second level) for inserting a chunk of `size`. */
+  private listFor(size: number): number {
+    if (size < this.smallBlock) return size >>> this.alignLog2;
+    const log2 = 31 - Math.clz32(size);
+    const sl = (size >>> (log2 - SL_LOG2)) ^ SL_COUNT;
+    return ((log2 - this.flShift + 1) << SL_LOG2) | sl;
+  }
+
+  private insertFree(chunk: number, size: number): void {
+    const u32 = this.mem.u32;
+    const list = this.listFor(size);
+    const headWord = W_TLSF_HEADS + list;
+    const head = u32[headWord] as number;
+    const w = chunk >>> 2;
+    u32[w + H_NEXT_FREE] = head;
+    u32[w + H_PREV_FREE] = 0;
+    if (head !== 0) u32[(head >>> 2) + H_PREV_FREE] = chunk;
+    u32[headWord] = chunk;
+    const fl = list >>> SL_LOG2;
+    u32[W_TLSF_FL_BITMAP] = ((u32[W_TLSF_FL_BITMAP] as number) | (1 << fl)) >>> 0;
+    u32[W_TLSF_SL_BITMAPS + fl] = ((u32[W_TLSF_SL_BITMAPS + fl] as number) | (1 << (list & (SL_COUNT - 1)))) >>> 0;
+    const f64 = this.mem.f64;
+    f64[F_LARGE_FREE_CHUNKS] = (f64[F_LARGE_FREE_CHUNKS] as number) + 1;
+    f64[F_LARGE_FREE_BYTES] = (f64[F_LARGE_FREE_BYTES] as number) + size;
+  }
+
+  private removeFree(chunk: number, size: number): void {
+    const u32 = this.mem.u32;
+    const w = chunk >>> 2;
+    const next = u32[w + H_NEXT_FREE] as number;
+    const prev = u32[w + H_PREV_FREE] as number;
+    if (next !== 0) u32[(next >>> 2) + H_PREV_FREE] = prev;
+    if (prev !== 0) {
+      u32[(prev >>> 2) + H_NEXT_FREE] = next;
+    } else {
+      const list = this.listFor(size);
+      u32[W_TLSF_HEADS + list] = next;
+      if (next === 0) {
+        const fl = list >>> SL_LOG2;
+        const sl = ((u32[W_TLSF_SL_BITMAPS + fl] as number) & ~(1 << (list & (SL_COUNT - 1)))) >>> 0;
+        u32[W_TLSF_SL_BITMAPS + fl] = sl;
+        if (sl === 0) u32[W_TLSF_FL_BITMAP] = ((u32[W_TLSF_FL_BITMAP] as number) & ~(1 << fl)) >>> 0;
+      }
+    }
+    const f64 = this.mem.f64;
+    f64[F_LARGE_FREE_CHUNKS] = (f64[F_LARGE_FREE_CHUNKS] as number) - 1;
+    f64[F_LARGE_FREE_BYTES] = (f64[F_LARGE_FREE_BYTES] as number) - size;
+  }
+
+  /** A free chunk of at least `size` bytes from the lists, or 0. Search rounds up (good fit). */
+  private findFree(size: number): number {
+    let list: number;
+    if (size < this.smallBlock) {
+      list = size >>> this.alignLog2;
+    } else {
+      const rounded = size + (1 << (31 - Math.clz32(size) - SL_LOG2)) - 1;
+      if (rounded >= 0x1_0000_0000) return 0;
+      list = this.listFor(rounded);
+    }
+    const u32 = this.mem.u32;
+    let fl = list >>> SL_LOG2;
+    let slMap = (u32[W_TLSF_SL_BITMAPS + fl] as number) & (~0 << (list & (SL_COUNT - 1)));
+    if (slMap === 0) {
+      const flMap = (u32[W_TLSF_FL_BITMAP] as number) & (~0 << (fl + 1));
+      if (flMap === 0) return 0;
+      fl = ctz(flMap);
+      slMap = u32[W_TLSF_SL_BITMAPS + fl] as number;
+    }
+    return u32[W_TLSF_HEADS + (fl << SL_LOG2) + ctz(slMap)] as number;
+  }
+
+  // ─── headers ───────────────────────────────────────────────────────────────────────────────
+
+  private writeHeader(chunk: number, sizeAndFlags: number, requested: number): void {
+    const u32 = this.mem.u32;
+    const w = chunk >>> 2;
+    u32[w + H_TAG] = tagOf(chunk);
+    u32[w + H_SIZE] = sizeAndFlags;
+    u32[w + H_REQUESTED] = requested;
+  }
+
+  private writeSentinel(chunk: number, prevFreeFlag: number): void {
+    this.writeHeader(chunk, prevFreeFlag, 0);
+    this.mem.u32[W_HEAP_END] = chunk;
+  }
+
+  /** Size of the chunk at `chunk` (flags stripped). */
+  sizeOf(chunk: number): number {
+    return ((this.mem.u32[(chunk >>> 2) + H_SIZE] as number) & SIZE_MASK) >>> 0;
+  }
+
+  /** Bytes the caller asked for when the chunk with payload `ptr` was allocated. */
+  requestedOf(ptr: number): number {
+    return this.mem.u32[((ptr - CHUNK_HEADER) >>> 2) + H_REQUESTED] as number;
+  }
+
+  /** Usable payload bytes of the live chunk with payload `ptr`. */
+  usableSize(ptr: number): number {
+    return this.sizeOf(ptr - CHUNK_HEADER) - CHUNK_HEADER;
+  }
+
+  /**
+   * Classifies a payload pointer in O(1): 0 if it is a live chunk's payload, 1 if it is a freed
+   * chunk's payload (a double free), 2 if it is no chunk's payload at all.
+   */
+  classify(ptr: number): number {
+    const chunk = ptr - CHUNK_HEADER;
+    const u32 = this.mem.u32;
+    const end = u32[W_HEAP_END] as number;
+    if (chunk < HEADER_BYTES || chunk >= end) return 2;
+    const w = chunk >>> 2;
+    if (u32[w + H_TAG] !== tagOf(chunk)) return 2;
+    const sizeAndFlags = u32[w + H_SIZE] as number;
+    const size = (sizeAndFlags & SIZE_MASK) >>> 0;
+    if (size < MIN_CHUNK || size > end - chunk || (size & (this.align - 1)) !== 0) return 2;
+    if (u32[((chunk + size) >>> 2) + H_TAG] !== tagOf(chunk + size)) return 2;
+    return (sizeAndFlags & FREE) !== 0 ? 1 : 0;
+  }
+
+  // ─── allocation ────────────────────────────────────────────────────────────────────────────
+
+  /** Allocates a chunk for `request` payload bytes; returns the payload address, or 0. */
+  malloc(request: number): number {
+    const size = this.chunkSizeFor(request);
+    let chunk = this.findFree(size);
+    if (chunk === 0) {
+      if (!this.growFor(size)) return 0;
+      chunk = this.findFree(size);
+      if (chunk === 0) return 0;
+    }
+    this.removeFree(chunk, this.sizeOf(chunk));
+    this.takeChunk(chunk, size, request);
+    return chunk + CHUNK_HEADER;
+  }
+
+  /**
+   * Allocates `request` bytes whose payload address is a multiple of `alignment` (a power of two
+   * larger than the heap's alignment). Returns the payload address, or 0.
+   */
+  alignedAlloc(request: number, alignment: number): number {
+    if (alignment <= this.align) return this.malloc(request);
+    const size = this.chunkSizeFor(request);
+    // Room for the chunk, for moving its payload up to the next multiple of `alignment`, and for
+    // a leading free chunk of at least MIN_CHUNK bytes in front of it.
+    const search = size + alignment + MIN_CHUNK;
+    let chunk = this.findFree(search);
+    if (chunk === 0) {
+      if (!this.growFor(search)) return 0;
+      chunk = this.findFree(search);
+      if (chunk === 0) return 0;
+    }
+    const total = this.sizeOf(chunk);
+    this.removeFree(chunk, total);
+    let payload = roundUp(chunk + CHUNK_HEADER, alignment);
+    if (payload !== chunk + CHUNK_HEADER && payload - CHUNK_HEADER - chunk < MIN_CHUNK) payload += alignment;
+    const start = payload - CHUNK_HEADER;
+    const lead = start - chunk;
+    if (lead > 0) {
+      // The leading piece becomes a free chunk of its own; its predecessor is in use (free chunks
+      // never touch), so it carries no PREV_FREE bit.
+      this.writeHeader(chunk, lead | FREE, 0);
+      this.insertFree(chunk, lead);
+      this.writeHeader(start, (total - lead) | PREV_FREE, 0);
+      this.mem.u32[(start >>> 2) + H_PREV_SIZE] = lead;
+    }
+    this.takeChunk(start, size, request);
+    return payload;
+  }
+
+  /**
+   * Marks the free chunk at `chunk` (already off its list) as used with `size` bytes, splitting
+   * off and freeing the remainder when it is big enough to be a chunk.
+   */
+  private takeChunk(chunk: number, size: number, request: number): void {
+    const u32 = this.mem.u32;
+    const w = chunk >>> 2;
+    const total = ((u32[w + H_SIZE] as number) & SIZE_MASK) >>> 0;
+    const prevFlag = (u32[w + H_SIZE] as number) & PREV_FREE;
+    const rest = total - size;
+    if (rest >= MIN_CHUNK) {
+      this.writeHeader(chunk, size | prevFlag, request);
+      const remainder = chunk + size;
+      this.writeHeader(remainder, rest | FREE, 0);
+      u32[((remainder + rest) >>> 2) + H_PREV_SIZE] = rest;
+      this.insertFree(remainder, rest);
+      this.countUsed(size);
+    } else {
+      this.writeHeader(chunk, total | prevFlag, request);
+      const next = (chunk + total) >>> 2;
+      u32[next + H_SIZE] = (u32[next + H_SIZE] as number) & ~PREV_FREE;
+      this.countUsed(total);
+    }
+  }
+
+  private countUsed(size: number): void {
+    const f64 = this.mem.f64;
+    f64[F_LARGE_USED_CHUNKS] = (f64[F_LARGE_USED_CHUNKS] as number) + 1;
+    f64[F_LARGE_USED_BYTES] = (f64[F_LARGE_USED_BYTES] as number) + size;
+  }
+
+  /** Frees the live chunk with payload `ptr`, merging it with free neighbours. */
+  free(ptr: number): void {
+    const u32 = this.mem.u32;
+    let chunk = ptr - CHUNK_HEADER;
+    let w = chunk >>> 2;
+    const sizeAndFlags = u32[w + H_SIZE] as number;
+    let size = (sizeAndFlags & SIZE_MASK) >>> 0;
+    const f64 = this.mem.f64;
+    f64[F_LARGE_USED_CHUNKS] = (f64[F_LARGE_USED_CHUNKS] as number) - 1;
+    f64[F_LARGE_USED_BYTES] = (f64[F_LARGE_USED_BYTES] as number) - size;
+    // Mark it free before it may be swallowed by its predecessor: a later free of the same
+    // pointer then reads a stale header that still says FREE, and is reported as a double free.
+    u32[w + H_SIZE] = sizeAndFlags | FREE;
+    const next = chunk + size;
+    if ((sizeAndFlags & PREV_FREE) !== 0) {
+      const prevSize = u32[w + H_PREV_SIZE] as number;
+      chunk -= prevSize;
+      this.removeFree(chunk, prevSize);
+      size += prevSize;
+      w = chunk >>> 2;
+    }
+    const nextFlags = u32[(next >>> 2) + H_SIZE] as number;
+    if ((nextFlags & FREE) !== 0) {
+      const nextSize = (nextFlags & SIZE_MASK) >>> 0;
+      this.removeFree(next, nextSize);
+      size += nextSize;
+    }
+    u32[w + H_SIZE] = size | FREE;
+    const after = (chunk + size) >>> 2;
+    u32[after + H_PREV_SIZE] = size;
+    u32[after + H_SIZE] = (u32[after + H_SIZE] as number) | PREV_FREE;
+    this.insertFree(chunk, size);
+  }
+
+  /**
+   * Resizes the live chunk with payload `ptr` in place to hold `request` bytes: shrinking splits
+   * off the tail; growing takes from a free right neighbour, or grows the store when the chunk is
+   * the last one. Returns false (changing nothing) when it cannot stay in place.
+   */
+  resizeInPlace(ptr: number, request: number): boolean {
+    const u32 = this.mem.u32;
+    const chunk = ptr - CHUNK_HEADER;
+    const w = chunk >>> 2;
+    const size = this.sizeOf(chunk);
+    const want = this.chunkSizeFor(request);
+    if (want <= size) {
+      this.shrinkChunk(chunk, size, want);
+      u32[w + H_REQUESTED] = request;
+      return true;
+    }
+    const next = chunk + size;
+    const end = u32[W_HEAP_END] as number;
+    const nextFlags = u32[(next >>> 2) + H_SIZE] as number;
+    const nextSize = (nextFlags & FREE) === 0 ? 0 : (nextFlags & SIZE_MASK) >>> 0;
+    if (size + nextSize < want) {
+      // The last chunk (or the one before a free top) grows with the store itself. Growth may
+      // replace the views, so start over with fresh ones.
+      if (next + nextSize !== end || !this.growFor(want - size + MIN_CHUNK)) return false;
+      return this.resizeInPlace(ptr, request);
+    }
+    this.removeFree(next, nextSize);
+    const total = size + nextSize;
+    const rest = total - want;
+    const f64 = this.mem.f64;
+    const prevFlag = (u32[w + H_SIZE] as number) & PREV_FREE;
+    if (rest >= MIN_CHUNK) {
+      this.writeHeader(chunk, want | prevFlag, request);
+      const remainder = chunk + want;
+      this.writeHeader(remainder, rest | FREE, 0);
+      u32[((remainder + rest) >>> 2) + H_PREV_SIZE] = rest;
+      this.insertFree(remainder, rest);
+      f64[F_LARGE_USED_BYTES] = (f64[F_LARGE_USED_BYTES] as number) + (want - size);
+    } else {
+      this.writeHeader(chunk, total | prevFlag, request);
+      const after = (chunk + total) >>> 2;
+      u32[after + H_SIZE] = (u32[after + H_SIZE] as number) & ~PREV_FREE;
+      f64[F_LARGE_USED_BYTES] = (f64[F_LARGE_USED_BYTES] as number) + nextSize;
+    }
+    return true;
+  }
+
+  /** Splits the used chunk at `chunk` down to `want` bytes when the tail can stand alone. */
+  private shrinkChunk(chunk: number, size: number, want: number): void {
+    const u32 = this.mem.u32;
+    const rest = size - want;
+    if (rest < MIN_CHUNK) return;
+    const w = chunk >>> 2;
+    u32[w + H_SIZE] = want | ((u32[w + H_SIZE] as number) & PREV_FREE);
+    const tail = chunk + want;
+    // The tail is written as a used chunk and freed, so that it merges with a free right neighbour.
+    this.writeHeader(tail, rest, 0);
+    const f64 = this.mem.f64;
+    f64[F_LARGE_USED_CHUNKS] = (f64[F_LARGE_USED_CHUNKS] as number) + 1;
+    this.free(tail + CHUNK_HEADER);
+  }
+
+  // ─── growth and trimming ───────────────────────────────────────────────────────────────────
+
+  /**
+   * Grows the store so that a free chunk of at least `size` bytes (rounded up to its search
+   * class) exists at the top. Returns false, changing nothing, when the store cannot grow.
+   */
+  private growFor(size: number): boolean {
+    const u32 = this.mem.u32;
+    const end = u32[W_HEAP_END] as number;
+    const endFlags = u32[(end >>> 2) + H_SIZE] as number;
+    const topFree = (endFlags & PREV_FREE) !== 0 ? (u32[(end >>> 2) + H_PREV_SIZE] as number) : 0;
+    // Search rounds a size up by at most 1/32 of it; ask for that much more so the search succeeds.
+    const need = Math.max(size + (size >>> SL_LOG2) + this.align - topFree, MIN_CHUNK);
+    const target = end + CHUNK_HEADER + need;
+    if (!this.mem.grow(target)) return false;
+    const f64 = this.mem.f64;
+    if (this.mem.byteLength > (f64[F_PEAK_BACKING] as number)) f64[F_PEAK_BACKING] = this.mem.byteLength;
+    this.extendTo(this.mem.byteLength);
+    return true;
+  }
+
+  /** Turns the space between the sentinel and `byteLength` into a free chunk at the top. */
+  private extendTo(byteLength: number): void {
+    const u32 = this.mem.u32;
+    const end = u32[W_HEAP_END] as number;
+    const newEnd = byteLength - CHUNK_HEADER;
+    if (newEnd <= end) return;
+    const endFlags = u32[(end >>> 2) + H_SIZE] as number;
+    // The old sentinel becomes a used chunk spanning the new space, then is freed (and merges).
+    this.writeHeader(end, (newEnd - end) | (endFlags & PREV_FREE), 0);
+    this.writeSentinel(newEnd, 0);
+    const f64 = this.mem.f64;
+    f64[F_LARGE_USED_CHUNKS] = (f64[F_LARGE_USED_CHUNKS] as number) + 1;
+    f64[F_LARGE_USED_BYTES] = (f64[F_LARGE_USED_BYTES] as number) + (newEnd - end);
+    this.free(end + CHUNK_HEADER);
+  }
+
+  /**
+   * Gives free memory at the top of the heap back to a store that can shrink, keeping at least
+   * `keepBytes` of store. Returns the number of bytes released.
+   */
+  trim(keepBytes: number): number {
+    if (!this.mem.canShrink) return 0;
+    const u32 = this.mem.u32;
+    const end = u32[W_HEAP_END] as number;
+    const endFlags = u32[(end >>> 2) + H_SIZE] as number;
+    if ((endFlags & PREV_FREE) === 0) return 0;
+    const topSize = u32[(end >>> 2) + H_PREV_SIZE] as number;
+    const top = end - topSize;
+    let newLength = Math.max(roundUp(top + CHUNK_HEADER, WASM_PAGE), roundUp(keepBytes, WASM_PAGE));
+    let newEnd = newLength - CHUNK_HEADER;
+    if (newEnd > top && newEnd - top < MIN_CHUNK) {
+      newLength += WASM_PAGE;
+      newEnd += WASM_PAGE;
+    }
+    const before = this.mem.byteLength;
+    if (newLength >= before) return 0;
+    this.removeFree(top, topSize);
+    if (newEnd > top) {
+      const size = newEnd - top;
+      this.writeHeader(top, size | FREE, 0);
+      this.writeSentinel(newEnd, PREV_FREE);
+      u32[(newEnd >>> 2) + H_PREV_SIZE] = size;
+      this.insertFree(top, size);
+    } else {
+      this.writeSentinel(top, 0);
+    }
+    this.mem.shrink(newLength);
+    return before - newLength;
+  }
+
+  // ─── integrity ─────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Walks every chunk and every free list, throwing {@link HeapCorruptedError} on the first
+   * broken invariant. Calls `onUsed(payload, size)` for every used chunk. O(heap size).
+   */
+  check(onUsed: (payload: number, chunkSize: number) => void): void {
+    const u32 = this.mem.u32;
+    const f64 = this.mem.f64;
+    const end = u32[W_HEAP_END] as number;
+    if (end + CHUNK_HEADER > this.mem.byteLength || end < HEADER_BYTES || (end & (this.align - 1)) !== 0) {
+      throw new HeapCorruptedError(`heap end ${end} lies outside the store of ${this.mem.byteLength} bytes`);
+    }
+    let chunk = HEADER_BYTES;
+    let prevFree = false;
+    let prevSize = 0;
+    let freeChunks = 0;
+    let freeBytes = 0;
+    let usedChunks = 0;
+    let usedBytes = 0;
+    while (chunk < end) {
+      const w = chunk >>> 2;
+      if (u32[w + H_TAG] !== tagOf(chunk)) throw new HeapCorruptedError(`chunk ${chunk}: bad tag`, chunk);
+      const flags = u32[w + H_SIZE] as number;
+      const size = (flags & SIZE_MASK) >>> 0;
+      if (size < MIN_CHUNK || (size & (this.align - 1)) !== 0 || chunk + size > end) {
+        throw new HeapCorruptedError(`chunk ${chunk}: bad size ${size}`, chunk);
+      }
+      if (((flags & PREV_FREE) !== 0) !== prevFree) {
+        throw new HeapCorruptedError(`chunk ${chunk}: PREV_FREE bit disagrees with the chunk before it`, chunk);
+      }
+      if (prevFree && u32[w + H_PREV_SIZE] !== prevSize) {
+        throw new HeapCorruptedError(`chunk ${chunk}: prevSize ${u32[w + H_PREV_SIZE]} but previous chunk is ${prevSize}`, chunk);
+      }
+      const isFree = (flags & FREE) !== 0;
+      if (isFree) {
+        if (prevFree) throw new HeapCorruptedError(`chunk ${chunk}: two free chunks side by side`, chunk);
+        freeChunks++;
+        freeBytes += size;
+      } else {
+        usedChunks++;
+        usedBytes += size;
+        onUsed(chunk + CHUNK_HEADER, size);
+      }
+      prevFree = isFree;
+      prevSize = size;
+      chunk += size;
+    }
+    if (chunk !== end) throw new HeapCorruptedError(`chunks overrun the sentinel at ${end}`, end);
+    if (u32[(end >>> 2) + H_TAG] !== tagOf(end)) throw new HeapCorruptedError('sentinel: bad tag', end);
+    const endFlags = u32[(end >>> 2) + H_SIZE] as number;
+    if ((endFlags & SIZE_MASK) !== 0 || ((endFlags & PREV_FREE) !== 0) !== prevFree) {
+      throw new HeapCorruptedError('sentinel: bad size or PREV_FREE bit', end);
+    }
+    if (prevFree && u32[(end >>> 2) + H_PREV_SIZE] !== prevSize) throw new HeapCorruptedError('sentinel: bad prevSize', end);
+
+    // Every list: linked both ways, every member free and of the list's class, bitmaps agree.
+    let listed = 0;
+    let flMap = 0;
+    for (let list = 0; list < FL_COUNT * SL_COUNT; list++) {
+      const fl = list >>> SL_LOG2;
+      let member = u32[W_TLSF_HEADS + list] as number;
+      const bit = ((u32[W_TLSF_SL_BITMAPS + fl] as number) >>> (list & (SL_COUNT - 1))) & 1;
+      if ((member !== 0) !== (bit === 1)) throw new HeapCorruptedError(`list ${list}: bitmap bit ${bit} disagrees with its head`);
+      if (member !== 0) flMap |= 1 << fl;
+      let prev = 0;
+      while (member !== 0) {
+        if (++listed > freeChunks) throw new HeapCorruptedError(`list ${list}: more members than free chunks (a cycle?)`);
+        if (member < HEADER_BYTES || member >= end || u32[(member >>> 2) + H_TAG] !== tagOf(member)) {
+          throw new HeapCorruptedError(`list ${list}: member ${member} is not a chunk`, member);
+        }
+        const flags = u32[(member >>> 2) + H_SIZE] as number;
+        if ((flags & FREE) === 0) throw new HeapCorruptedError(`list ${list}: member ${member} is not free`, member);
+        if (this.listFor((flags & SIZE_MASK) >>> 0) !== list) {
+          throw new HeapCorruptedError(`list ${list}: member ${member} belongs to another class`, member);
+        }
+        if (u32[(member >>> 2) + H_PREV_FREE] !== prev) throw new HeapCorruptedError(`list ${list}: broken back link at ${member}`, member);
+        prev = member;
+        member = u32[(member >>> 2) + H_NEXT_FREE] as number;
+      }
+    }
+    if (listed !== freeChunks) throw new HeapCorruptedError(`${freeChunks} free chunks but ${listed} on the lists`);
+    if (flMap >>> 0 !== u32[W_TLSF_FL_BITMAP]) throw new HeapCorruptedError('first-level bitmap disagrees with the lists');
+    if (f64[F_LARGE_FREE_CHUNKS] !== freeChunks || f64[F_LARGE_FREE_BYTES] !== freeBytes) {
+      throw new HeapCorruptedError(
+        `free counters (${f64[F_LARGE_FREE_CHUNKS]} chunks, ${f64[F_LARGE_FREE_BYTES]} bytes) disagree with the walk (${freeChunks}, ${freeBytes})`,
+      );
+    }
+    if (f64[F_LARGE_USED_CHUNKS] !== usedChunks || f64[F_LARGE_USED_BYTES] !== usedBytes) {
+      throw new HeapCorruptedError(
+        `used counters (${f64[F_LARGE_USED_CHUNKS]} chunks, ${f64[F_LARGE_USED_BYTES]} bytes) disagree with the walk (${usedChunks}, ${usedBytes})`,
+      );
+    }
+  }
+
+  /** Visits every chunk: `visit(payload, chunkSize, isFree)`. For stats and heap maps. */
+  forEachChunk(visit: (payload: number, chunkSize: number, isFree: boolean) => void): void {
+    const u32 = this.mem.u32;
+    const end = u32[W_HEAP_END] as number;
+    let chunk = HEADER_BYTES;
+    while (chunk < end) {
+      const flags = u32[(chunk >>> 2) + H_SIZE] as number;
+      const size = (flags & SIZE_MASK) >>> 0;
+      visit(chunk + CHUNK_HEADER, size, (flags & FREE) !== 0);
+      chunk += size;
+    }
+  }
+}

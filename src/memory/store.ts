@@ -1,0 +1,200 @@
+/**
+ * The backing store: the one buffer a heap lives in, how it grows, and the typed views the
+ * library reads it through.
+ *
+ * Four kinds of store:
+ *
+ * | kind        | buffer                                   | grows                          | shrinks |
+ * |-------------|------------------------------------------|--------------------------------|---------|
+ * | `fixed`     | `ArrayBuffer`                            | never                          | never   |
+ * | `resizable` | `ArrayBuffer` with `maxByteLength`       | in place (`resize`)            | yes     |
+ * | `shared`    | growable `SharedArrayBuffer`             | in place (`grow`)              | never   |
+ * | `wasm`      | `WebAssembly.Memory` (64 KiB pages)      | `grow()`, detaches old buffer  | never   |
+ *
+ * Every view is rebuilt by {@link Memory.rebind} after growth, and {@link Memory.epoch} counts
+ * how often that happened, so a view handed to a user can tell that it has gone stale.
+ *
+ * @module
+ */
+
+import { InvalidArgumentError } from '../errors';
+
+/** The kinds of backing store a heap can live in. */
+export type StoreKind = 'fixed' | 'resizable' | 'shared' | 'wasm';
+
+/** WebAssembly page size in bytes. */
+export const WASM_PAGE = 65536;
+
+/** Largest heap a 32-bit pointer can address: 4 GiB less one page. */
+export const MAX_STORE_BYTES = 0x1_0000_0000 - WASM_PAGE;
+
+/**
+ * The backing store of a heap and the typed views over it. One per heap.
+ * @internal
+ */
+export class Memory {
+  /** The kind of store. */
+  readonly kind: StoreKind;
+  /** The `WebAssembly.Memory`, for `wasm` stores. */
+  readonly wasm: WebAssembly.Memory | null;
+  /** The buffer as of the last rebind. */
+  buffer: ArrayBuffer | SharedArrayBuffer;
+  /** Byte view. */
+  u8: Uint8Array;
+  /** Word view (pointers and sizes are read as `u32[p >>> 2]`). */
+  u32: Uint32Array;
+  /** Signed word view. */
+  i32: Int32Array;
+  /** Float view, for 64-bit counters in the header. */
+  f64: Float64Array;
+  /** Bumped every time the views are rebuilt after the store changed size. */
+  epoch: number;
+  /** The largest byte length the store may reach. */
+  readonly maxBytes: number;
+
+  constructor(kind: StoreKind, buffer: ArrayBuffer | SharedArrayBuffer, wasm: WebAssembly.Memory | null, maxBytes: number) {
+    this.kind = kind;
+    this.wasm = wasm;
+    this.buffer = buffer;
+    this.maxBytes = maxBytes;
+    this.epoch = 0;
+    const length = buffer.byteLength;
+    this.u8 = new Uint8Array(buffer, 0, length);
+    this.u32 = new Uint32Array(buffer, 0, length >>> 2);
+    this.i32 = new Int32Array(buffer, 0, length >>> 2);
+    this.f64 = new Float64Array(buffer, 0, length >>> 3);
+  }
+
+  /** Current byte length of the store. */
+  get byteLength(): number {
+    return this.u8.length;
+  }
+
+  /** Rebuilds every view over the current buffer (after growth or shrinking). */
+  rebind(): void {
+    const buffer = this.wasm !== null ? this.wasm.buffer : this.buffer;
+    this.buffer = buffer;
+    const length = buffer.byteLength;
+    this.u8 = new Uint8Array(buffer, 0, length);
+    this.u32 = new Uint32Array(buffer, 0, length >>> 2);
+    this.i32 = new Int32Array(buffer, 0, length >>> 2);
+    this.f64 = new Float64Array(buffer, 0, length >>> 3);
+    this.epoch++;
+  }
+
+  /**
+   * Grows the store to at least `minBytes` (a multiple of 64 KiB), doubling where it can so that
+   * a run of small growths costs amortised O(1). Returns false, changing nothing, when the store
+   * cannot reach `minBytes`.
+   */
+  grow(minBytes: number): boolean {
+    const current = this.byteLength;
+    if (minBytes <= current) return true;
+    if (minBytes > this.maxBytes || this.kind === 'fixed') return false;
+    let target = Math.max(minBytes, Math.min(current * 2, this.maxBytes));
+    target = Math.min(roundUp(target, WASM_PAGE), this.maxBytes);
+    if (target < minBytes) return false;
+    try {
+      if (this.kind === 'resizable') (this.buffer as ArrayBuffer).resize(target);
+      else if (this.kind === 'shared') (this.buffer as SharedArrayBuffer).grow(target);
+      else (this.wasm as WebAssembly.Memory).grow((target - current) / WASM_PAGE);
+    } catch {
+      // The engine refused the doubled size (address space, or a limit of its own): retry with
+      // exactly what is needed before reporting out of memory.
+      const exact = roundUp(minBytes, WASM_PAGE);
+      if (exact === target) return false;
+      try {
+        if (this.kind === 'resizable') (this.buffer as ArrayBuffer).resize(exact);
+        else if (this.kind === 'shared') (this.buffer as SharedArrayBuffer).grow(exact);
+        else (this.wasm as WebAssembly.Memory).grow((exact - current) / WASM_PAGE);
+      } catch {
+        return false;
+      }
+    }
+    this.rebind();
+    return true;
+  }
+
+  /** Whether the store can give memory back ({@link Memory.shrink}). */
+  get canShrink(): boolean {
+    return this.kind === 'resizable';
+  }
+
+  /** Shrinks a resizable store to `bytes` (a multiple of 64 KiB). Returns whether it shrank. */
+  shrink(bytes: number): boolean {
+    if (this.kind !== 'resizable' || bytes >= this.byteLength) return false;
+    (this.buffer as ArrayBuffer).resize(bytes);
+    this.rebind();
+    return true;
+  }
+}
+
+/** Rounds `n` up to a multiple of `to` (a power of two). */
+export function roundUp(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}
+
+/** Options that choose and size the backing store. */
+export interface StoreOptions {
+  /**
+   * The kind of store to create.
+   * @defaultValue `'resizable'`
+   */
+  store?: StoreKind;
+  /**
+   * Initial size of the store in bytes; rounded up to a multiple of 64 KiB.
+   * @defaultValue `1048576` (1 MiB)
+   */
+  initialBytes?: number;
+  /**
+   * The most the store may grow to, in bytes; rounded up to a multiple of 64 KiB. MUST be at
+   * least `initialBytes` and at most 4 GiB − 64 KiB. Ignored for `fixed` stores.
+   * @defaultValue `268435456` (256 MiB)
+   */
+  maxBytes?: number;
+}
+
+/** Creates a fresh backing store of the given kind. @internal */
+export function createMemory(options: StoreOptions): Memory {
+  const kind = options.store ?? 'resizable';
+  const initial = roundUp(checkBytes('initialBytes', options.initialBytes ?? 1 << 20), WASM_PAGE);
+  const max = kind === 'fixed' ? initial : roundUp(checkBytes('maxBytes', options.maxBytes ?? 1 << 28), WASM_PAGE);
+  if (max < initial) throw new InvalidArgumentError(`maxBytes (${max}) is below initialBytes (${initial})`);
+  switch (kind) {
+    case 'fixed':
+      return new Memory(kind, new ArrayBuffer(initial), null, initial);
+    case 'resizable':
+      return new Memory(kind, new ArrayBuffer(initial, { maxByteLength: max }), null, max);
+    case 'shared':
+      return new Memory(kind, new SharedArrayBuffer(initial, { maxByteLength: max }), null, max);
+    case 'wasm': {
+      const memory = new WebAssembly.Memory({ initial: initial / WASM_PAGE, maximum: max / WASM_PAGE });
+      return new Memory(kind, memory.buffer, memory, max);
+    }
+    default:
+      throw new InvalidArgumentError(`unknown store kind: ${String(kind)}`);
+  }
+}
+
+/** Wraps an existing buffer or WebAssembly memory (for `Heap.attach`). @internal */
+export function wrapMemory(source: ArrayBuffer | SharedArrayBuffer | WebAssembly.Memory): Memory {
+  if (typeof WebAssembly !== 'undefined' && source instanceof WebAssembly.Memory) {
+    return new Memory('wasm', source.buffer, source, MAX_STORE_BYTES);
+  }
+  if (typeof SharedArrayBuffer !== 'undefined' && source instanceof SharedArrayBuffer) {
+    const max = source.growable ? Math.min(source.maxByteLength, MAX_STORE_BYTES) : source.byteLength;
+    return new Memory(source.growable ? 'shared' : 'fixed', source, null, max);
+  }
+  if (source instanceof ArrayBuffer) {
+    const max = source.resizable ? Math.min(source.maxByteLength, MAX_STORE_BYTES) : source.byteLength;
+    return new Memory(source.resizable ? 'resizable' : 'fixed', source, null, max);
+  }
+  throw new InvalidArgumentError('attach expects an ArrayBuffer, a SharedArrayBuffer or a WebAssembly.Memory');
+}
+
+function checkBytes(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0 || value > MAX_STORE_BYTES) {
+    throw new InvalidArgumentError(`${name} must be a positive integer of at most ${MAX_STORE_BYTES} bytes`);
+  }
+  return value;
+}

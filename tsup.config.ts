@@ -1,0 +1,17 @@
+import { defineConfig } from 'tsup';
+
+// One entry per layer, so that each subpath export is its own file and a bundle that imports only
+// `arenalloc` carries none of the optional layers.
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+  },
+  format: ['esm', 'cjs'],
+  dts: true,
+  clean: true,
+  sourcemap: true,
+  treeshake: true,
+  splitting: true,
+  target: 'es2022',
+  platform: 'neutral',
+});
