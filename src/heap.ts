@@ -94,6 +94,22 @@ export interface HeapStats {
   };
 }
 
+/**
+ * Replacements for the public allocation entries, installed by optional layers (`arenalloc/profile`,
+ * `arenalloc/debug`) through `heap._hooks`. The public entry validates argument types first; a hook
+ * returns 0 for out of memory (the entry throws), validates pointers itself, and reaches the
+ * allocators through the heap's `_raw*` methods (or the next hook in a chain).
+ * @internal
+ */
+export interface HeapHooks {
+  malloc(size: number): number;
+  alignedAlloc(size: number, alignment: number): number;
+  realloc(ptr: number, size: number): number;
+  free(ptr: number): void;
+  usableSize(ptr: number): number;
+  isLive(ptr: number): boolean;
+}
+
 /** Largest size any single request may name, whatever the store. */
 export const MAX_REQUEST = 0xffff_0000;
 
@@ -110,12 +126,18 @@ export class Heap {
   readonly _large: Tlsf;
   /** Payload alignment in bytes (8 or 16). */
   readonly align: number;
+  /**
+   * @internal Hooks that replace the public allocation entries (tracing, debug mode), or null.
+   * Installed by the optional layers; the core only tests this field for null.
+   */
+  _hooks: HeapHooks | null;
 
   /** @internal Use {@link createHeap} or {@link Heap.attach}. */
   constructor(mem: Memory, align: number) {
     this._mem = mem;
     this.align = align;
     this._large = new Tlsf(mem, align);
+    this._hooks = null;
   }
 
   /**
@@ -188,7 +210,7 @@ export class Heap {
    */
   malloc(size: number): number {
     if (typeof size !== 'number' || size >>> 0 !== size || size > MAX_REQUEST) throw invalidSize(size);
-    const ptr = this._allocate(size);
+    const ptr = this._hooks === null ? this._rawMalloc(size) : this._hooks.malloc(size);
     if (ptr === 0) throw outOfMemory(size);
     return ptr;
   }
@@ -202,32 +224,7 @@ export class Heap {
    */
   tryMalloc(size: number): number {
     if (typeof size !== 'number' || size >>> 0 !== size || size > MAX_REQUEST) throw invalidSize(size);
-    return this._allocate(size);
-  }
-
-  /** @internal Allocates a validated size; 0 when out of memory. */
-  _allocate(size: number): number {
-    if (size > this._large.maxRequest) return 0;
-    const ptr = this._large.malloc(size);
-    if (ptr === 0) return 0;
-    this._countAlloc(this._large.usableSize(ptr));
-    return ptr;
-  }
-
-  /** @internal */
-  _countAlloc(bytes: number): void {
-    const f64 = this._mem.f64;
-    const live = (f64[F_LIVE_BYTES] as number) + bytes;
-    f64[F_LIVE_BYTES] = live;
-    if (live > (f64[F_PEAK_BYTES] as number)) f64[F_PEAK_BYTES] = live;
-    f64[F_ALLOCATIONS] = (f64[F_ALLOCATIONS] as number) + 1;
-  }
-
-  /** @internal */
-  _countFree(bytes: number): void {
-    const f64 = this._mem.f64;
-    f64[F_LIVE_BYTES] = (f64[F_LIVE_BYTES] as number) - bytes;
-    f64[F_FREES] = (f64[F_FREES] as number) + 1;
+    return this._hooks === null ? this._rawMalloc(size) : this._hooks.malloc(size);
   }
 
   /**
@@ -243,7 +240,7 @@ export class Heap {
     const total = count * size;
     if (total > MAX_REQUEST)
       throw new InvalidSizeError(`calloc(${count}, ${size}): ${total} bytes exceeds the maximum request of ${MAX_REQUEST}`);
-    const ptr = this._allocate(total);
+    const ptr = this._hooks === null ? this._rawMalloc(total) : this._hooks.malloc(total);
     if (ptr === 0) throw outOfMemory(total);
     this._mem.u8.fill(0, ptr, ptr + total);
     return ptr;
@@ -252,8 +249,9 @@ export class Heap {
   /**
    * Allocates `size` bytes at an address that is a multiple of `alignment`.
    *
-   * @param alignment - a power of two from the heap's alignment up to 1 MiB
+   * @param alignment - a power of two up to 1 MiB
    * @throws {@link InvalidArgumentError} for an alignment that is not such a power of two
+   * @throws {@link OutOfMemoryError} when the store cannot grow enough
    */
   alignedAlloc(size: number, alignment: number): number {
     if (typeof size !== 'number' || size >>> 0 !== size || size > MAX_REQUEST) throw invalidSize(size);
@@ -266,10 +264,8 @@ export class Heap {
     ) {
       throw new InvalidArgumentError(`alignment must be a power of two up to 1 MiB, got ${String(alignment)}`);
     }
-    if (alignment <= this.align) return this.malloc(size);
-    const ptr = size > this._large.maxRequest ? 0 : this._large.alignedAlloc(size, alignment);
+    const ptr = this._hooks === null ? this._rawAlignedAlloc(size, alignment) : this._hooks.alignedAlloc(size, alignment);
     if (ptr === 0) throw outOfMemory(size);
-    this._countAlloc(this._large.usableSize(ptr));
     return ptr;
   }
 
@@ -288,23 +284,9 @@ export class Heap {
   realloc(ptr: number, size: number): number {
     if (typeof size !== 'number' || size >>> 0 !== size || size > MAX_REQUEST) throw invalidSize(size);
     if (ptr === 0) return this.malloc(size);
-    this._checkLive(ptr);
-    const large = this._large;
-    const old = large.usableSize(ptr);
-    if (size <= large.maxRequest && large.resizeInPlace(ptr, size)) {
-      const now = large.usableSize(ptr);
-      const f64 = this._mem.f64;
-      const live = (f64[F_LIVE_BYTES] as number) + now - old;
-      f64[F_LIVE_BYTES] = live;
-      if (live > (f64[F_PEAK_BYTES] as number)) f64[F_PEAK_BYTES] = live;
-      return ptr;
-    }
-    const moved = this._allocate(size);
+    checkPointerType(ptr);
+    const moved = this._hooks === null ? this._rawRealloc(ptr, size) : this._hooks.realloc(ptr, size);
     if (moved === 0) throw outOfMemory(size);
-    const u8 = this._mem.u8;
-    u8.copyWithin(moved, ptr, ptr + Math.min(old, size));
-    this._countFree(old);
-    large.free(ptr);
     return moved;
   }
 
@@ -317,14 +299,95 @@ export class Heap {
    */
   free(ptr: number): void {
     if (ptr === 0) return;
+    checkPointerType(ptr);
+    if (this._hooks === null) this._rawFree(ptr);
+    else this._hooks.free(ptr);
+  }
+
+  /**
+   * The number of bytes the block at `ptr` can hold: at least what was asked for, often more.
+   *
+   * @throws {@link InvalidPointerError} / {@link DoubleFreeError} for a bad `ptr`
+   */
+  usableSize(ptr: number): number {
+    checkPointerType(ptr);
+    return this._hooks === null ? this._rawUsableSize(ptr) : this._hooks.usableSize(ptr);
+  }
+
+  /**
+   * Whether `ptr` is the start of a live block of this heap. Never throws.
+   */
+  isLive(ptr: number): boolean {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr || ptr === 0) return false;
+    return this._hooks === null ? this._rawIsLive(ptr) : this._hooks.isLive(ptr);
+  }
+
+  // ─── the raw layer: what the public entries call when no hooks are installed ─────────────
+  //
+  // Sizes reaching these are validated integers; pointers are validated as non-zero uint32
+  // numbers, and each raw entry checks that a pointer is a live block before touching anything.
+  // Hooks (tracing, debug mode) call these to reach the allocators underneath.
+
+  /** @internal Allocates a validated size; 0 when out of memory. */
+  _rawMalloc(size: number): number {
+    if (size > this._large.maxRequest) return 0;
+    const ptr = this._large.malloc(size);
+    if (ptr === 0) return 0;
+    this._countAlloc(this._large.usableSize(ptr));
+    return ptr;
+  }
+
+  /** @internal Aligned allocation of a validated size and power-of-two alignment; 0 when out of memory. */
+  _rawAlignedAlloc(size: number, alignment: number): number {
+    if (alignment <= this.align) return this._rawMalloc(size);
+    const ptr = size > this._large.maxRequest ? 0 : this._large.alignedAlloc(size, alignment);
+    if (ptr === 0) return 0;
+    this._countAlloc(this._large.usableSize(ptr));
+    return ptr;
+  }
+
+  /** @internal Realloc of a non-zero pointer; 0 when out of memory (the old block stays live). */
+  _rawRealloc(ptr: number, size: number): number {
+    this._checkLive(ptr);
+    const large = this._large;
+    const old = large.usableSize(ptr);
+    if (size <= large.maxRequest && large.resizeInPlace(ptr, size)) {
+      const now = large.usableSize(ptr);
+      const f64 = this._mem.f64;
+      const live = (f64[F_LIVE_BYTES] as number) + now - old;
+      f64[F_LIVE_BYTES] = live;
+      if (live > (f64[F_PEAK_BYTES] as number)) f64[F_PEAK_BYTES] = live;
+      return ptr;
+    }
+    const moved = this._rawMalloc(size);
+    if (moved === 0) return 0;
+    this._mem.u8.copyWithin(moved, ptr, ptr + Math.min(old, size));
+    this._countFree(old);
+    large.free(ptr);
+    return moved;
+  }
+
+  /** @internal Frees a non-zero pointer after checking it is a live block. */
+  _rawFree(ptr: number): void {
     this._checkLive(ptr);
     this._countFree(this._large.usableSize(ptr));
     this._large.free(ptr);
   }
 
-  /** @internal Throws unless `ptr` is the start of a live user block. O(1). */
+  /** @internal Usable size of a live block (checked). */
+  _rawUsableSize(ptr: number): number {
+    this._checkLive(ptr);
+    return this._large.usableSize(ptr);
+  }
+
+  /** @internal Whether a non-zero uint32 is a live user block. */
+  _rawIsLive(ptr: number): boolean {
+    if ((ptr & (this.align - 1)) !== 0) return false;
+    return this._large.classify(ptr) === 0 && this._large.requestedOf(ptr) !== INTERNAL_REQUEST;
+  }
+
+  /** @internal Throws unless `ptr` (a uint32) is the start of a live user block. O(1). */
   _checkLive(ptr: number): void {
-    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw new InvalidPointerError(`not a pointer: ${String(ptr)}`);
     if ((ptr & (this.align - 1)) !== 0) throw new InvalidPointerError(`pointer ${ptr} is not aligned to ${this.align}`, ptr);
     const kind = this._large.classify(ptr);
     if (kind === 1) throw new DoubleFreeError(`pointer ${ptr} was already freed`, ptr);
@@ -334,22 +397,20 @@ export class Heap {
     }
   }
 
-  /**
-   * The number of bytes the block at `ptr` can hold: at least what was asked for, often more.
-   *
-   * @throws {@link InvalidPointerError} / {@link DoubleFreeError} for a bad `ptr`
-   */
-  usableSize(ptr: number): number {
-    this._checkLive(ptr);
-    return this._large.usableSize(ptr);
+  /** @internal */
+  _countAlloc(bytes: number): void {
+    const f64 = this._mem.f64;
+    const live = (f64[F_LIVE_BYTES] as number) + bytes;
+    f64[F_LIVE_BYTES] = live;
+    if (live > (f64[F_PEAK_BYTES] as number)) f64[F_PEAK_BYTES] = live;
+    f64[F_ALLOCATIONS] = (f64[F_ALLOCATIONS] as number) + 1;
   }
 
-  /**
-   * Whether `ptr` is the start of a live block of this heap. Never throws.
-   */
-  isLive(ptr: number): boolean {
-    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr || ptr === 0 || (ptr & (this.align - 1)) !== 0) return false;
-    return this._large.classify(ptr) === 0 && this._large.requestedOf(ptr) !== INTERNAL_REQUEST;
+  /** @internal */
+  _countFree(bytes: number): void {
+    const f64 = this._mem.f64;
+    f64[F_LIVE_BYTES] = (f64[F_LIVE_BYTES] as number) - bytes;
+    f64[F_FREES] = (f64[F_FREES] as number) + 1;
   }
 
   /**
@@ -485,6 +546,12 @@ export function createHeap(options: HeapOptions = {}): Heap {
 function invalidSize(size: unknown): InvalidSizeError {
   const shown = typeof size === 'bigint' ? `${size}n` : typeof size === 'string' ? JSON.stringify(size) : String(size);
   return new InvalidSizeError(`size must be an integer from 0 to ${MAX_REQUEST}, got ${shown}`);
+}
+
+function checkPointerType(ptr: unknown): void {
+  if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) {
+    throw new InvalidPointerError(`not a pointer: ${typeof ptr === 'bigint' ? `${ptr}n` : String(ptr)}`);
+  }
 }
 
 function outOfMemory(size: number): OutOfMemoryError {
