@@ -131,6 +131,11 @@ export class Heap {
    * Installed by the optional layers; the core only tests this field for null.
    */
   _hooks: HeapHooks | null;
+  /**
+   * @internal Set by tracing (`arenalloc/profile`) so that other layers (debug mode, rc) can name
+   * the allocation site of a pointer in their errors without importing the profiler.
+   */
+  _tracer: { tracebackOf(ptr: number): string | undefined } | null;
 
   /** @internal Use {@link createHeap} or {@link Heap.attach}. */
   constructor(mem: Memory, align: number) {
@@ -138,6 +143,7 @@ export class Heap {
     this.align = align;
     this._large = new Tlsf(mem, align);
     this._hooks = null;
+    this._tracer = null;
   }
 
   /**
