@@ -1,4 +1,5 @@
-import { createHeap, type Heap, type HeapOptions, type StoreKind } from '../src/index';
+import { expect } from 'vitest';
+import { ArenallocError, createHeap, type ErrorCode, type Heap, type HeapOptions, type StoreKind } from '../src/index';
 
 /** The four backing stores every allocator test runs over. */
 export const STORES: StoreKind[] = ['fixed', 'resizable', 'shared', 'wasm'];
@@ -25,4 +26,71 @@ export function checkPattern(heap: Heap, ptr: number, length: number, id: number
   const u8 = new Uint8Array(heap.buffer);
   for (let i = 0; i < length; i++) if (u8[ptr + i] !== ((id * 31 + i * 7) & 0xff)) return i;
   return -1;
+}
+
+/** What a failed call must leave as it was: the counters and every byte of the store. */
+export interface HeapSnapshot {
+  stats: ReturnType<Heap['stats']>;
+  bytes: Uint8Array;
+}
+
+/** Copies the heap's figures and its whole store. */
+export function snapshot(heap: Heap): HeapSnapshot {
+  return { stats: heap.stats(), bytes: new Uint8Array(heap.buffer).slice() };
+}
+
+/** Index of the first byte of the store that differs from the snapshot, or -1 (length counts). */
+export function firstDifference(heap: Heap, snap: HeapSnapshot): number {
+  const now = new Uint8Array(heap.buffer);
+  if (now.length !== snap.bytes.length) return Math.min(now.length, snap.bytes.length);
+  if (Buffer.compare(Buffer.from(now.buffer, 0, now.length), Buffer.from(snap.bytes.buffer, 0, snap.bytes.length)) === 0) return -1;
+  for (let i = 0; i < now.length; i++) if (now[i] !== snap.bytes[i]) return i;
+  return -1;
+}
+
+/** Asserts that `check()` passes and that the stats and every byte equal the snapshot. */
+export function expectUnchanged(heap: Heap, snap: HeapSnapshot): void {
+  heap.check();
+  expect(heap.stats()).toEqual(snap.stats);
+  expect(firstDifference(heap, snap)).toBe(-1);
+}
+
+/** Runs `fn`, which must throw an ArenallocError of class `cls` and `code`, and returns the error. */
+export function expectError(fn: () => unknown, cls: new (...args: never[]) => ArenallocError, code: ErrorCode): ArenallocError {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (e) {
+    thrown = e;
+  }
+  expect(thrown, 'the call should have thrown').toBeInstanceOf(ArenallocError);
+  const error = thrown as ArenallocError;
+  expect(error).toBeInstanceOf(cls);
+  expect(error.code).toBe(code);
+  return error;
+}
+
+/** Like {@link expectError}, and the heap is exactly as it was before the call. */
+export function expectRejected(
+  heap: Heap,
+  fn: () => unknown,
+  cls: new (...args: never[]) => ArenallocError,
+  code: ErrorCode,
+): ArenallocError {
+  const snap = snapshot(heap);
+  const error = expectError(fn, cls, code);
+  expectUnchanged(heap, snap);
+  return error;
+}
+
+/** A seeded 32-bit generator (mulberry32), for deterministic random buffers and sizes. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
