@@ -440,7 +440,14 @@ export class Heap {
    */
   isStale(view: ArrayBufferView): boolean {
     if (view.buffer !== this._mem.buffer) return true;
-    return view.byteOffset + view.byteLength > this._mem.byteLength || (view.byteLength === 0 && this._mem.byteLength === 0);
+    let end: number;
+    try {
+      end = view.byteOffset + view.byteLength;
+    } catch {
+      return true; // a DataView whose range the store no longer holds throws here
+    }
+    if (end > this._mem.byteLength || (view.byteLength === 0 && this._mem.byteLength === 0)) return true;
+    return view.byteLength === 0 && typedArrayOutOfBounds(view);
   }
 
   /**
@@ -557,6 +564,20 @@ function invalidSize(size: unknown): InvalidSizeError {
 function checkPointerType(ptr: unknown): void {
   if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) {
     throw new InvalidPointerError(`not a pointer: ${typeof ptr === 'bigint' ? `${ptr}n` : String(ptr)}`);
+  }
+}
+
+/**
+ * Whether a zero-length view is a typed array that a shrunk store left out of bounds: such a view
+ * reports offset 0 and length 0, but `subarray` rebuilds it from its real offset, which either
+ * lies beyond the store (a RangeError) or differs from the 0 it reports.
+ */
+function typedArrayOutOfBounds(view: ArrayBufferView): boolean {
+  if (view instanceof DataView) return false;
+  try {
+    return (view as Uint8Array).subarray(0).byteOffset !== view.byteOffset;
+  } catch {
+    return true;
   }
 }
 

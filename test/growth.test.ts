@@ -103,9 +103,9 @@ describe('staleness without growth', () => {
     const low = heap.malloc(1000);
     const big = heap.malloc(2 << 20);
     const lowView = heap.bytes(low);
-    const topView = heap.bytes(big, 4096);
-    const topWords = new Float64Array(heap.buffer, big + 8192, 16);
-    const topData = new DataView(heap.buffer, big + 65536, 64);
+    const topView = heap.bytes(big); // 2 MiB: its end lies far above what trim keeps
+    const topWords = new Float64Array(heap.buffer, big + (1 << 20), 16);
+    const topData = new DataView(heap.buffer, big + (1 << 20) + 65536, 64);
     heap.free(big);
     expect(heap.trim()).toBeGreaterThan(1 << 20);
     expect(heap.isStale(lowView)).toBe(false);

@@ -481,7 +481,9 @@ export class Tlsf {
   private extendTo(byteLength: number): void {
     const u32 = this.mem.u32;
     const end = u32[W_HEAP_END] as number;
-    const newEnd = byteLength - CHUNK_HEADER;
+    // A restored buffer may be any length (or grow to a maxByteLength that is not a page multiple):
+    // the sentinel stays aligned and a few trailing bytes go unused.
+    const newEnd = byteLength - CHUNK_HEADER - ((byteLength - CHUNK_HEADER) % this.align);
     if (newEnd <= end) return;
     const endFlags = u32[(end >>> 2) + H_SIZE] as number;
     // The old sentinel becomes a used chunk spanning the new space, then is freed (and merges).
