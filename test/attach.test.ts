@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createHeap, Heap, type StoreKind } from '../src/index';
-import { checkPattern, fillPattern, firstDifference, snapshot, STORES } from './helpers';
+import { checkPattern, fillPattern, firstDifference, STORES, snapshot } from './helpers';
 
 /** A heap with live blocks of several sizes, free holes, and a store that has grown. */
 function populated(store: StoreKind) {

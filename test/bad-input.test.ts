@@ -2,7 +2,7 @@
 // `check()` passes, `stats()` is deep-equal to before, and every byte of the store is as it was.
 import { describe, expect, it } from 'vitest';
 import {
-  ArenallocError,
+  type ArenallocError,
   createHeap,
   DoubleFreeError,
   Heap,
@@ -15,7 +15,7 @@ import {
   OutOfMemoryError,
   type StoreKind,
 } from '../src/index';
-import { expectError, expectRejected, fillPattern, firstDifference, seededRandom, snapshot, STORES } from './helpers';
+import { expectError, expectRejected, fillPattern, firstDifference, STORES, seededRandom, snapshot } from './helpers';
 
 // Arguments typed `any` on purpose: the point is to pass what the types forbid.
 // biome-ignore lint/suspicious/noExplicitAny: bad input is the subject of this file

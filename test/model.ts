@@ -25,7 +25,11 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('malloc' as const), size: sizeArb }) },
   {
     weight: 1,
-    arbitrary: fc.record({ op: fc.constant('calloc' as const), count: fc.integer({ min: 0, max: 16 }), size: fc.integer({ min: 0, max: 400 }) }),
+    arbitrary: fc.record({
+      op: fc.constant('calloc' as const),
+      count: fc.integer({ min: 0, max: 16 }),
+      size: fc.integer({ min: 0, max: 400 }),
+    }),
   },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('realloc' as const), pick: fc.nat(), size: sizeArb }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('free' as const), pick: fc.nat() }) },
