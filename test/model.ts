@@ -12,7 +12,8 @@ export type Op =
   | { op: 'calloc'; count: number; size: number }
   | { op: 'realloc'; pick: number; size: number }
   | { op: 'free'; pick: number }
-  | { op: 'aligned'; size: number; alignment: number };
+  | { op: 'aligned'; size: number; alignment: number }
+  | { op: 'trim' };
 
 /** Sizes from three ranges: small (pool-sized), medium, and large enough to force growth. */
 export const sizeArb = fc.oneof(
@@ -33,6 +34,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('realloc' as const), pick: fc.nat(), size: sizeArb }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('free' as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('trim' as const) }) },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -44,10 +46,10 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 /** A fresh heap for a model run: small growable stores (growth happens), a 4 MiB fixed one. */
-export function modelHeap(store: StoreKind): Heap {
+export function modelHeap(store: StoreKind, align: 8 | 16 = 16): Heap {
   return store === 'fixed'
-    ? createHeap({ store, initialBytes: 4 << 20 })
-    : createHeap({ store, initialBytes: 1 << 16, maxBytes: 64 << 20 });
+    ? createHeap({ store, align, initialBytes: 4 << 20 })
+    : createHeap({ store, align, initialBytes: 1 << 16, maxBytes: 64 << 20 });
 }
 
 interface Block {
@@ -81,8 +83,8 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** Applies `ops` to a fresh heap over `store`, checking it against the model after every step. */
-export function runOps(store: StoreKind, ops: Op[]): void {
-  const heap = modelHeap(store);
+export function runOps(store: StoreKind, ops: Op[], align: 8 | 16 = 16): void {
+  const heap = modelHeap(store, align);
   const live = new Map<number, Block>();
   const order: number[] = []; // live pointers in allocation order, for `pick`
   let nextId = 1;
@@ -135,6 +137,15 @@ export function runOps(store: StoreKind, ops: Op[]): void {
       case 'aligned': {
         const p = orOutOfMemory(() => heap.alignedAlloc(step.size, step.alignment));
         if (p !== 0) adopt(p, step.size, Math.max(step.alignment, heap.align));
+        break;
+      }
+      case 'trim': {
+        const before = heap.stats();
+        const released = heap.trim();
+        const after = heap.stats();
+        expect(after.backingBytes).toBe(before.backingBytes - released);
+        if (store !== 'resizable') expect(released).toBe(0);
+        expect({ ...after, backingBytes: 0, freeBytes: 0, large: 0 }).toEqual({ ...before, backingBytes: 0, freeBytes: 0, large: 0 });
         break;
       }
       case 'free': {
