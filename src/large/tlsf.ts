@@ -314,7 +314,11 @@ export class Tlsf {
     const total = this.sizeOf(chunk);
     this.removeFree(chunk, total);
     let payload = roundUp(chunk + CHUNK_HEADER, alignment);
-    if (payload !== chunk + CHUNK_HEADER && payload - CHUNK_HEADER - chunk < MIN_CHUNK) payload += alignment;
+    // A gap in front must hold a free chunk; one step of `alignment` is not enough when the
+    // alignment is below MIN_CHUNK (16 on an 8-aligned heap), so round up past MIN_CHUNK instead.
+    if (payload !== chunk + CHUNK_HEADER && payload - CHUNK_HEADER - chunk < MIN_CHUNK) {
+      payload = roundUp(chunk + CHUNK_HEADER + MIN_CHUNK, alignment);
+    }
     const start = payload - CHUNK_HEADER;
     const lead = start - chunk;
     if (lead > 0) {
