@@ -68,12 +68,20 @@ function fixture(store: StoreKind) {
   const wall = heap.malloc(1000);
   const small = heap.malloc(100);
   const zero = heap.malloc(0);
-  for (const [i, p] of [a, freed, merged, d, loner, wall, small].entries()) fillPattern(heap, p, heap.usableSize(p), i + 1);
+  const absorber = heap.malloc(1000);
+  const absorbed = heap.malloc(1000);
+  const wall2 = heap.malloc(1000);
+  const last = heap.malloc(3000);
+  const blocks = [a, freed, merged, d, loner, wall, small, absorber, absorbed, wall2, last];
+  for (const [i, p] of blocks.entries()) fillPattern(heap, p, heap.usableSize(p), i + 1);
   heap.free(freed);
   heap.free(merged); // merges into `freed`, the free chunk before it
   heap.free(loner); // a free chunk of its own between `d` and `wall`
+  heap.free(absorbed);
+  heap.free(absorber); // swallows `absorbed`, the free chunk after it
+  heap.free(last); // merges into the free space at the top
   heap.check();
-  return { heap, a, freed, merged, d, loner, wall, small, zero };
+  return { heap, a, freed, merged, d, loner, wall, small, zero, absorbed, absorber, last };
 }
 
 type Fixture = ReturnType<typeof fixture>;
@@ -112,6 +120,10 @@ function badPointers(f: Fixture): [string, Bad, typeof InvalidPointerError | typ
     ['already freed', f.freed, DoubleFreeError, 'ERR_DOUBLE_FREE'],
     ['already freed, alone between live blocks', f.loner, DoubleFreeError, 'ERR_DOUBLE_FREE'],
     ['merged into its freed neighbour', f.merged, DoubleFreeError, 'ERR_DOUBLE_FREE'],
+    ['swallowed by the block before it when that was freed', f.absorbed, DoubleFreeError, 'ERR_DOUBLE_FREE'],
+    ['the block that swallowed its freed successor', f.absorber, DoubleFreeError, 'ERR_DOUBLE_FREE'],
+    ['merged into the free space at the top', f.last, DoubleFreeError, 'ERR_DOUBLE_FREE'],
+    ['interior to a merged free chunk, at the old boundary', f.absorbed - 16, P, I],
   ];
 }
 

@@ -4,6 +4,7 @@
 // blocks overlap, and the counters equal the model.
 import fc from 'fast-check';
 import { expect } from 'vitest';
+import { rawHooks } from '../src/hooks';
 import { createHeap, type Heap, OutOfMemoryError, type StoreKind } from '../src/index';
 
 /** One step of a property test. `pick` chooses a live block by index (modulo their number). */
@@ -83,8 +84,10 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** Applies `ops` to a fresh heap over `store`, checking it against the model after every step. */
-export function runOps(store: StoreKind, ops: Op[], align: 8 | 16 = 16): void {
+export function runOps(store: StoreKind, ops: Op[], align: 8 | 16 = 16, hooked = false): void {
   const heap = modelHeap(store, align);
+  // With hooks installed the public entries take the path the optional layers use.
+  if (hooked) heap._hooks = rawHooks(heap);
   const live = new Map<number, Block>();
   const order: number[] = []; // live pointers in allocation order, for `pick`
   let nextId = 1;

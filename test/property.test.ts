@@ -15,11 +15,20 @@ describe.each(STORES)('model test over a %s store', (store) => {
   });
 });
 
-describe.each(['resizable', 'wasm'] as const)('model test over a %s store with 8-byte alignment', (store) => {
+describe.each(STORES)('model test over a %s store with 8-byte alignment', (store) => {
   it('every live block keeps its bytes, none overlap, the counters equal the model', () => {
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 1, maxLength: 80 }), (ops) => runOps(store, ops, 8)),
-      { seed: 42, numRuns: 60 },
+      { seed: 42, numRuns: 40 },
+    );
+  });
+});
+
+describe('model test through the hooks path (what tracing and debug mode wrap)', () => {
+  it.each(['resizable', 'wasm'] as const)('%s store', (store) => {
+    fc.assert(
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 80 }), (ops) => runOps(store, ops, 16, true)),
+      { seed: 7, numRuns: 40 },
     );
   });
 });
