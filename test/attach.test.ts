@@ -190,4 +190,21 @@ describe('attach to the same memory, not a copy', () => {
     other.free(q);
     p.heap.check();
   });
+
+  it('two Heaps over the same resizable ArrayBuffer: growth by one and trim by the other', () => {
+    const p = populated('resizable');
+    const other = Heap.attach(p.heap.buffer as ArrayBuffer);
+    const big = p.heap.malloc(4 << 20); // grows the buffer through the first heap
+    fillPattern(p.heap, big, 4096, 62);
+    expect(checkPattern(other, big, 4096, 62)).toBe(-1);
+    other.check();
+    other.free(big);
+    expect(other.trim()).toBeGreaterThan(1 << 20); // shrinks it through the second
+    p.heap.check();
+    expect(p.heap.stats()).toEqual(other.stats());
+    const q = p.heap.malloc(3000);
+    expect(other.isLive(q)).toBe(true);
+    other.free(q);
+    p.heap.check();
+  });
 });

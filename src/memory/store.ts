@@ -58,10 +58,11 @@ export class Memory {
     this.buffer = buffer;
     this.maxBytes = maxBytes;
     this.epoch = 0;
-    this.u8 = byteView(kind, buffer);
-    this.u32 = wordView(kind, buffer);
-    this.i32 = new Int32Array(buffer, 0, kind === 'shared' ? undefined : buffer.byteLength >>> 2);
-    this.f64 = new Float64Array(buffer, 0, kind === 'shared' ? undefined : buffer.byteLength >>> 3);
+    const length = buffer.byteLength;
+    this.u8 = new Uint8Array(buffer, 0, length);
+    this.u32 = new Uint32Array(buffer, 0, length >>> 2);
+    this.i32 = new Int32Array(buffer, 0, length >>> 2);
+    this.f64 = new Float64Array(buffer, 0, length >>> 3);
   }
 
   /** Current byte length of the store. */
@@ -73,10 +74,11 @@ export class Memory {
   rebind(): void {
     const buffer = this.wasm !== null ? this.wasm.buffer : this.buffer;
     this.buffer = buffer;
-    this.u8 = byteView(this.kind, buffer);
-    this.u32 = wordView(this.kind, buffer);
-    this.i32 = new Int32Array(buffer, 0, this.kind === 'shared' ? undefined : buffer.byteLength >>> 2);
-    this.f64 = new Float64Array(buffer, 0, this.kind === 'shared' ? undefined : buffer.byteLength >>> 3);
+    const length = buffer.byteLength;
+    this.u8 = new Uint8Array(buffer, 0, length);
+    this.u32 = new Uint32Array(buffer, 0, length >>> 2);
+    this.i32 = new Int32Array(buffer, 0, length >>> 2);
+    this.f64 = new Float64Array(buffer, 0, length >>> 3);
     this.epoch++;
   }
 
@@ -127,17 +129,6 @@ export class Memory {
   }
 }
 
-// Views over a shared store track its length: another heap over the same SharedArrayBuffer (a
-// worker, or a second `Heap.attach`) may grow it, and every heap must then see the whole store.
-// Other stores are grown only by the heap that holds them, which re-binds its fixed-length views.
-function byteView(kind: StoreKind, buffer: ArrayBuffer | SharedArrayBuffer): Uint8Array {
-  return kind === 'shared' ? new Uint8Array(buffer) : new Uint8Array(buffer, 0, buffer.byteLength);
-}
-
-function wordView(kind: StoreKind, buffer: ArrayBuffer | SharedArrayBuffer): Uint32Array {
-  return kind === 'shared' ? new Uint32Array(buffer) : new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
-}
-
 /** Rounds `n` up to a multiple of `to` (a power of two). */
 export function roundUp(n: number, to: number): number {
   return Math.ceil(n / to) * to;
@@ -163,12 +154,20 @@ export interface StoreOptions {
   maxBytes?: number;
 }
 
-// Growing a WebAssembly.Memory detaches its old buffer, so every heap over one memory must re-bind
-// when any of them grows it: they share one Memory (and so one set of views).
-const wasmStores = new WeakMap<WebAssembly.Memory, Memory>();
+// Heaps over one buffer or WebAssembly.Memory (a second `Heap.attach` of the same one) share one
+// Memory, so that when any of them grows or shrinks the store, all of them re-bind their views
+// (growing a WebAssembly.Memory detaches the old buffer; a view over a grown SharedArrayBuffer or
+// resizable ArrayBuffer keeps its old length). Keyed by the WebAssembly.Memory, else the buffer.
+const known = new WeakMap<object, Memory>();
 
 /** Creates a fresh backing store of the given kind. @internal */
 export function createMemory(options: StoreOptions): Memory {
+  const mem = newMemory(options);
+  known.set(mem.wasm ?? mem.buffer, mem);
+  return mem;
+}
+
+function newMemory(options: StoreOptions): Memory {
   const kind = options.store ?? 'resizable';
   const initial = roundUp(checkBytes('initialBytes', options.initialBytes ?? 1 << 20), WASM_PAGE);
   const max = kind === 'fixed' ? initial : roundUp(checkBytes('maxBytes', options.maxBytes ?? 1 << 28), WASM_PAGE);
@@ -182,9 +181,7 @@ export function createMemory(options: StoreOptions): Memory {
       return new Memory(kind, new SharedArrayBuffer(initial, { maxByteLength: max }), null, max);
     case 'wasm': {
       const memory = new WebAssembly.Memory({ initial: initial / WASM_PAGE, maximum: max / WASM_PAGE });
-      const mem = new Memory(kind, memory.buffer, memory, max);
-      wasmStores.set(memory, mem);
-      return mem;
+      return new Memory(kind, memory.buffer, memory, max);
     }
     default:
       throw new InvalidArgumentError(`unknown store kind: ${String(kind)}`);
@@ -193,12 +190,16 @@ export function createMemory(options: StoreOptions): Memory {
 
 /** Wraps an existing buffer or WebAssembly memory (for `Heap.attach`). @internal */
 export function wrapMemory(source: ArrayBuffer | SharedArrayBuffer | WebAssembly.Memory): Memory {
+  const existing = typeof source === 'object' && source !== null ? known.get(source) : undefined;
+  if (existing !== undefined) return existing;
+  const mem = newWrapper(source);
+  known.set(source, mem);
+  return mem;
+}
+
+function newWrapper(source: ArrayBuffer | SharedArrayBuffer | WebAssembly.Memory): Memory {
   if (typeof WebAssembly !== 'undefined' && source instanceof WebAssembly.Memory) {
-    const known = wasmStores.get(source);
-    if (known !== undefined) return known;
-    const mem = new Memory('wasm', source.buffer, source, MAX_STORE_BYTES);
-    wasmStores.set(source, mem);
-    return mem;
+    return new Memory('wasm', source.buffer, source, MAX_STORE_BYTES);
   }
   if (typeof SharedArrayBuffer !== 'undefined' && source instanceof SharedArrayBuffer) {
     const max = source.growable ? Math.min(source.maxByteLength, MAX_STORE_BYTES) : source.byteLength;
