@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import wabtInit from 'wabt';
 import { createHeap, Heap, StaleViewError } from '../src/index';
-import { expectError } from './helpers';
+import { checkPattern, expectError, fillPattern } from './helpers';
 
 // A list node, as JS lays it out in the heap: next pointer, an i32 value, an f64 weight.
 const NODE_NEXT = 0;
@@ -68,6 +68,9 @@ const WAT = `
 
   ;; The memory's size in pages, as the module sees it.
   (func (export "pages") (result i32) (memory.size))
+
+  ;; Grows the memory from inside the module (as a module with an allocator of its own would).
+  (func (export "grow") (param $pages i32) (result i32) (memory.grow (local.get $pages)))
 )`;
 
 interface Exports {
@@ -76,6 +79,7 @@ interface Exports {
   walk(head: number, out: number): number;
   fill(p: number, v: number, n: number): void;
   pages(): number;
+  grow(pages: number): number;
 }
 
 let wasmModule: WebAssembly.Module;
@@ -203,5 +207,37 @@ describe('a WebAssembly module over the heap', () => {
     again.check();
     expect(again.bytes(p).every((b) => b === 7)).toBe(true);
     expect(again.stats()).toEqual(heap.stats());
+  });
+
+  it('the heap keeps working after the module grew the memory itself', async () => {
+    const heap = createHeap({ store: 'wasm', initialBytes: 1 << 16, maxBytes: 1 << 24 });
+    const wasm = await instantiate(heap);
+    const a = heap.malloc(1000);
+    const small = heap.malloc(40);
+    fillPattern(heap, a, 1000, 3);
+    const view = heap.bytes(a);
+    const before = heap.stats();
+    expect(wasm.grow(3)).toBe(1); // the heap's views are detached behind its back
+    expect(heap.isStale(view)).toBe(true);
+    expect(heap.isLive(a)).toBe(true);
+    expect(heap.usableSize(a)).toBeGreaterThanOrEqual(1000);
+    expect({ ...heap.stats(), backingBytes: 0 }).toEqual({ ...before, backingBytes: 0 });
+    expect(heap.stats().backingBytes).toBe(4 * 65536);
+    expect(checkPattern(heap, a, 1000, 3)).toBe(-1);
+    heap.check();
+    wasm.grow(1);
+    heap.free(a);
+    wasm.grow(1);
+    const b = heap.malloc(3000);
+    wasm.grow(1);
+    expect(heap.realloc(small, 100)).toBeGreaterThan(0);
+    wasm.grow(1);
+    const c = heap.alignedAlloc(2000, 4096);
+    wasm.grow(1);
+    heap.check();
+    wasm.grow(1);
+    expect(heap.trim()).toBe(0);
+    for (const p of [b, c]) heap.free(p);
+    heap.check();
   });
 });
