@@ -439,6 +439,7 @@ export class Heap {
    * grew (which detaches the old buffer) or the store shrank below the view.
    */
   isStale(view: ArrayBufferView): boolean {
+    this._mem.refresh();
     if (view.buffer !== this._mem.buffer) return true;
     let end: number;
     try {
@@ -467,6 +468,7 @@ export class Heap {
    * ```
    */
   stats(): HeapStats {
+    this._mem.refresh();
     const f64 = this._mem.f64;
     const allocations = f64[F_ALLOCATIONS] as number;
     const frees = f64[F_FREES] as number;
@@ -494,6 +496,7 @@ export class Heap {
    * broken invariant. O(heap size): meant for tests, debugging, and after loading a heap.
    */
   check(): void {
+    this._mem.refresh();
     const u32 = this._mem.u32;
     if (u32[W_MAGIC] !== MAGIC || u32[W_VERSION] !== LAYOUT_VERSION || u32[W_ALIGN] !== this.align) {
       throw new HeapCorruptedError('the heap header has been overwritten');

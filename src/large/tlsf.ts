@@ -266,6 +266,12 @@ export class Tlsf {
    * chunk's payload (a double free), 2 if it is no chunk's payload at all.
    */
   classify(ptr: number): number {
+    const kind = this.classifyIn(ptr);
+    // A detached view (WASM code grew the memory) finds no chunk anywhere: re-bind and look again.
+    return kind === 2 && this.mem.refresh() ? this.classifyIn(ptr) : kind;
+  }
+
+  private classifyIn(ptr: number): number {
     const chunk = ptr - CHUNK_HEADER;
     const u32 = this.mem.u32;
     const end = u32[W_HEAP_END] as number;
@@ -285,6 +291,7 @@ export class Tlsf {
   malloc(request: number): number {
     const size = this.chunkSizeFor(request);
     let chunk = this.findFree(size);
+    if (chunk === 0 && this.mem.refresh()) chunk = this.findFree(size);
     if (chunk === 0) {
       if (!this.growFor(size)) return 0;
       chunk = this.findFree(size);
@@ -306,6 +313,7 @@ export class Tlsf {
     // a leading free chunk of at least MIN_CHUNK bytes in front of it.
     const search = size + alignment + MIN_CHUNK;
     let chunk = this.findFree(search);
+    if (chunk === 0 && this.mem.refresh()) chunk = this.findFree(search);
     if (chunk === 0) {
       if (!this.growFor(search)) return 0;
       chunk = this.findFree(search);
@@ -504,6 +512,7 @@ export class Tlsf {
    * `keepBytes` of store. Returns the number of bytes released.
    */
   trim(keepBytes: number): number {
+    this.mem.refresh();
     if (!this.mem.canShrink) return 0;
     const u32 = this.mem.u32;
     const end = u32[W_HEAP_END] as number;

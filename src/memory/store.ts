@@ -115,6 +115,17 @@ export class Memory {
     return true;
   }
 
+  /**
+   * Re-binds the views if the `WebAssembly.Memory` was grown behind the heap's back (by WASM code,
+   * which detaches the buffer the views were over). Returns whether it did. Called on cold paths
+   * only: where a detached view made a lookup fail, and by the reporting entries.
+   */
+  refresh(): boolean {
+    if (this.wasm === null || this.wasm.buffer === this.buffer) return false;
+    this.rebind();
+    return true;
+  }
+
   /** Whether the store can give memory back ({@link Memory.shrink}). */
   get canShrink(): boolean {
     return this.kind === 'resizable';
