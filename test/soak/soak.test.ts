@@ -6,15 +6,26 @@ import { STORES } from '../helpers';
 import { opArb, runOps } from '../model';
 
 const SEEDS = [1, 42, 2024, 31337];
+const BATCHES = 8;
+const RUNS_PER_BATCH = 25;
 
 describe.skipIf(!process.env.SOAK).each(STORES)('soak over a %s store', (store) => {
   it.each(SEEDS)(
     'seed %i',
-    (seed) => {
-      fc.assert(
-        fc.property(fc.array(opArb, { minLength: 50, maxLength: 400 }), (ops) => runOps(store, ops)),
-        { seed, numRuns: 200 },
-      );
+    async (seed) => {
+      // Alternate 16- and 8-byte alignment, and the raw and the hooks path, from run to run.
+      let run = 0;
+      for (let batch = 0; batch < BATCHES; batch++) {
+        fc.assert(
+          fc.property(fc.array(opArb, { minLength: 50, maxLength: 400 }), (ops) => {
+            run++;
+            runOps(store, ops, run % 2 === 0 ? 16 : 8, run % 3 === 0);
+          }),
+          { seed: seed * 1000 + batch, numRuns: RUNS_PER_BATCH },
+        );
+        // Let the test runner's worker answer its supervisor between batches.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     },
     30 * 60_000,
   );
