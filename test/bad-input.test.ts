@@ -58,8 +58,8 @@ const BAD_ALIGNMENTS: [string, Bad][] = [
  * neighbour, and free space in between. Sizes above 512 bytes are large-object blocks whatever
  * the small allocator does; `small` is a block it would serve.
  */
-function fixture(store: StoreKind) {
-  const heap = createHeap({ store, initialBytes: 1 << 18, maxBytes: 1 << 22 });
+function fixture(store: StoreKind, align: 8 | 16 = 16) {
+  const heap = createHeap({ store, align, initialBytes: 1 << 18, maxBytes: 1 << 22 });
   const a = heap.malloc(1000);
   const freed = heap.malloc(1000);
   const merged = heap.malloc(1000);
@@ -199,34 +199,37 @@ describe.each(STORES)('bad input over a %s store', (store) => {
       heap.check();
     });
 
-    it('every bad pointer is rejected by free, realloc, usableSize and bytes; isLive says false', () => {
-      const f = fixture(store);
-      const { heap } = f;
-      for (const [label, ptr, cls, code] of badPointers(f)) {
-        const calls: [string, () => unknown][] = [
-          ['free', () => heap.free(ptr)],
-          ['realloc (grow)', () => heap.realloc(ptr, 5000)],
-          ['realloc (shrink)', () => heap.realloc(ptr, 16)],
-          ['usableSize', () => heap.usableSize(ptr)],
-          ['bytes', () => heap.bytes(ptr)],
-        ];
-        for (const [name, call] of calls) {
-          const snap = snapshot(heap);
-          let thrown: unknown;
-          try {
-            call();
-          } catch (e) {
-            thrown = e;
+    it.each([16, 8] as const)(
+      'every bad pointer is rejected by free, realloc, usableSize and bytes; isLive says false (align %i)',
+      (align) => {
+        const f = fixture(store, align);
+        const { heap } = f;
+        for (const [label, ptr, cls, code] of badPointers(f)) {
+          const calls: [string, () => unknown][] = [
+            ['free', () => heap.free(ptr)],
+            ['realloc (grow)', () => heap.realloc(ptr, 5000)],
+            ['realloc (shrink)', () => heap.realloc(ptr, 16)],
+            ['usableSize', () => heap.usableSize(ptr)],
+            ['bytes', () => heap.bytes(ptr)],
+          ];
+          for (const [name, call] of calls) {
+            const snap = snapshot(heap);
+            let thrown: unknown;
+            try {
+              call();
+            } catch (e) {
+              thrown = e;
+            }
+            expect(thrown, `${name}(${label})`).toBeInstanceOf(cls);
+            expect((thrown as ArenallocError).code, `${name}(${label})`).toBe(code);
+            heap.check();
+            expect(heap.stats(), `${name}(${label})`).toEqual(snap.stats);
+            expect(firstDifference(heap, snap), `${name}(${label}) changed a byte`).toBe(-1);
           }
-          expect(thrown, `${name}(${label})`).toBeInstanceOf(cls);
-          expect((thrown as ArenallocError).code, `${name}(${label})`).toBe(code);
-          heap.check();
-          expect(heap.stats(), `${name}(${label})`).toEqual(snap.stats);
-          expect(firstDifference(heap, snap), `${name}(${label}) changed a byte`).toBe(-1);
+          expect(heap.isLive(ptr), `isLive(${label})`).toBe(false);
         }
-        expect(heap.isLive(ptr), `isLive(${label})`).toBe(false);
-      }
-    });
+      },
+    );
 
     it('usableSize(0) and bytes(0) are invalid pointers, not null no-ops', () => {
       const { heap } = fixture(store);
