@@ -116,6 +116,8 @@
  * When an arena's last pool empties it goes back to the large-object heap, unless it would be the
  * only wholly free arena: one spare is kept so that a program that frees and allocates around a
  * boundary does not make and unmake an arena each time (CPython keeps one for the same reason).
+ * Of two wholly free arenas the one at the lower address stays, so that free space gathers at the
+ * top of the heap, where `trim()` can give it back to the store.
  *
  * @internal
  * @module

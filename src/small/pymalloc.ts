@@ -432,7 +432,12 @@ export class SmallHeap {
       u32[W_EMPTY_ARENAS] = 1; // the spare
       return;
     }
-    this.releaseArena(arena);
+    // Two wholly free arenas, side by side at the end of the list: keep the one at the lower
+    // address as the spare, so that free space gathers at the top where trim() can return it.
+    const last = u32[W_LAST_WITH + now] as number;
+    const other = last !== arena ? last : (u32[aw + A_PREV] as number);
+    const otherBase = u32[this.entryWord(other) + A_BASE] as number;
+    this.releaseArena(otherBase > (u32[aw + A_BASE] as number) ? other : arena);
   }
 
   /** Takes a wholly free arena off the usable list and gives its chunk back. */
