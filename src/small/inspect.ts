@@ -278,7 +278,9 @@ export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } 
       }
       blocks += count;
       bytes += count * size;
-      if (free !== 0 || nextOffset <= maxNext) usedNotFull++;
+      // Carving ahead: a pool's free list is empty only when no whole block is left to carve.
+      if (free === 0 && nextOffset <= maxNext) fail(`pool ${pool}: empty free list but room to carve at ${nextOffset}`, pool);
+      if (free !== 0) usedNotFull++;
     }
     // The arena's free-pool list: its empty pools, each once.
     let listed = 0;
@@ -336,9 +338,7 @@ export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } 
       const pw = pool >>> 2;
       if (small.poolOf(pool) !== pool || u32[pw + P_CLASS] !== k) fail(`usedPools[${k}]: ${pool} is no pool of class ${k}`, pool);
       if (u32[pw + P_COUNT] === 0) fail(`usedPools[${k}]: pool ${pool} is empty`, pool);
-      if (u32[pw + P_FREE_BLOCK] === 0 && (u32[pw + P_NEXT_OFFSET] as number) > (u32[pw + P_MAX_NEXT_OFFSET] as number)) {
-        fail(`usedPools[${k}]: pool ${pool} is full`, pool);
-      }
+      if (u32[pw + P_FREE_BLOCK] === 0) fail(`usedPools[${k}]: pool ${pool} is full (its free list is empty)`, pool);
       if (u32[pw + P_PREV] !== back) fail(`usedPools[${k}]: broken back link at ${pool}`, pool);
       back = pool;
     }

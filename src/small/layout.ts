@@ -69,7 +69,9 @@
  * - `count`: blocks in use. `freeBlock`: head of the LIFO list of freed blocks, threaded through
  *   their first word (0 ends it). `nextOffset`: where the next never-used block would start;
  *   blocks are carved lazily, one at a time ("never touch a piece of memory until it's actually
- *   needed"). `maxNextOffset`: the last offset at which a whole block still fits.
+ *   needed"), but always one ahead, as in CPython: a used pool's free list is never empty, so an
+ *   empty free list means a full pool and neither fast path tests `nextOffset`. `maxNextOffset`:
+ *   the last offset at which a whole block still fits.
  * - `arena`: the index of the pool's arena in the arena table (CPython's `arenaindex`). `free`
  *   reads it from `ptr & ~(P - 1)` and trusts it only if that arena's range holds the pool
  *   (CPython's `address_in_range`): arena memory is the library's own, so an address inside a live
