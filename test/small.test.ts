@@ -402,3 +402,34 @@ describe('small-object allocator: options', () => {
     expect(() => Heap.attach(copy)).toThrow(NotAHeapError);
   });
 });
+
+describe('small-object allocator: header layout', () => {
+  it('keeps its words inside the range the heap header reserves for it', async () => {
+    const layout = await import('../src/layout');
+    // The word indexes are const enums (inlined by the bundler); at test time they are objects.
+    const small = (await import('../src/small/layout')) as unknown as { SmallState: Record<string, number> };
+    expect(small.SmallState.ARENA_TABLE).toBe(layout.W_SMALL_STATE);
+    expect(small.SmallState.LAST_WITH).toBe(small.SmallState.USED_POOLS! + 64);
+    expect(small.SmallState.END).toBe(small.SmallState.LAST_WITH! + 257);
+    expect(small.SmallState.END).toBeLessThanOrEqual(layout.W_SMALL_STATE_END);
+  });
+});
+
+describe('small-object allocator: giving memory back', () => {
+  it('arenas that went back to the large-object heap can be trimmed from a resizable store', () => {
+    const heap = createHeap({ store: 'resizable', initialBytes: 1 << 16, maxBytes: 1 << 26 });
+    const ptrs: number[] = [];
+    for (let i = 0; i < 20_000; i++) ptrs.push(heap.malloc(256));
+    const grown = heap.stats().backingBytes;
+    expect(heap.stats().small.arenas).toBeGreaterThan(15);
+    for (const p of ptrs) heap.free(p);
+    expect(heap.stats().small.arenas).toBe(1);
+    const released = heap.trim();
+    expect(released).toBeGreaterThan(grown - (1 << 20));
+    heap.check();
+    // The spare kept is the arena at the lowest address, the first one.
+    const again = heap.malloc(256);
+    expect(again >= BASE && again < BASE + ARENA).toBe(true);
+    heap.check();
+  });
+});

@@ -10,37 +10,7 @@
 import { HeapCorruptedError } from '../errors';
 import { INTERNAL_REQUEST, type SmallHeapStats } from '../heap';
 import { CHUNK_HEADER } from '../large/tlsf';
-import {
-  A_BASE,
-  A_FREE_POOL_LIST,
-  A_FREE_POOLS,
-  A_NEXT,
-  A_PREV,
-  A_WATERMARK,
-  F_ARENAS_ALLOCATED,
-  F_ARENAS_PEAK,
-  F_ARENAS_RECLAIMED,
-  NO_ARENA,
-  NONE,
-  P_ARENA,
-  P_BITMAP,
-  P_CLASS,
-  P_COUNT,
-  P_FREE_BLOCK,
-  P_MAX_NEXT_OFFSET,
-  P_NEXT,
-  P_NEXT_OFFSET,
-  P_PREV,
-  W_ARENA_CAPACITY,
-  W_ARENA_SLOTS,
-  W_ARENA_TABLE,
-  W_ARENAS,
-  W_EMPTY_ARENAS,
-  W_LAST_WITH,
-  W_UNUSED_SLOTS,
-  W_USABLE_HEAD,
-  W_USED_POOLS,
-} from './layout';
+import { ArenaEntry, F_ARENAS_ALLOCATED, F_ARENAS_PEAK, F_ARENAS_RECLAIMED, NO_ARENA, NONE, PoolHeader, SmallState } from './layout';
 import type { SmallHeap } from './pymalloc';
 
 /** What one walk over every touched pool finds. */
@@ -81,31 +51,31 @@ function census(small: SmallHeap): Census {
     usedPools: 0,
     alignment: 0,
   };
-  const slots = u32[W_ARENA_SLOTS] as number;
+  const slots = u32[SmallState.ARENA_SLOTS] as number;
   for (let arena = 0; arena < slots; arena++) {
     const aw = small.entryWord(arena);
-    const base = u32[aw + A_BASE] as number;
+    const base = u32[aw + ArenaEntry.BASE] as number;
     if (base === 0) continue;
     c.arenas++;
     const chunkBytes = small.large.sizeOf(base - CHUNK_HEADER);
     c.arenaBytes += chunkBytes;
     c.alignment += chunkBytes - (small.arenaSize - CHUNK_HEADER);
-    const watermark = u32[aw + A_WATERMARK] as number;
+    const watermark = u32[aw + ArenaEntry.WATERMARK] as number;
     for (let pool = base; pool < base + small.arenaSize; pool += small.poolSize) {
       const limit = poolLimit(small, pool, base);
       const pw = pool >>> 2;
-      if (pool >= watermark || u32[pw + P_COUNT] === 0) {
+      if (pool >= watermark || u32[pw + PoolHeader.COUNT] === 0) {
         c.freePools++;
         c.freePoolBytes += limit;
         continue;
       }
-      const k = u32[pw + P_CLASS] as number;
+      const k = u32[pw + PoolHeader.CLASS] as number;
       const size = small.classSize(k);
       const blocks = Math.floor((limit - small.poolHeader) / size);
       c.usedPools++;
       c.pools[k]!++;
-      c.inUse[k]! += u32[pw + P_COUNT] as number;
-      c.available[k]! += blocks - (u32[pw + P_COUNT] as number);
+      c.inUse[k]! += u32[pw + PoolHeader.COUNT] as number;
+      c.available[k]! += blocks - (u32[pw + PoolHeader.COUNT] as number);
       c.quantization[k]! += limit - small.poolHeader - blocks * size;
     }
   }
@@ -189,9 +159,9 @@ export function debugMallocStats(small: SmallHeap): string {
 export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } {
   const u32 = small.mem.u32;
   const large = small.large;
-  const slots = u32[W_ARENA_SLOTS] as number;
-  const capacity = u32[W_ARENA_CAPACITY] as number;
-  const table = u32[W_ARENA_TABLE] as number;
+  const slots = u32[SmallState.ARENA_SLOTS] as number;
+  const capacity = u32[SmallState.ARENA_CAPACITY] as number;
+  const table = u32[SmallState.ARENA_TABLE] as number;
   const fail = (message: string, at?: number): never => {
     throw new HeapCorruptedError(`small: ${message}`, at);
   };
@@ -210,7 +180,7 @@ export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } 
   let usedNotFull = 0;
   for (let arena = 0; arena < slots; arena++) {
     const aw = small.entryWord(arena);
-    const base = u32[aw + A_BASE] as number;
+    const base = u32[aw + ArenaEntry.BASE] as number;
     if (base === 0) {
       unusedSlots++;
       continue;
@@ -221,23 +191,23 @@ export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } 
       fail(`arena ${arena} at ${base} is not an internal chunk of the large-object heap`, base);
     }
     if (large.sizeOf(base - CHUNK_HEADER) < small.arenaSize) fail(`arena ${arena} chunk is smaller than an arena`, base);
-    const watermark = u32[aw + A_WATERMARK] as number;
+    const watermark = u32[aw + ArenaEntry.WATERMARK] as number;
     const end = base + small.arenaSize;
     if (watermark < base || watermark > end || (watermark & small.poolMask) !== 0) fail(`arena ${arena}: bad watermark ${watermark}`, base);
     let emptyPools = 0;
     for (let pool = base; pool < end; pool += small.poolSize) {
       const pw = pool >>> 2;
       if (pool >= watermark) {
-        if (u32[pw + P_ARENA] !== NO_ARENA) fail(`untouched pool ${pool} does not say so`, pool);
+        if (u32[pw + PoolHeader.ARENA] !== NO_ARENA) fail(`untouched pool ${pool} does not say so`, pool);
         continue;
       }
-      if (u32[pw + P_ARENA] !== arena) fail(`pool ${pool} names arena ${u32[pw + P_ARENA]}, not ${arena}`, pool);
-      const k = u32[pw + P_CLASS] as number;
+      if (u32[pw + PoolHeader.ARENA] !== arena) fail(`pool ${pool} names arena ${u32[pw + PoolHeader.ARENA]}, not ${arena}`, pool);
+      const k = u32[pw + PoolHeader.CLASS] as number;
       if (k >= small.classes) fail(`pool ${pool}: class ${k}`, pool);
       const size = small.classSize(k);
       const limit = poolLimit(small, pool, base);
-      const nextOffset = u32[pw + P_NEXT_OFFSET] as number;
-      const maxNext = u32[pw + P_MAX_NEXT_OFFSET] as number;
+      const nextOffset = u32[pw + PoolHeader.NEXT_OFFSET] as number;
+      const maxNext = u32[pw + PoolHeader.MAX_NEXT_OFFSET] as number;
       if (maxNext !== limit - size) fail(`pool ${pool}: maxNextOffset ${maxNext}, expected ${limit - size}`, pool);
       if (nextOffset < small.poolHeader || nextOffset > maxNext + size || (nextOffset - small.poolHeader) % size !== 0) {
         fail(`pool ${pool}: bad nextOffset ${nextOffset}`, pool);
@@ -246,7 +216,7 @@ export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } 
       // The live bitmap: bits only at carved block starts; their number is the count.
       let live = 0;
       for (let i = 0; i < small.bitmapWords; i++) {
-        let word = u32[pw + P_BITMAP + i] as number;
+        let word = u32[pw + PoolHeader.BITMAP + i] as number;
         while (word !== 0) {
           const bit = 31 - Math.clz32(word & -word);
           word = (word & ~(1 << bit)) >>> 0;
@@ -257,11 +227,11 @@ export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } 
           live++;
         }
       }
-      const count = u32[pw + P_COUNT] as number;
+      const count = u32[pw + PoolHeader.COUNT] as number;
       if (live !== count) fail(`pool ${pool}: count ${count} but ${live} live bits`, pool);
       // The free list: no cycle, inside the pool, on a block boundary, carved, not allocated.
       let free = 0;
-      let block = u32[pw + P_FREE_BLOCK] as number;
+      let block = u32[pw + PoolHeader.FREE_BLOCK] as number;
       while (block !== 0) {
         if (++free > carved) fail(`pool ${pool}: free list longer than the ${carved} carved blocks (a cycle?)`, pool);
         const offset = block - pool;
@@ -284,27 +254,30 @@ export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } 
     }
     // The arena's free-pool list: its empty pools, each once.
     let listed = 0;
-    let pool = u32[aw + A_FREE_POOL_LIST] as number;
+    let pool = u32[aw + ArenaEntry.FREE_POOL_LIST] as number;
     while (pool !== 0) {
       if (++listed > emptyPools) fail(`arena ${arena}: free-pool list longer than its ${emptyPools} empty pools`, base);
-      if (pool < base || pool >= watermark || (pool & small.poolMask) !== 0 || u32[(pool >>> 2) + P_COUNT] !== 0) {
+      if (pool < base || pool >= watermark || (pool & small.poolMask) !== 0 || u32[(pool >>> 2) + PoolHeader.COUNT] !== 0) {
         fail(`arena ${arena}: free-pool list entry ${pool} is not an empty pool of it`, pool);
       }
-      pool = u32[(pool >>> 2) + P_NEXT] as number;
+      pool = u32[(pool >>> 2) + PoolHeader.NEXT] as number;
     }
     if (listed !== emptyPools) fail(`arena ${arena}: ${emptyPools} empty pools but ${listed} on its list`, base);
     const freePools = emptyPools + (end - watermark) / small.poolSize;
-    if (u32[aw + A_FREE_POOLS] !== freePools) fail(`arena ${arena}: says ${u32[aw + A_FREE_POOLS]} free pools, has ${freePools}`, base);
+    if (u32[aw + ArenaEntry.FREE_POOLS] !== freePools)
+      fail(`arena ${arena}: says ${u32[aw + ArenaEntry.FREE_POOLS]} free pools, has ${freePools}`, base);
     if (freePools > 0) usable++;
     if (freePools === total) wholeFree++;
   }
-  if (u32[W_ARENAS] !== arenas) fail(`${u32[W_ARENAS]} arenas counted, ${arenas} in the table`);
-  if (wholeFree > 1 || u32[W_EMPTY_ARENAS] !== wholeFree) fail(`${wholeFree} wholly free arenas, ${u32[W_EMPTY_ARENAS]} counted`);
+  if (u32[SmallState.ARENAS] !== arenas) fail(`${u32[SmallState.ARENAS]} arenas counted, ${arenas} in the table`);
+  if (wholeFree > 1 || u32[SmallState.EMPTY_ARENAS] !== wholeFree)
+    fail(`${wholeFree} wholly free arenas, ${u32[SmallState.EMPTY_ARENAS]} counted`);
 
   // The unused slots list: exactly the slots without an arena.
   let unused = 0;
-  for (let slot = u32[W_UNUSED_SLOTS] as number; slot !== NONE; slot = u32[small.entryWord(slot) + A_NEXT] as number) {
-    if (++unused > unusedSlots || slot >= slots || u32[small.entryWord(slot) + A_BASE] !== 0) fail(`bad unused arena slot ${slot}`);
+  for (let slot = u32[SmallState.UNUSED_SLOTS] as number; slot !== NONE; slot = u32[small.entryWord(slot) + ArenaEntry.NEXT] as number) {
+    if (++unused > unusedSlots || slot >= slots || u32[small.entryWord(slot) + ArenaEntry.BASE] !== 0)
+      fail(`bad unused arena slot ${slot}`);
   }
   if (unused !== unusedSlots) fail(`${unusedSlots} unused arena slots, ${unused} on the list`);
 
@@ -313,33 +286,33 @@ export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } 
   let onList = 0;
   let prev = NONE;
   let prevFree = 0;
-  for (let arena = u32[W_USABLE_HEAD] as number; arena !== NONE; arena = u32[small.entryWord(arena) + A_NEXT] as number) {
+  for (let arena = u32[SmallState.USABLE_HEAD] as number; arena !== NONE; arena = u32[small.entryWord(arena) + ArenaEntry.NEXT] as number) {
     if (++onList > usable || arena >= slots) fail(`usable list: bad or repeated arena ${arena}`);
     const aw = small.entryWord(arena);
-    const free = u32[aw + A_FREE_POOLS] as number;
-    if (u32[aw + A_BASE] === 0 || free === 0) fail(`usable list: arena ${arena} has no free pool`);
+    const free = u32[aw + ArenaEntry.FREE_POOLS] as number;
+    if (u32[aw + ArenaEntry.BASE] === 0 || free === 0) fail(`usable list: arena ${arena} has no free pool`);
     if (free < prevFree) fail(`usable list: arena ${arena} (${free} free pools) after one with ${prevFree}`);
-    if (u32[aw + A_PREV] !== prev) fail(`usable list: broken back link at arena ${arena}`);
+    if (u32[aw + ArenaEntry.PREV] !== prev) fail(`usable list: broken back link at arena ${arena}`);
     lastWith[free] = arena;
     prev = arena;
     prevFree = free;
   }
   if (onList !== usable) fail(`${usable} arenas with free pools, ${onList} on the usable list`);
   for (let k = 1; k <= total; k++) {
-    if (u32[W_LAST_WITH + k] !== lastWith[k]) fail(`lastWith[${k}] is ${u32[W_LAST_WITH + k]}, expected ${lastWith[k]}`);
+    if (u32[SmallState.LAST_WITH + k] !== lastWith[k]) fail(`lastWith[${k}] is ${u32[SmallState.LAST_WITH + k]}, expected ${lastWith[k]}`);
   }
 
   // The class lists: used, not full pools of the class, linked both ways, each pool once.
   let listedPools = 0;
   for (let k = 0; k < small.classes; k++) {
     let back = 0;
-    for (let pool = u32[W_USED_POOLS + k] as number; pool !== 0; pool = u32[(pool >>> 2) + P_NEXT] as number) {
+    for (let pool = u32[SmallState.USED_POOLS + k] as number; pool !== 0; pool = u32[(pool >>> 2) + PoolHeader.NEXT] as number) {
       if (++listedPools > usedNotFull) fail(`usedPools lists hold more than the ${usedNotFull} used pools (a cycle?)`);
       const pw = pool >>> 2;
-      if (small.poolOf(pool) !== pool || u32[pw + P_CLASS] !== k) fail(`usedPools[${k}]: ${pool} is no pool of class ${k}`, pool);
-      if (u32[pw + P_COUNT] === 0) fail(`usedPools[${k}]: pool ${pool} is empty`, pool);
-      if (u32[pw + P_FREE_BLOCK] === 0) fail(`usedPools[${k}]: pool ${pool} is full (its free list is empty)`, pool);
-      if (u32[pw + P_PREV] !== back) fail(`usedPools[${k}]: broken back link at ${pool}`, pool);
+      if (small.poolOf(pool) !== pool || u32[pw + PoolHeader.CLASS] !== k) fail(`usedPools[${k}]: ${pool} is no pool of class ${k}`, pool);
+      if (u32[pw + PoolHeader.COUNT] === 0) fail(`usedPools[${k}]: pool ${pool} is empty`, pool);
+      if (u32[pw + PoolHeader.FREE_BLOCK] === 0) fail(`usedPools[${k}]: pool ${pool} is full (its free list is empty)`, pool);
+      if (u32[pw + PoolHeader.PREV] !== back) fail(`usedPools[${k}]: broken back link at ${pool}`, pool);
       back = pool;
     }
   }

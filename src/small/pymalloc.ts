@@ -14,39 +14,16 @@ import { INTERNAL_REQUEST } from '../heap';
 import { CHUNK_HEADER, type Tlsf } from '../large/tlsf';
 import type { Memory } from '../memory/store';
 import {
-  A_BASE,
-  A_FREE_POOL_LIST,
-  A_FREE_POOLS,
-  A_NEXT,
-  A_PREV,
-  A_WATERMARK,
-  ARENA_STRIDE,
+  ArenaEntry,
   F_ARENAS_ALLOCATED,
   F_ARENAS_PEAK,
   F_ARENAS_RECLAIMED,
   NO_ARENA,
   NONE,
-  P_ARENA,
-  P_BITMAP,
-  P_CLASS,
-  P_COUNT,
-  P_FREE_BLOCK,
-  P_MAX_NEXT_OFFSET,
-  P_NEXT,
-  P_NEXT_OFFSET,
-  P_PREV,
   POOL_FIELDS_BYTES,
+  PoolHeader,
   SMALL_REQUEST_THRESHOLD,
-  W_ARENA_CAPACITY,
-  W_ARENA_SLOTS,
-  W_ARENA_TABLE,
-  W_ARENAS,
-  W_EMPTY_ARENAS,
-  W_LAST_WITH,
-  W_SMALL_USED_END,
-  W_UNUSED_SLOTS,
-  W_USABLE_HEAD,
-  W_USED_POOLS,
+  SmallState,
 } from './layout';
 
 /**
@@ -91,10 +68,10 @@ export class SmallHeap {
   /** Lays out the empty state in the heap header: no arenas, every list empty. */
   format(): void {
     const u32 = this.mem.u32;
-    u32.fill(0, W_ARENA_TABLE, W_SMALL_USED_END);
-    u32[W_UNUSED_SLOTS] = NONE;
-    u32[W_USABLE_HEAD] = NONE;
-    u32.fill(NONE, W_LAST_WITH, W_LAST_WITH + this.poolsPerArena + 1);
+    u32.fill(0, SmallState.ARENA_TABLE, SmallState.END);
+    u32[SmallState.UNUSED_SLOTS] = NONE;
+    u32[SmallState.USABLE_HEAD] = NONE;
+    u32.fill(NONE, SmallState.LAST_WITH, SmallState.LAST_WITH + this.poolsPerArena + 1);
     const f64 = this.mem.f64;
     f64[F_ARENAS_ALLOCATED] = 0;
     f64[F_ARENAS_RECLAIMED] = 0;
@@ -122,19 +99,19 @@ export class SmallHeap {
     let u32 = this.mem.u32;
     const log = this.alignLog2;
     const c = size === 0 ? 0 : (size - 1) >>> log;
-    let pool = u32[W_USED_POOLS + c] as number;
+    let pool = u32[SmallState.USED_POOLS + c] as number;
     if (pool === 0) {
       pool = this.poolFor(c);
       if (pool === 0) return 0;
       u32 = this.mem.u32;
     }
     const pw = pool >>> 2;
-    const block = u32[pw + P_FREE_BLOCK] as number;
+    const block = u32[pw + PoolHeader.FREE_BLOCK] as number;
     const next = u32[block >>> 2] as number;
-    u32[pw + P_FREE_BLOCK] = next === 0 ? this.carve(pool, c) : next;
-    u32[pw + P_COUNT] = (u32[pw + P_COUNT] as number) + 1;
+    u32[pw + PoolHeader.FREE_BLOCK] = next === 0 ? this.carve(pool, c) : next;
+    u32[pw + PoolHeader.COUNT] = (u32[pw + PoolHeader.COUNT] as number) + 1;
     const unit = (block - pool) >>> log;
-    const bw = pw + P_BITMAP + (unit >>> 5);
+    const bw = pw + PoolHeader.BITMAP + (unit >>> 5);
     u32[bw] = (u32[bw] as number) | (1 << (unit & 31));
     return block;
   }
@@ -147,12 +124,12 @@ export class SmallHeap {
   private carve(pool: number, c: number): number {
     const u32 = this.mem.u32;
     const pw = pool >>> 2;
-    const offset = u32[pw + P_NEXT_OFFSET] as number;
-    if (offset > (u32[pw + P_MAX_NEXT_OFFSET] as number)) {
+    const offset = u32[pw + PoolHeader.NEXT_OFFSET] as number;
+    if (offset > (u32[pw + PoolHeader.MAX_NEXT_OFFSET] as number)) {
       this.unlinkUsed(pool, c);
       return 0;
     }
-    u32[pw + P_NEXT_OFFSET] = offset + this.classSize(c);
+    u32[pw + PoolHeader.NEXT_OFFSET] = offset + this.classSize(c);
     u32[(pool + offset) >>> 2] = 0;
     return pool + offset;
   }
@@ -163,22 +140,22 @@ export class SmallHeap {
    */
   private poolFor(c: number): number {
     let u32 = this.mem.u32;
-    let arena = u32[W_USABLE_HEAD] as number;
+    let arena = u32[SmallState.USABLE_HEAD] as number;
     if (arena === NONE) {
       arena = this.newArena();
       if (arena === NONE) return 0;
       u32 = this.mem.u32;
     }
     const aw = this.entryWord(arena);
-    let pool = u32[aw + A_FREE_POOL_LIST] as number;
+    let pool = u32[aw + ArenaEntry.FREE_POOL_LIST] as number;
     if (pool !== 0) {
-      u32[aw + A_FREE_POOL_LIST] = u32[(pool >>> 2) + P_NEXT] as number;
+      u32[aw + ArenaEntry.FREE_POOL_LIST] = u32[(pool >>> 2) + PoolHeader.NEXT] as number;
       // empty → used. Same class: its free list still holds all its blocks, nothing to redo.
-      if (u32[(pool >>> 2) + P_CLASS] !== c) this.initPool(pool, arena, c);
+      if (u32[(pool >>> 2) + PoolHeader.CLASS] !== c) this.initPool(pool, arena, c);
     } else {
       // untouched → used
-      pool = u32[aw + A_WATERMARK] as number;
-      u32[aw + A_WATERMARK] = pool + this.poolSize;
+      pool = u32[aw + ArenaEntry.WATERMARK] as number;
+      u32[aw + ArenaEntry.WATERMARK] = pool + this.poolSize;
       this.initPool(pool, arena, c);
     }
     this.arenaTookPool(arena);
@@ -189,38 +166,38 @@ export class SmallHeap {
   private initPool(pool: number, arena: number, c: number): void {
     const u32 = this.mem.u32;
     const pw = pool >>> 2;
-    const base = u32[this.entryWord(arena) + A_BASE] as number;
+    const base = u32[this.entryWord(arena) + ArenaEntry.BASE] as number;
     // The last pool of an arena is CHUNK_HEADER bytes short: the next chunk's header is there.
     const limit = pool + this.poolSize === base + this.arenaSize ? this.poolSize - CHUNK_HEADER : this.poolSize;
     // The first block is carved at once: a used pool's free list is never empty.
     const first = pool + this.poolHeader;
     u32[first >>> 2] = 0;
-    u32[pw + P_COUNT] = 0;
-    u32[pw + P_FREE_BLOCK] = first;
-    u32[pw + P_ARENA] = arena;
-    u32[pw + P_CLASS] = c;
-    u32[pw + P_NEXT_OFFSET] = this.poolHeader + this.classSize(c);
-    u32[pw + P_MAX_NEXT_OFFSET] = limit - this.classSize(c);
-    u32.fill(0, pw + P_BITMAP, pw + P_BITMAP + this.bitmapWords);
+    u32[pw + PoolHeader.COUNT] = 0;
+    u32[pw + PoolHeader.FREE_BLOCK] = first;
+    u32[pw + PoolHeader.ARENA] = arena;
+    u32[pw + PoolHeader.CLASS] = c;
+    u32[pw + PoolHeader.NEXT_OFFSET] = this.poolHeader + this.classSize(c);
+    u32[pw + PoolHeader.MAX_NEXT_OFFSET] = limit - this.classSize(c);
+    u32.fill(0, pw + PoolHeader.BITMAP, pw + PoolHeader.BITMAP + this.bitmapWords);
   }
 
   /** Links `pool` at the front of usedPools[c]. */
   private linkUsed(pool: number, c: number): void {
     const u32 = this.mem.u32;
-    const next = u32[W_USED_POOLS + c] as number;
-    u32[(pool >>> 2) + P_NEXT] = next;
-    u32[(pool >>> 2) + P_PREV] = 0;
-    if (next !== 0) u32[(next >>> 2) + P_PREV] = pool;
-    u32[W_USED_POOLS + c] = pool;
+    const next = u32[SmallState.USED_POOLS + c] as number;
+    u32[(pool >>> 2) + PoolHeader.NEXT] = next;
+    u32[(pool >>> 2) + PoolHeader.PREV] = 0;
+    if (next !== 0) u32[(next >>> 2) + PoolHeader.PREV] = pool;
+    u32[SmallState.USED_POOLS + c] = pool;
   }
 
   private unlinkUsed(pool: number, c: number): void {
     const u32 = this.mem.u32;
-    const next = u32[(pool >>> 2) + P_NEXT] as number;
-    const prev = u32[(pool >>> 2) + P_PREV] as number;
-    if (prev === 0) u32[W_USED_POOLS + c] = next;
-    else u32[(prev >>> 2) + P_NEXT] = next;
-    if (next !== 0) u32[(next >>> 2) + P_PREV] = prev;
+    const next = u32[(pool >>> 2) + PoolHeader.NEXT] as number;
+    const prev = u32[(pool >>> 2) + PoolHeader.PREV] as number;
+    if (prev === 0) u32[SmallState.USED_POOLS + c] = next;
+    else u32[(prev >>> 2) + PoolHeader.NEXT] = next;
+    if (next !== 0) u32[(next >>> 2) + PoolHeader.PREV] = prev;
   }
 
   // ─── free ──────────────────────────────────────────────────────────────────────────────────
@@ -234,9 +211,9 @@ export class SmallHeap {
     const u32 = this.mem.u32;
     const pool = ptr - (ptr & this.poolMask);
     // Beyond the store this reads undefined, which fails the comparison as NO_ARENA does.
-    const arena = u32[(pool >>> 2) + P_ARENA] as number;
-    if (!(arena < (u32[W_ARENA_SLOTS] as number))) return 0;
-    const base = u32[((u32[W_ARENA_TABLE] as number) >>> 2) + arena * ARENA_STRIDE + A_BASE] as number;
+    const arena = u32[(pool >>> 2) + PoolHeader.ARENA] as number;
+    if (!(arena < (u32[SmallState.ARENA_SLOTS] as number))) return 0;
+    const base = u32[((u32[SmallState.ARENA_TABLE] as number) >>> 2) + arena * ArenaEntry.STRIDE + ArenaEntry.BASE] as number;
     return base !== 0 && pool >= base && pool - base < this.arenaSize ? pool : 0;
   }
 
@@ -251,17 +228,17 @@ export class SmallHeap {
     const u32 = this.mem.u32;
     const pw = pool >>> 2;
     const unit = (ptr - pool) >>> this.alignLog2;
-    const bw = pw + P_BITMAP + (unit >>> 5);
+    const bw = pw + PoolHeader.BITMAP + (unit >>> 5);
     const word = u32[bw] as number;
     const bit = 1 << (unit & 31);
     if ((word & bit) === 0) throw this.badPointer(ptr, pool);
     u32[bw] = word & ~bit;
-    const head = u32[pw + P_FREE_BLOCK] as number;
+    const head = u32[pw + PoolHeader.FREE_BLOCK] as number;
     u32[ptr >>> 2] = head;
-    u32[pw + P_FREE_BLOCK] = ptr;
-    const count = (u32[pw + P_COUNT] as number) - 1;
-    u32[pw + P_COUNT] = count;
-    const c = u32[pw + P_CLASS] as number;
+    u32[pw + PoolHeader.FREE_BLOCK] = ptr;
+    const count = (u32[pw + PoolHeader.COUNT] as number) - 1;
+    u32[pw + PoolHeader.COUNT] = count;
+    const c = u32[pw + PoolHeader.CLASS] as number;
     // An empty free list means the pool was full (a used pool always has a free block).
     if (head === 0 || count === 0) this.freeTransition(pool, c, head === 0, count);
     return (c + 1) << this.alignLog2;
@@ -277,17 +254,17 @@ export class SmallHeap {
     }
     // → empty: off its class list (a full pool is on none), onto its arena's free-pool list.
     if (!wasFull) this.unlinkUsed(pool, c);
-    const arena = u32[pw + P_ARENA] as number;
+    const arena = u32[pw + PoolHeader.ARENA] as number;
     const aw = this.entryWord(arena);
-    u32[pw + P_NEXT] = u32[aw + A_FREE_POOL_LIST] as number;
-    u32[aw + A_FREE_POOL_LIST] = pool;
+    u32[pw + PoolHeader.NEXT] = u32[aw + ArenaEntry.FREE_POOL_LIST] as number;
+    u32[aw + ArenaEntry.FREE_POOL_LIST] = pool;
     this.arenaFreedPool(arena);
   }
 
   /** Whether `ptr` in `pool` is an allocated block's start. */
   isLive(ptr: number, pool: number): boolean {
     const unit = (ptr - pool) >>> this.alignLog2;
-    return (((this.mem.u32[(pool >>> 2) + P_BITMAP + (unit >>> 5)] as number) >>> (unit & 31)) & 1) === 1;
+    return (((this.mem.u32[(pool >>> 2) + PoolHeader.BITMAP + (unit >>> 5)] as number) >>> (unit & 31)) & 1) === 1;
   }
 
   /** Throws the typed error for `ptr` in `pool` unless it is an allocated block's start. */
@@ -297,7 +274,7 @@ export class SmallHeap {
 
   /** Block size of the pool's class. */
   blockSize(pool: number): number {
-    return ((this.mem.u32[(pool >>> 2) + P_CLASS] as number) + 1) << this.alignLog2;
+    return ((this.mem.u32[(pool >>> 2) + PoolHeader.CLASS] as number) + 1) << this.alignLog2;
   }
 
   /** Works out why `ptr` (aligned, in `pool`, its bit clear) is not an allocated block. */
@@ -311,10 +288,10 @@ export class SmallHeap {
     if (into !== 0) {
       return new InvalidPointerError(`pointer ${ptr} is ${into} bytes inside the ${size}-byte block at ${ptr - into}`, ptr);
     }
-    if (offset >= (u32[pw + P_NEXT_OFFSET] as number)) {
+    if (offset >= (u32[pw + PoolHeader.NEXT_OFFSET] as number)) {
       return new InvalidPointerError(`pointer ${ptr} is a block of the pool at ${pool} that was never allocated`, ptr);
     }
-    if (u32[pw + P_COUNT] === 0) {
+    if (u32[pw + PoolHeader.COUNT] === 0) {
       return new DoubleFreeError(`pointer ${ptr} was already freed (its pool at ${pool} is now empty)`, ptr);
     }
     return new DoubleFreeError(`pointer ${ptr} was already freed`, ptr);
@@ -324,7 +301,7 @@ export class SmallHeap {
 
   /** Word index of arena `arena`'s table entry. */
   entryWord(arena: number): number {
-    return ((this.mem.u32[W_ARENA_TABLE] as number) >>> 2) + arena * ARENA_STRIDE;
+    return ((this.mem.u32[SmallState.ARENA_TABLE] as number) >>> 2) + arena * ArenaEntry.STRIDE;
   }
 
   /**
@@ -337,33 +314,33 @@ export class SmallHeap {
     if (base === 0) return NONE;
     large.setRequested(base, INTERNAL_REQUEST);
     let u32 = this.mem.u32;
-    let arena = u32[W_UNUSED_SLOTS] as number;
+    let arena = u32[SmallState.UNUSED_SLOTS] as number;
     if (arena !== NONE) {
-      u32[W_UNUSED_SLOTS] = u32[this.entryWord(arena) + A_NEXT] as number;
+      u32[SmallState.UNUSED_SLOTS] = u32[this.entryWord(arena) + ArenaEntry.NEXT] as number;
     } else {
-      arena = u32[W_ARENA_SLOTS] as number;
-      if (arena === u32[W_ARENA_CAPACITY] && !this.growTable()) {
+      arena = u32[SmallState.ARENA_SLOTS] as number;
+      if (arena === u32[SmallState.ARENA_CAPACITY] && !this.growTable()) {
         large.free(base);
         return NONE;
       }
       u32 = this.mem.u32;
-      u32[W_ARENA_SLOTS] = arena + 1;
+      u32[SmallState.ARENA_SLOTS] = arena + 1;
     }
     const aw = this.entryWord(arena);
     const total = this.poolsPerArena;
-    u32[aw + A_BASE] = base;
-    u32[aw + A_FREE_POOLS] = total;
-    u32[aw + A_FREE_POOL_LIST] = 0;
-    u32[aw + A_WATERMARK] = base;
-    u32[aw + A_NEXT] = NONE;
-    u32[aw + A_PREV] = NONE;
+    u32[aw + ArenaEntry.BASE] = base;
+    u32[aw + ArenaEntry.FREE_POOLS] = total;
+    u32[aw + ArenaEntry.FREE_POOL_LIST] = 0;
+    u32[aw + ArenaEntry.WATERMARK] = base;
+    u32[aw + ArenaEntry.NEXT] = NONE;
+    u32[aw + ArenaEntry.PREV] = NONE;
     // Untouched pools say so, whatever the memory held before: free must never take them for pools.
-    for (let i = 0; i < total; i++) u32[((base + i * this.poolSize) >>> 2) + P_ARENA] = NO_ARENA;
-    u32[W_USABLE_HEAD] = arena;
-    u32[W_LAST_WITH + total] = arena;
-    u32[W_EMPTY_ARENAS] = (u32[W_EMPTY_ARENAS] as number) + 1;
-    const arenas = (u32[W_ARENAS] as number) + 1;
-    u32[W_ARENAS] = arenas;
+    for (let i = 0; i < total; i++) u32[((base + i * this.poolSize) >>> 2) + PoolHeader.ARENA] = NO_ARENA;
+    u32[SmallState.USABLE_HEAD] = arena;
+    u32[SmallState.LAST_WITH + total] = arena;
+    u32[SmallState.EMPTY_ARENAS] = (u32[SmallState.EMPTY_ARENAS] as number) + 1;
+    const arenas = (u32[SmallState.ARENAS] as number) + 1;
+    u32[SmallState.ARENAS] = arenas;
     const f64 = this.mem.f64;
     f64[F_ARENAS_ALLOCATED] = (f64[F_ARENAS_ALLOCATED] as number) + 1;
     if (arenas > (f64[F_ARENAS_PEAK] as number)) f64[F_ARENAS_PEAK] = arenas;
@@ -373,19 +350,19 @@ export class SmallHeap {
   /** Doubles the arena table (an internal chunk of the large-object heap). */
   private growTable(): boolean {
     const u32 = this.mem.u32;
-    const old = u32[W_ARENA_TABLE] as number;
-    const capacity = u32[W_ARENA_CAPACITY] as number;
+    const old = u32[SmallState.ARENA_TABLE] as number;
+    const capacity = u32[SmallState.ARENA_CAPACITY] as number;
     const next = capacity === 0 ? 16 : capacity * 2;
-    const table = this.large.malloc(next * ARENA_STRIDE * 4);
+    const table = this.large.malloc(next * ArenaEntry.STRIDE * 4);
     if (table === 0) return false;
     this.large.setRequested(table, INTERNAL_REQUEST);
     const fresh = this.mem.u32;
     if (old !== 0) {
-      fresh.copyWithin(table >>> 2, old >>> 2, (old >>> 2) + capacity * ARENA_STRIDE);
+      fresh.copyWithin(table >>> 2, old >>> 2, (old >>> 2) + capacity * ArenaEntry.STRIDE);
       this.large.free(old);
     }
-    fresh[W_ARENA_TABLE] = table;
-    fresh[W_ARENA_CAPACITY] = next;
+    fresh[SmallState.ARENA_TABLE] = table;
+    fresh[SmallState.ARENA_CAPACITY] = next;
     return true;
   }
 
@@ -396,18 +373,18 @@ export class SmallHeap {
   private arenaTookPool(arena: number): void {
     const u32 = this.mem.u32;
     const aw = this.entryWord(arena);
-    const free = u32[aw + A_FREE_POOLS] as number;
-    if (free === this.poolsPerArena) u32[W_EMPTY_ARENAS] = (u32[W_EMPTY_ARENAS] as number) - 1;
-    if (u32[W_LAST_WITH + free] === arena) u32[W_LAST_WITH + free] = NONE;
-    u32[aw + A_FREE_POOLS] = free - 1;
+    const free = u32[aw + ArenaEntry.FREE_POOLS] as number;
+    if (free === this.poolsPerArena) u32[SmallState.EMPTY_ARENAS] = (u32[SmallState.EMPTY_ARENAS] as number) - 1;
+    if (u32[SmallState.LAST_WITH + free] === arena) u32[SmallState.LAST_WITH + free] = NONE;
+    u32[aw + ArenaEntry.FREE_POOLS] = free - 1;
     if (free - 1 === 0) {
-      const next = u32[aw + A_NEXT] as number;
-      u32[W_USABLE_HEAD] = next;
-      if (next !== NONE) u32[this.entryWord(next) + A_PREV] = NONE;
-      u32[aw + A_NEXT] = NONE;
+      const next = u32[aw + ArenaEntry.NEXT] as number;
+      u32[SmallState.USABLE_HEAD] = next;
+      if (next !== NONE) u32[this.entryWord(next) + ArenaEntry.PREV] = NONE;
+      u32[aw + ArenaEntry.NEXT] = NONE;
     } else {
       // Every other arena has at least `free` free pools: this one is alone with free - 1.
-      u32[W_LAST_WITH + free - 1] = arena;
+      u32[SmallState.LAST_WITH + free - 1] = arena;
     }
   }
 
@@ -420,37 +397,37 @@ export class SmallHeap {
   private arenaFreedPool(arena: number): void {
     const u32 = this.mem.u32;
     const aw = this.entryWord(arena);
-    const free = u32[aw + A_FREE_POOLS] as number;
+    const free = u32[aw + ArenaEntry.FREE_POOLS] as number;
     if (free === 0) {
-      const head = u32[W_USABLE_HEAD] as number;
-      u32[aw + A_NEXT] = head;
-      u32[aw + A_PREV] = NONE;
-      if (head !== NONE) u32[this.entryWord(head) + A_PREV] = arena;
-      u32[W_USABLE_HEAD] = arena;
+      const head = u32[SmallState.USABLE_HEAD] as number;
+      u32[aw + ArenaEntry.NEXT] = head;
+      u32[aw + ArenaEntry.PREV] = NONE;
+      if (head !== NONE) u32[this.entryWord(head) + ArenaEntry.PREV] = arena;
+      u32[SmallState.USABLE_HEAD] = arena;
     } else {
-      const last = u32[W_LAST_WITH + free] as number;
+      const last = u32[SmallState.LAST_WITH + free] as number;
       if (last === arena) {
-        const prev = u32[aw + A_PREV] as number;
-        u32[W_LAST_WITH + free] = prev !== NONE && u32[this.entryWord(prev) + A_FREE_POOLS] === free ? prev : NONE;
+        const prev = u32[aw + ArenaEntry.PREV] as number;
+        u32[SmallState.LAST_WITH + free] = prev !== NONE && u32[this.entryWord(prev) + ArenaEntry.FREE_POOLS] === free ? prev : NONE;
       } else {
         this.unlinkUsable(arena);
         this.insertUsableAfter(arena, last);
       }
     }
     const now = free + 1;
-    u32[aw + A_FREE_POOLS] = now;
-    if (u32[W_LAST_WITH + now] === NONE) u32[W_LAST_WITH + now] = arena;
+    u32[aw + ArenaEntry.FREE_POOLS] = now;
+    if (u32[SmallState.LAST_WITH + now] === NONE) u32[SmallState.LAST_WITH + now] = arena;
     if (now !== this.poolsPerArena) return;
-    if (u32[W_EMPTY_ARENAS] === 0) {
-      u32[W_EMPTY_ARENAS] = 1; // the spare
+    if (u32[SmallState.EMPTY_ARENAS] === 0) {
+      u32[SmallState.EMPTY_ARENAS] = 1; // the spare
       return;
     }
     // Two wholly free arenas, side by side at the end of the list: keep the one at the lower
     // address as the spare, so that free space gathers at the top where trim() can return it.
-    const last = u32[W_LAST_WITH + now] as number;
-    const other = last !== arena ? last : (u32[aw + A_PREV] as number);
-    const otherBase = u32[this.entryWord(other) + A_BASE] as number;
-    this.releaseArena(otherBase > (u32[aw + A_BASE] as number) ? other : arena);
+    const last = u32[SmallState.LAST_WITH + now] as number;
+    const other = last !== arena ? last : (u32[aw + ArenaEntry.PREV] as number);
+    const otherBase = u32[this.entryWord(other) + ArenaEntry.BASE] as number;
+    this.releaseArena(otherBase > (u32[aw + ArenaEntry.BASE] as number) ? other : arena);
   }
 
   /** Takes a wholly free arena off the usable list and gives its chunk back. */
@@ -458,20 +435,20 @@ export class SmallHeap {
     const u32 = this.mem.u32;
     const aw = this.entryWord(arena);
     const total = this.poolsPerArena;
-    if (u32[W_LAST_WITH + total] === arena) {
-      const prev = u32[aw + A_PREV] as number;
-      u32[W_LAST_WITH + total] = prev !== NONE && u32[this.entryWord(prev) + A_FREE_POOLS] === total ? prev : NONE;
+    if (u32[SmallState.LAST_WITH + total] === arena) {
+      const prev = u32[aw + ArenaEntry.PREV] as number;
+      u32[SmallState.LAST_WITH + total] = prev !== NONE && u32[this.entryWord(prev) + ArenaEntry.FREE_POOLS] === total ? prev : NONE;
     }
     this.unlinkUsable(arena);
-    const base = u32[aw + A_BASE] as number;
-    u32[aw + A_BASE] = 0;
-    u32[aw + A_FREE_POOLS] = 0;
-    u32[aw + A_FREE_POOL_LIST] = 0;
-    u32[aw + A_WATERMARK] = 0;
-    u32[aw + A_PREV] = NONE;
-    u32[aw + A_NEXT] = u32[W_UNUSED_SLOTS] as number;
-    u32[W_UNUSED_SLOTS] = arena;
-    u32[W_ARENAS] = (u32[W_ARENAS] as number) - 1;
+    const base = u32[aw + ArenaEntry.BASE] as number;
+    u32[aw + ArenaEntry.BASE] = 0;
+    u32[aw + ArenaEntry.FREE_POOLS] = 0;
+    u32[aw + ArenaEntry.FREE_POOL_LIST] = 0;
+    u32[aw + ArenaEntry.WATERMARK] = 0;
+    u32[aw + ArenaEntry.PREV] = NONE;
+    u32[aw + ArenaEntry.NEXT] = u32[SmallState.UNUSED_SLOTS] as number;
+    u32[SmallState.UNUSED_SLOTS] = arena;
+    u32[SmallState.ARENAS] = (u32[SmallState.ARENAS] as number) - 1;
     const f64 = this.mem.f64;
     f64[F_ARENAS_RECLAIMED] = (f64[F_ARENAS_RECLAIMED] as number) + 1;
     this.large.free(base);
@@ -480,23 +457,23 @@ export class SmallHeap {
   private unlinkUsable(arena: number): void {
     const u32 = this.mem.u32;
     const aw = this.entryWord(arena);
-    const next = u32[aw + A_NEXT] as number;
-    const prev = u32[aw + A_PREV] as number;
-    if (prev === NONE) u32[W_USABLE_HEAD] = next;
-    else u32[this.entryWord(prev) + A_NEXT] = next;
-    if (next !== NONE) u32[this.entryWord(next) + A_PREV] = prev;
-    u32[aw + A_NEXT] = NONE;
-    u32[aw + A_PREV] = NONE;
+    const next = u32[aw + ArenaEntry.NEXT] as number;
+    const prev = u32[aw + ArenaEntry.PREV] as number;
+    if (prev === NONE) u32[SmallState.USABLE_HEAD] = next;
+    else u32[this.entryWord(prev) + ArenaEntry.NEXT] = next;
+    if (next !== NONE) u32[this.entryWord(next) + ArenaEntry.PREV] = prev;
+    u32[aw + ArenaEntry.NEXT] = NONE;
+    u32[aw + ArenaEntry.PREV] = NONE;
   }
 
   private insertUsableAfter(arena: number, after: number): void {
     const u32 = this.mem.u32;
     const aw = this.entryWord(arena);
     const afterWord = this.entryWord(after);
-    const next = u32[afterWord + A_NEXT] as number;
-    u32[aw + A_PREV] = after;
-    u32[aw + A_NEXT] = next;
-    u32[afterWord + A_NEXT] = arena;
-    if (next !== NONE) u32[this.entryWord(next) + A_PREV] = arena;
+    const next = u32[afterWord + ArenaEntry.NEXT] as number;
+    u32[aw + ArenaEntry.PREV] = after;
+    u32[aw + ArenaEntry.NEXT] = next;
+    u32[afterWord + ArenaEntry.NEXT] = arena;
+    if (next !== NONE) u32[this.entryWord(next) + ArenaEntry.PREV] = arena;
   }
 }
