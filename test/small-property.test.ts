@@ -10,7 +10,8 @@ type Op =
   | { kind: 'malloc'; size: number }
   | { kind: 'free'; pick: number }
   | { kind: 'realloc'; pick: number; size: number }
-  | { kind: 'freeAgain'; pick: number };
+  | { kind: 'freeAgain'; pick: number }
+  | { kind: 'interior'; pick: number; offset: number };
 
 const sizeArb = fc.oneof(
   { weight: 8, arbitrary: fc.integer({ min: 0, max: 512 }) },
@@ -22,6 +23,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.nat().map((pick) => ({ kind: 'free' as const, pick })) },
   { weight: 2, arbitrary: fc.tuple(fc.nat(), sizeArb).map(([pick, size]) => ({ kind: 'realloc' as const, pick, size })) },
   { weight: 1, arbitrary: fc.nat().map((pick) => ({ kind: 'freeAgain' as const, pick })) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.nat(), fc.integer({ min: 1, max: 600 })).map(([pick, offset]) => ({ kind: 'interior' as const, pick, offset })),
+  },
 );
 
 interface Live {
@@ -43,7 +48,8 @@ function verify(heap: Heap, live: Live[]): void {
     expect(heap.isLive(block.ptr)).toBe(true);
     const usable = heap.usableSize(block.ptr);
     expect(usable).toBeGreaterThanOrEqual(block.size);
-    if (block.fresh && block.size <= 512) expect(usable).toBe(block.size === 0 ? 16 : Math.ceil(block.size / 16) * 16);
+    const align = heap.align;
+    if (block.fresh && block.size <= 512) expect(usable).toBe(block.size === 0 ? align : Math.ceil(block.size / align) * align);
     bytes += usable;
     spans.push([block.ptr, block.ptr + usable]);
     expect(checkPattern(heap, block.ptr, block.size, block.id)).toBe(-1);
@@ -83,6 +89,15 @@ function run(heap: Heap, ops: Op[]): Live[] {
       const before = heap.stats();
       expect(() => heap.free(ptr)).toThrow(ArenallocError);
       expect(heap.stats()).toEqual(before);
+    } else if (op.kind === 'interior' && live.length > 0) {
+      // A pointer inside a live block (or just past a small one): refused, nothing changes.
+      const block = live[op.pick % live.length]!;
+      const ptr = block.ptr + op.offset;
+      if (live.some((b) => b.ptr === ptr)) continue;
+      const before = heap.stats();
+      expect(() => heap.free(ptr)).toThrow(ArenallocError);
+      expect(() => heap.realloc(ptr, 8)).toThrow(ArenallocError);
+      expect(heap.stats()).toEqual(before);
     }
     verify(heap, live);
   }
@@ -102,47 +117,50 @@ function settled(stats: HeapStats): unknown {
   };
 }
 
-describe.each(STORES)('small + large against a model over a %s store', (store) => {
-  it('mixed malloc / free / realloc / double free, check() after every step', () => {
-    fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 200 }), (ops) => {
-        const heap = heapOf(store, TUNABLES);
-        // Warm up: the first small block makes the first arena, which then stays as the spare.
-        heap.free(heap.malloc(1));
-        const start = settled(heap.stats());
-        const live = run(heap, ops);
-        for (const block of live) heap.free(block.ptr);
-        verify(heap, []);
-        expect(heap.stats().small.arenas).toBe(1);
-        expect(settled(heap.stats())).toEqual(start);
-      }),
-      { seed: 42, numRuns: 100 },
-    );
-  });
+describe.each([...STORES.map((store) => ({ store, align: 16 as const })), { store: 'fixed' as const, align: 8 as const }])(
+  'small + large against a model over a $store store, align $align',
+  ({ store, align }) => {
+    it('mixed malloc / free / realloc / double free / interior pointers, check() after every step', () => {
+      fc.assert(
+        fc.property(fc.array(opArb, { minLength: 1, maxLength: 200 }), (ops) => {
+          const heap = heapOf(store, { ...TUNABLES, align });
+          // Warm up: the first small block makes the first arena, which then stays as the spare.
+          heap.free(heap.malloc(1));
+          const start = settled(heap.stats());
+          const live = run(heap, ops);
+          for (const block of live) heap.free(block.ptr);
+          verify(heap, []);
+          expect(heap.stats().small.arenas).toBe(1);
+          expect(settled(heap.stats())).toEqual(start);
+        }),
+        { seed: 42, numRuns: 100 },
+      );
+    });
 
-  it('fills, drains and refills whole arenas', () => {
-    const heap = heapOf(store, TUNABLES);
-    heap.free(heap.malloc(1));
-    const start = settled(heap.stats());
-    const rng = mulberry32(7);
-    for (let round = 0; round < 3; round++) {
-      const ptrs: number[] = [];
-      // 12 arenas' worth of blocks (4 pools of 4 KiB each) in every class.
-      while (heap.stats().small.arenas < 12) ptrs.push(heap.malloc(1 + Math.floor(rng() * 512)));
-      heap.check();
-      expect(heap.stats().small.freePools).toBeLessThan(4);
-      shuffle(ptrs, rng);
-      for (const [i, p] of ptrs.entries()) {
-        heap.free(p);
-        if (i % 97 === 0) heap.check();
+    it('fills, drains and refills whole arenas', () => {
+      const heap = heapOf(store, { ...TUNABLES, align });
+      heap.free(heap.malloc(1));
+      const start = settled(heap.stats());
+      const rng = mulberry32(7);
+      for (let round = 0; round < 3; round++) {
+        const ptrs: number[] = [];
+        // 12 arenas' worth of blocks (4 pools of 4 KiB each) in every class.
+        while (heap.stats().small.arenas < 12) ptrs.push(heap.malloc(1 + Math.floor(rng() * 512)));
+        heap.check();
+        expect(heap.stats().small.freePools).toBeLessThan(4);
+        shuffle(ptrs, rng);
+        for (const [i, p] of ptrs.entries()) {
+          heap.free(p);
+          if (i % 97 === 0) heap.check();
+        }
+        heap.check();
+        expect(heap.stats().small).toMatchObject({ arenas: 1, pools: 0 });
+        expect(settled(heap.stats())).toEqual(start);
       }
-      heap.check();
-      expect(heap.stats().small).toMatchObject({ arenas: 1, pools: 0 });
-      expect(settled(heap.stats())).toEqual(start);
-    }
-    expect(heap.stats().small.arenasReclaimed).toBe(3 * 11);
-  });
-});
+      expect(heap.stats().small.arenasReclaimed).toBe(3 * 11);
+    });
+  },
+);
 
 /** A small seeded PRNG (mulberry32), so the drain order is the same on every run. */
 function mulberry32(seed: number): () => number {
