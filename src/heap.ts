@@ -566,7 +566,9 @@ export class Heap {
   }
 
   /**
-   * The heap's figures: live blocks and bytes, peak, free space, backing size.
+   * The heap's figures: live blocks and bytes, peak, free space, backing size, and per size class
+   * of the small-object allocator its pools and blocks. The per-class figures come from a walk
+   * over the pools, so this costs O(pools): fine for monitoring, not for a hot loop.
    *
    * @example
    * ```ts
