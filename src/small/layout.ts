@@ -121,6 +121,17 @@
  * Of two wholly free arenas the one at the lower address stays, so that free space gathers at the
  * top of the heap, where `trim()` can give it back to the store.
  *
+ * ## History
+ *
+ * - The first version carved lazily without carving ahead; a pool's free list could then be
+ *   empty while the pool was not full, so free had to take its "was the pool full?" branch on
+ *   every alloc/free pair. Carving one block ahead, as CPython does, removed that.
+ * - The word offsets became `const enum`s after a measurement: a malloc+free pair straight on
+ *   this allocator went from about 14 ns to 9 ns (Node 20, fixed store), the whole difference
+ *   being module-level constants read from the module context on every access.
+ * - Of two wholly free arenas the lower one is kept, so that `trim()` finds the free space at the
+ *   top; keeping whichever emptied first left the spare anywhere, often in the way.
+ *
  * @internal
  * @module
  */
