@@ -433,3 +433,27 @@ describe('small-object allocator: giving memory back', () => {
     heap.check();
   });
 });
+
+describe('small-object allocator: extreme tunables', () => {
+  it.each([
+    { poolSize: 4096, arenaSize: 1 << 20 }, // 256 pools per arena: the largest lastWith table
+    { poolSize: 65536, arenaSize: 1 << 18 }, // 4 pools per arena: the smallest
+  ])('fills and drains arenas of $arenaSize bytes in pools of $poolSize', (tunables) => {
+    const heap = createHeap({ store: 'resizable', initialBytes: 1 << 16, maxBytes: 1 << 27, ...tunables });
+    const ptrs: number[] = [];
+    let seed = 3;
+    const next = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    while (heap.stats().small.arenas < 3) ptrs.push(heap.malloc(next() % 513));
+    heap.check();
+    for (let i = ptrs.length - 1; i > 0; i--) {
+      const j = next() % (i + 1);
+      [ptrs[i], ptrs[j]] = [ptrs[j]!, ptrs[i]!];
+    }
+    for (const [i, p] of ptrs.entries()) {
+      heap.free(p);
+      if (i % 500 === 0) heap.check();
+    }
+    heap.check();
+    expect(heap.stats().small).toMatchObject({ arenas: 1, pools: 0, freePools: tunables.arenaSize / tunables.poolSize });
+  });
+});
