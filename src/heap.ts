@@ -47,6 +47,9 @@ import {
   W_VERSION,
 } from './layout';
 import { createMemory, type Memory, type StoreKind, type StoreOptions, wrapMemory } from './memory/store';
+import { debugMallocStats, smallCheck, smallStats } from './small/inspect';
+import { DEFAULT_ARENA_SIZE, DEFAULT_POOL_SIZE, SMALL_REQUEST_THRESHOLD } from './small/layout';
+import { SmallHeap } from './small/pymalloc';
 
 /** Marks a large chunk that the library itself owns (an arena, a table): `free` refuses it. */
 export const INTERNAL_REQUEST = 0xffff_ffff;
@@ -59,6 +62,53 @@ export interface HeapOptions extends StoreOptions {
    * @defaultValue `16`
    */
   align?: 8 | 16;
+  /**
+   * Size in bytes of a pool of the small-object allocator: the unit that holds blocks of one size
+   * class (requests of up to 512 bytes). MUST be a power of two from 4096 to 65536. Each pool
+   * spends `32 + poolSize / align / 8` bytes (rounded up to `align`) on its header; larger pools
+   * spend a smaller share on headers and on the tail that no whole block fills, smaller ones hold
+   * less memory captive in a size class. CPython uses 16 KiB on 64-bit (4 KiB before 3.10).
+   * @defaultValue `16384`
+   */
+  poolSize?: number;
+  /**
+   * Size in bytes of an arena of the small-object allocator: the unit it takes from (and gives
+   * back to) the large-object heap, cut into pools. MUST be a power of two, at least 4 × `poolSize`,
+   * at most 256 × `poolSize` and at most 16 MiB. CPython uses 1 MiB on 64-bit (256 KiB before
+   * 3.10); the smaller default here suits heaps of a few MiB and returns memory in finer steps.
+   * @defaultValue `262144`
+   */
+  arenaSize?: number;
+}
+
+/** Figures of one size class of the small-object allocator, in {@link HeapStats}. */
+export interface SmallClassStats {
+  /** Block size of the class in bytes (it serves requests up to this size). */
+  size: number;
+  /** Pools in use by the class (used or full; empty pools belong to no class). */
+  pools: number;
+  /** Blocks allocated. */
+  blocksInUse: number;
+  /** Blocks the class's pools can still hand out without a new pool (freed or never carved). */
+  blocksAvailable: number;
+}
+
+/** Figures of the small-object allocator, in {@link HeapStats}. */
+export interface SmallHeapStats {
+  /** Arenas held now (including the one spare kept when all its pools are free). */
+  arenas: number;
+  /** Arenas taken from the large-object heap since the heap was created. */
+  arenasAllocated: number;
+  /** Arenas given back to it. */
+  arenasReclaimed: number;
+  /** Most arenas held at once. */
+  peakArenas: number;
+  /** Pools in use by some class (used or full). */
+  pools: number;
+  /** Pools free in the arenas held (empty, or never touched). */
+  freePools: number;
+  /** Per size class, smallest first: index `(n - 1) >> log2(align)` for a request of n bytes. */
+  classes: SmallClassStats[];
 }
 
 /** A snapshot of a heap's figures, from {@link Heap.stats}. */
@@ -92,6 +142,8 @@ export interface HeapStats {
     /** Bytes of free chunks, headers included. */
     freeBytes: number;
   };
+  /** The small-object allocator (requests of up to 512 bytes). */
+  small: SmallHeapStats;
 }
 
 /**
@@ -124,6 +176,8 @@ export class Heap {
   readonly _mem: Memory;
   /** @internal */
   readonly _large: Tlsf;
+  /** @internal */
+  readonly _small: SmallHeap;
   /** Payload alignment in bytes (8 or 16). */
   readonly align: number;
   /**
@@ -142,6 +196,8 @@ export class Heap {
     this._mem = mem;
     this.align = align;
     this._large = new Tlsf(mem, align);
+    const u32 = mem.u32;
+    this._small = new SmallHeap(mem, this._large, align, u32[W_POOL_SIZE] as number, u32[W_ARENA_SIZE] as number);
     this._hooks = null;
     this._tracer = null;
   }
@@ -174,6 +230,9 @@ export class Heap {
     const end = u32[W_HEAP_END] as number;
     if (u32[W_HEADER_BYTES] !== HEADER_BYTES || (align !== 8 && align !== 16) || end < HEADER_BYTES || (end & (align - 1)) !== 0) {
       throw new NotAHeapError('the heap header is damaged');
+    }
+    if (checkSmallTunables(u32[W_POOL_SIZE] as number, u32[W_ARENA_SIZE] as number) !== null) {
+      throw new NotAHeapError('the heap header is damaged: bad pool or arena size');
     }
     if (end + CHUNK_HEADER > mem.byteLength) {
       throw new NotAHeapError(`the heap is truncated: it ends at byte ${end + CHUNK_HEADER} but the buffer has ${mem.byteLength}`);
@@ -334,8 +393,21 @@ export class Heap {
   // numbers, and each raw entry checks that a pointer is a live block before touching anything.
   // Hooks (tracing, debug mode) call these to reach the allocators underneath.
 
+  // Routing: requests of up to SMALL_REQUEST_THRESHOLD (512) bytes go to the small-object
+  // allocator, larger ones to TLSF. A pointer is classified by its address alone, in O(1):
+  // `_small.poolOf` says whether it lies in a pool of a live arena; everything else is TLSF's.
+  // (A small request that finds no arena, in a full fixed store, falls back to TLSF, as pymalloc
+  // falls back to the system malloc; that block is then a large block like any other.)
+
   /** @internal Allocates a validated size; 0 when out of memory. */
   _rawMalloc(size: number): number {
+    if (size <= SMALL_REQUEST_THRESHOLD) {
+      const ptr = this._small.malloc(size);
+      if (ptr !== 0) {
+        this._countAlloc(size === 0 ? this.align : ((size - 1) | (this.align - 1)) + 1);
+        return ptr;
+      }
+    }
     if (size > this._large.maxRequest) return 0;
     const ptr = this._large.malloc(size);
     if (ptr === 0) return 0;
@@ -352,12 +424,32 @@ export class Heap {
     return ptr;
   }
 
-  /** @internal Realloc of a non-zero pointer; 0 when out of memory (the old block stays live). */
+  /**
+   * @internal Realloc of a non-zero pointer; 0 when out of memory (the old block stays live).
+   * A small block stays in place for a request in its own class, or for a shrink that would save
+   * less than 25% of it (CPython's rule); otherwise it moves, to a small or a large block. A large
+   * block asked to shrink to a small size follows the same 25% rule, then moves to a small block.
+   */
   _rawRealloc(ptr: number, size: number): number {
+    const small = this._small;
+    const pool = (ptr & (this.align - 1)) === 0 ? small.poolOf(ptr) : 0;
+    if (pool !== 0) {
+      small.checkLive(ptr, pool);
+      const old = small.blockSize(pool);
+      const need = size === 0 ? 1 : size;
+      if (need <= old && (need + this.align > old || 4 * need > 3 * old)) return ptr;
+      const moved = this._rawMalloc(size);
+      if (moved === 0) return 0;
+      this._mem.u8.copyWithin(moved, ptr, ptr + Math.min(old, size));
+      this._countFree(small.free(ptr, pool));
+      return moved;
+    }
     this._checkLive(ptr);
     const large = this._large;
     const old = large.usableSize(ptr);
-    if (size <= large.maxRequest && large.resizeInPlace(ptr, size)) {
+    if (size <= SMALL_REQUEST_THRESHOLD) {
+      if (size <= old && 4 * size > 3 * old) return ptr;
+    } else if (size <= large.maxRequest && large.resizeInPlace(ptr, size)) {
       const now = large.usableSize(ptr);
       const f64 = this._mem.f64;
       const live = (f64[F_LIVE_BYTES] as number) + now - old;
@@ -373,8 +465,18 @@ export class Heap {
     return moved;
   }
 
-  /** @internal Frees a non-zero pointer after checking it is a live block. */
+  /**
+   * @internal Frees a non-zero pointer after checking it is a live block. For a small block the
+   * check costs `poolOf` (three loads and compares: pool header arena index, arena count, arena
+   * base) and one bitmap word, which `free` reads anyway to clear the block's bit.
+   */
   _rawFree(ptr: number): void {
+    const small = this._small;
+    const pool = (ptr & (this.align - 1)) === 0 ? small.poolOf(ptr) : 0;
+    if (pool !== 0) {
+      this._countFree(small.free(ptr, pool));
+      return;
+    }
     this._checkLive(ptr);
     this._countFree(this._large.usableSize(ptr));
     this._large.free(ptr);
@@ -382,6 +484,11 @@ export class Heap {
 
   /** @internal Usable size of a live block (checked). */
   _rawUsableSize(ptr: number): number {
+    const pool = (ptr & (this.align - 1)) === 0 ? this._small.poolOf(ptr) : 0;
+    if (pool !== 0) {
+      this._small.checkLive(ptr, pool);
+      return this._small.blockSize(pool);
+    }
     this._checkLive(ptr);
     return this._large.usableSize(ptr);
   }
@@ -389,12 +496,19 @@ export class Heap {
   /** @internal Whether a non-zero uint32 is a live user block. */
   _rawIsLive(ptr: number): boolean {
     if ((ptr & (this.align - 1)) !== 0) return false;
+    const pool = this._small.poolOf(ptr);
+    if (pool !== 0) return this._small.isLive(ptr, pool);
     return this._large.classify(ptr) === 0 && this._large.requestedOf(ptr) !== INTERNAL_REQUEST;
   }
 
   /** @internal Throws unless `ptr` (a uint32) is the start of a live user block. O(1). */
   _checkLive(ptr: number): void {
     if ((ptr & (this.align - 1)) !== 0) throw new InvalidPointerError(`pointer ${ptr} is not aligned to ${this.align}`, ptr);
+    const pool = this._small.poolOf(ptr);
+    if (pool !== 0) {
+      this._small.checkLive(ptr, pool);
+      return;
+    }
     const kind = this._large.classify(ptr);
     if (kind === 1) throw new DoubleFreeError(`pointer ${ptr} was already freed`, ptr);
     if (kind !== 0) throw new InvalidPointerError(`pointer ${ptr} is not the start of a block of this heap`, ptr);
@@ -460,7 +574,9 @@ export class Heap {
   }
 
   /**
-   * The heap's figures: live blocks and bytes, peak, free space, backing size.
+   * The heap's figures: live blocks and bytes, peak, free space, backing size, and per size class
+   * of the small-object allocator its pools and blocks. The per-class figures come from a walk
+   * over the pools, so this costs O(pools): fine for monitoring, not for a hot loop.
    *
    * @example
    * ```ts
@@ -488,7 +604,25 @@ export class Heap {
         freeChunks: f64[F_LARGE_FREE_CHUNKS] as number,
         freeBytes: f64[F_LARGE_FREE_BYTES] as number,
       },
+      small: smallStats(this._small),
     };
+  }
+
+  /**
+   * A text report on the small-object allocator in the manner of CPython's
+   * `sys._debugmallocstats()`: per size class its pools, blocks in use and blocks available; the
+   * arenas allocated, reclaimed, at their high-water mark and now; and where every byte of the
+   * arenas goes (allocated blocks, available blocks, unused pools, pool headers, quantization,
+   * arena alignment), with a total that is the arenas' size. Use it to see how much memory small
+   * objects hold captive. O(pools).
+   *
+   * @example
+   * ```ts
+   * console.log(heap.debugMallocStats());
+   * ```
+   */
+  debugMallocStats(): string {
+    return debugMallocStats(this._small);
   }
 
   /**
@@ -501,8 +635,9 @@ export class Heap {
     if (u32[W_MAGIC] !== MAGIC || u32[W_VERSION] !== LAYOUT_VERSION || u32[W_ALIGN] !== this.align) {
       throw new HeapCorruptedError('the heap header has been overwritten');
     }
-    let blocks = 0;
-    let bytes = 0;
+    const small = smallCheck(this._small);
+    let blocks = small.blocks;
+    let bytes = small.bytes;
     const large = this._large;
     large.check((payload, chunkSize) => {
       if (large.requestedOf(payload) === INTERNAL_REQUEST) return;
@@ -545,6 +680,10 @@ export function createHeap(options: HeapOptions = {}): Heap {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
   const align = options.align ?? 16;
   if (align !== 8 && align !== 16) throw new InvalidArgumentError(`align must be 8 or 16, got ${String(align)}`);
+  const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
+  const arenaSize = options.arenaSize ?? DEFAULT_ARENA_SIZE;
+  const problem = checkSmallTunables(poolSize, arenaSize);
+  if (problem !== null) throw new InvalidArgumentError(problem);
   const mem = createMemory(options);
   const u32 = mem.u32;
   u32.fill(0, 0, HEADER_BYTES >>> 2);
@@ -552,11 +691,24 @@ export function createHeap(options: HeapOptions = {}): Heap {
   u32[W_VERSION] = LAYOUT_VERSION;
   u32[W_HEADER_BYTES] = HEADER_BYTES;
   u32[W_ALIGN] = align;
-  u32[W_POOL_SIZE] = 0;
-  u32[W_ARENA_SIZE] = 0;
+  u32[W_POOL_SIZE] = poolSize;
+  u32[W_ARENA_SIZE] = arenaSize;
   const heap = new Heap(mem, align);
   heap._large.format();
+  heap._small.format();
   return heap;
+}
+
+/** Why a pool and arena size break the invariants of `src/small/layout.ts`, or null if they keep them. */
+function checkSmallTunables(poolSize: unknown, arenaSize: unknown): string | null {
+  const pow2 = (n: unknown): n is number => typeof n === 'number' && n >>> 0 === n && n !== 0 && (n & (n - 1)) === 0;
+  if (!pow2(poolSize) || poolSize < 4096 || poolSize > 65536) {
+    return `poolSize must be a power of two from 4096 to 65536, got ${String(poolSize)}`;
+  }
+  if (!pow2(arenaSize) || arenaSize < 4 * poolSize || arenaSize > 256 * poolSize || arenaSize > 16 << 20) {
+    return `arenaSize must be a power of two from 4 to 256 pools (of ${poolSize} bytes) and at most 16 MiB, got ${String(arenaSize)}`;
+  }
+  return null;
 }
 
 function invalidSize(size: unknown): InvalidSizeError {

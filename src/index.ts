@@ -27,5 +27,5 @@ export {
   StaleViewError,
   UseAfterFreeError,
 } from './errors';
-export { createHeap, Heap, type HeapOptions, type HeapStats, MAX_REQUEST } from './heap';
+export { createHeap, Heap, type HeapOptions, type HeapStats, MAX_REQUEST, type SmallClassStats, type SmallHeapStats } from './heap';
 export type { StoreKind, StoreOptions } from './memory/store';

@@ -256,6 +256,11 @@ export class Tlsf {
     return this.mem.u32[((ptr - CHUNK_HEADER) >>> 2) + H_REQUESTED] as number;
   }
 
+  /** Overwrites the `requested` word of the live chunk with payload `ptr` (to mark it internal). */
+  setRequested(ptr: number, requested: number): void {
+    this.mem.u32[((ptr - CHUNK_HEADER) >>> 2) + H_REQUESTED] = requested;
+  }
+
   /** Usable payload bytes of the live chunk with payload `ptr`. */
   usableSize(ptr: number): number {
     return this.sizeOf(ptr - CHUNK_HEADER) - CHUNK_HEADER;

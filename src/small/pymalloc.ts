@@ -1,0 +1,479 @@
+/**
+ * The small-object allocator's code: the malloc/free fast paths, pools, arenas. The structure and
+ * its invariants are described in `./layout.ts`; read that first.
+ *
+ * Internal hot paths trust their callers: the facade in `heap.ts` has validated the size (an
+ * integer ≤ 512) or the pointer (a non-zero, aligned uint32) before calling in.
+ *
+ * @internal
+ * @module
+ */
+
+import { DoubleFreeError, InvalidPointerError } from '../errors';
+import { INTERNAL_REQUEST } from '../heap';
+import { CHUNK_HEADER, type Tlsf } from '../large/tlsf';
+import type { Memory } from '../memory/store';
+import {
+  ArenaEntry,
+  F_ARENAS_ALLOCATED,
+  F_ARENAS_PEAK,
+  F_ARENAS_RECLAIMED,
+  NO_ARENA,
+  NONE,
+  POOL_FIELDS_BYTES,
+  PoolHeader,
+  SMALL_REQUEST_THRESHOLD,
+  SmallState,
+} from './layout';
+
+/**
+ * pymalloc over a {@link Memory}, with arenas from a {@link Tlsf}. One per heap; it holds only
+ * the tunables and the views' owner, every piece of state is in the buffer.
+ * @internal
+ */
+export class SmallHeap {
+  readonly mem: Memory;
+  readonly large: Tlsf;
+  /** Block alignment A and its log2. */
+  readonly align: number;
+  readonly alignLog2: number;
+  /** Pool size P, and P - 1. */
+  readonly poolSize: number;
+  readonly poolMask: number;
+  /** Arena size R: the TLSF chunk of an arena is exactly this many bytes. */
+  readonly arenaSize: number;
+  /** R / P. */
+  readonly poolsPerArena: number;
+  /** Pool header bytes: fields and live bitmap, rounded to A. The first block starts here. */
+  readonly poolHeader: number;
+  /** Words of the live bitmap. */
+  readonly bitmapWords: number;
+  /** Number of size classes: 512 / A. */
+  readonly classes: number;
+
+  constructor(mem: Memory, large: Tlsf, align: number, poolSize: number, arenaSize: number) {
+    this.mem = mem;
+    this.large = large;
+    this.align = align;
+    this.alignLog2 = 31 - Math.clz32(align);
+    this.poolSize = poolSize;
+    this.poolMask = poolSize - 1;
+    this.arenaSize = arenaSize;
+    this.poolsPerArena = arenaSize / poolSize;
+    this.bitmapWords = Math.ceil(poolSize / align / 32);
+    this.poolHeader = Math.ceil((POOL_FIELDS_BYTES + this.bitmapWords * 4) / align) * align;
+    this.classes = SMALL_REQUEST_THRESHOLD / align;
+  }
+
+  /** Lays out the empty state in the heap header: no arenas, every list empty. */
+  format(): void {
+    const u32 = this.mem.u32;
+    u32.fill(0, SmallState.ARENA_TABLE, SmallState.END);
+    u32[SmallState.UNUSED_SLOTS] = NONE;
+    u32[SmallState.USABLE_HEAD] = NONE;
+    u32.fill(NONE, SmallState.LAST_WITH, SmallState.LAST_WITH + this.poolsPerArena + 1);
+    const f64 = this.mem.f64;
+    f64[F_ARENAS_ALLOCATED] = 0;
+    f64[F_ARENAS_RECLAIMED] = 0;
+    f64[F_ARENAS_PEAK] = 0;
+  }
+
+  /** Block size of class `c`. */
+  classSize(c: number): number {
+    return (c + 1) << this.alignLog2;
+  }
+
+  // ─── malloc ────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Allocates a block for a request of 0..512 bytes; 0 when no arena can be had.
+   *
+   * The fast path, a pool of the class already in use: the list head (one header word), the
+   * pool's free-list head, a pop (one load through the block), the count, and one bitmap word
+   * read-modify-write: six typed-array loads, four stores, one well-predicted branch, no call.
+   * As in CPython, a used pool's free list is never empty: when the pop takes its last entry the
+   * next block is carved ahead (`carve`), or the pool is full and leaves its class list. That
+   * keeps the "is it full?" test off both fast paths.
+   */
+  malloc(size: number): number {
+    let u32 = this.mem.u32;
+    const log = this.alignLog2;
+    const c = size === 0 ? 0 : (size - 1) >>> log;
+    let pool = u32[SmallState.USED_POOLS + c] as number;
+    if (pool === 0) {
+      pool = this.poolFor(c);
+      if (pool === 0) return 0;
+      u32 = this.mem.u32;
+    }
+    const pw = pool >>> 2;
+    const block = u32[pw + PoolHeader.FREE_BLOCK] as number;
+    const next = u32[block >>> 2] as number;
+    u32[pw + PoolHeader.FREE_BLOCK] = next === 0 ? this.carve(pool, c) : next;
+    u32[pw + PoolHeader.COUNT] = (u32[pw + PoolHeader.COUNT] as number) + 1;
+    const unit = (block - pool) >>> log;
+    const bw = pw + PoolHeader.BITMAP + (unit >>> 5);
+    u32[bw] = (u32[bw] as number) | (1 << (unit & 31));
+    return block;
+  }
+
+  /**
+   * The pool's free list is running dry: carves the next never-used block and returns it (the
+   * new list, of one entry), or returns 0 when no whole block is left, taking the now full pool
+   * off its class list (used → full).
+   */
+  private carve(pool: number, c: number): number {
+    const u32 = this.mem.u32;
+    const pw = pool >>> 2;
+    const offset = u32[pw + PoolHeader.NEXT_OFFSET] as number;
+    if (offset > (u32[pw + PoolHeader.MAX_NEXT_OFFSET] as number)) {
+      this.unlinkUsed(pool, c);
+      return 0;
+    }
+    u32[pw + PoolHeader.NEXT_OFFSET] = offset + this.classSize(c);
+    u32[(pool + offset) >>> 2] = 0;
+    return pool + offset;
+  }
+
+  /**
+   * Slow path of malloc: no used pool of class `c`. Takes an empty or untouched pool from the
+   * fullest usable arena (making an arena when there is none), links it as used, returns it.
+   */
+  private poolFor(c: number): number {
+    let u32 = this.mem.u32;
+    let arena = u32[SmallState.USABLE_HEAD] as number;
+    if (arena === NONE) {
+      arena = this.newArena();
+      if (arena === NONE) return 0;
+      u32 = this.mem.u32;
+    }
+    const aw = this.entryWord(arena);
+    let pool = u32[aw + ArenaEntry.FREE_POOL_LIST] as number;
+    if (pool !== 0) {
+      u32[aw + ArenaEntry.FREE_POOL_LIST] = u32[(pool >>> 2) + PoolHeader.NEXT] as number;
+      // empty → used. Same class: its free list still holds all its blocks, nothing to redo.
+      if (u32[(pool >>> 2) + PoolHeader.CLASS] !== c) this.initPool(pool, arena, c);
+    } else {
+      // untouched → used
+      pool = u32[aw + ArenaEntry.WATERMARK] as number;
+      u32[aw + ArenaEntry.WATERMARK] = pool + this.poolSize;
+      this.initPool(pool, arena, c);
+    }
+    this.arenaTookPool(arena);
+    this.linkUsed(pool, c);
+    return pool;
+  }
+
+  private initPool(pool: number, arena: number, c: number): void {
+    const u32 = this.mem.u32;
+    const pw = pool >>> 2;
+    const base = u32[this.entryWord(arena) + ArenaEntry.BASE] as number;
+    // The last pool of an arena is CHUNK_HEADER bytes short: the next chunk's header is there.
+    const limit = pool + this.poolSize === base + this.arenaSize ? this.poolSize - CHUNK_HEADER : this.poolSize;
+    // The first block is carved at once: a used pool's free list is never empty.
+    const first = pool + this.poolHeader;
+    u32[first >>> 2] = 0;
+    u32[pw + PoolHeader.COUNT] = 0;
+    u32[pw + PoolHeader.FREE_BLOCK] = first;
+    u32[pw + PoolHeader.ARENA] = arena;
+    u32[pw + PoolHeader.CLASS] = c;
+    u32[pw + PoolHeader.NEXT_OFFSET] = this.poolHeader + this.classSize(c);
+    u32[pw + PoolHeader.MAX_NEXT_OFFSET] = limit - this.classSize(c);
+    u32.fill(0, pw + PoolHeader.BITMAP, pw + PoolHeader.BITMAP + this.bitmapWords);
+  }
+
+  /** Links `pool` at the front of usedPools[c]. */
+  private linkUsed(pool: number, c: number): void {
+    const u32 = this.mem.u32;
+    const next = u32[SmallState.USED_POOLS + c] as number;
+    u32[(pool >>> 2) + PoolHeader.NEXT] = next;
+    u32[(pool >>> 2) + PoolHeader.PREV] = 0;
+    if (next !== 0) u32[(next >>> 2) + PoolHeader.PREV] = pool;
+    u32[SmallState.USED_POOLS + c] = pool;
+  }
+
+  private unlinkUsed(pool: number, c: number): void {
+    const u32 = this.mem.u32;
+    const next = u32[(pool >>> 2) + PoolHeader.NEXT] as number;
+    const prev = u32[(pool >>> 2) + PoolHeader.PREV] as number;
+    if (prev === 0) u32[SmallState.USED_POOLS + c] = next;
+    else u32[(prev >>> 2) + PoolHeader.NEXT] = next;
+    if (next !== 0) u32[(next >>> 2) + PoolHeader.PREV] = prev;
+  }
+
+  // ─── free ──────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The pool that holds address `ptr` when `ptr` lies in a pool of a live arena, else 0. O(1):
+   * the arena index in the would-be pool header is trusted only if that arena's range holds the
+   * pool (arena memory is the library's own, so no user data can pass this test).
+   */
+  poolOf(ptr: number): number {
+    const u32 = this.mem.u32;
+    const pool = ptr - (ptr & this.poolMask);
+    // Beyond the store this reads undefined, which fails the comparison as NO_ARENA does.
+    const arena = u32[(pool >>> 2) + PoolHeader.ARENA] as number;
+    if (!(arena < (u32[SmallState.ARENA_SLOTS] as number))) return 0;
+    const base = u32[((u32[SmallState.ARENA_TABLE] as number) >>> 2) + arena * ArenaEntry.STRIDE + ArenaEntry.BASE] as number;
+    return base !== 0 && pool >= base && pool - base < this.arenaSize ? pool : 0;
+  }
+
+  /**
+   * Frees the block at `ptr` in `pool` (from {@link SmallHeap.poolOf}) and returns its size, or
+   * throws a typed error and changes nothing when `ptr` is not an allocated block's start.
+   *
+   * The fast path: one bitmap word read and written (the check and the mark at once), a push on
+   * the pool's free list (two stores), the count, and one branch for the rare transitions.
+   */
+  free(ptr: number, pool: number): number {
+    const u32 = this.mem.u32;
+    const pw = pool >>> 2;
+    const unit = (ptr - pool) >>> this.alignLog2;
+    const bw = pw + PoolHeader.BITMAP + (unit >>> 5);
+    const word = u32[bw] as number;
+    const bit = 1 << (unit & 31);
+    if ((word & bit) === 0) throw this.badPointer(ptr, pool);
+    u32[bw] = word & ~bit;
+    const head = u32[pw + PoolHeader.FREE_BLOCK] as number;
+    u32[ptr >>> 2] = head;
+    u32[pw + PoolHeader.FREE_BLOCK] = ptr;
+    const count = (u32[pw + PoolHeader.COUNT] as number) - 1;
+    u32[pw + PoolHeader.COUNT] = count;
+    const c = u32[pw + PoolHeader.CLASS] as number;
+    // An empty free list means the pool was full (a used pool always has a free block).
+    if (head === 0 || count === 0) this.freeTransition(pool, c, head === 0, count);
+    return (c + 1) << this.alignLog2;
+  }
+
+  /** The rare part of free: full → used, or used/full → empty (and maybe the arena goes back). */
+  private freeTransition(pool: number, c: number, wasFull: boolean, count: number): void {
+    const u32 = this.mem.u32;
+    const pw = pool >>> 2;
+    if (count !== 0) {
+      if (wasFull) this.linkUsed(pool, c); // full → used, at the front of its class list
+      return;
+    }
+    // → empty: off its class list (a full pool is on none), onto its arena's free-pool list.
+    if (!wasFull) this.unlinkUsed(pool, c);
+    const arena = u32[pw + PoolHeader.ARENA] as number;
+    const aw = this.entryWord(arena);
+    u32[pw + PoolHeader.NEXT] = u32[aw + ArenaEntry.FREE_POOL_LIST] as number;
+    u32[aw + ArenaEntry.FREE_POOL_LIST] = pool;
+    this.arenaFreedPool(arena);
+  }
+
+  /** Whether `ptr` in `pool` is an allocated block's start. */
+  isLive(ptr: number, pool: number): boolean {
+    const unit = (ptr - pool) >>> this.alignLog2;
+    return (((this.mem.u32[(pool >>> 2) + PoolHeader.BITMAP + (unit >>> 5)] as number) >>> (unit & 31)) & 1) === 1;
+  }
+
+  /** Throws the typed error for `ptr` in `pool` unless it is an allocated block's start. */
+  checkLive(ptr: number, pool: number): void {
+    if (!this.isLive(ptr, pool)) throw this.badPointer(ptr, pool);
+  }
+
+  /** Block size of the pool's class. */
+  blockSize(pool: number): number {
+    return ((this.mem.u32[(pool >>> 2) + PoolHeader.CLASS] as number) + 1) << this.alignLog2;
+  }
+
+  /** Works out why `ptr` (aligned, in `pool`, its bit clear) is not an allocated block. */
+  private badPointer(ptr: number, pool: number): Error {
+    const u32 = this.mem.u32;
+    const pw = pool >>> 2;
+    const offset = ptr - pool;
+    const size = this.blockSize(pool);
+    if (offset < this.poolHeader) return new InvalidPointerError(`pointer ${ptr} is inside the header of the pool at ${pool}`, ptr);
+    const into = (offset - this.poolHeader) % size;
+    if (into !== 0) {
+      return new InvalidPointerError(`pointer ${ptr} is ${into} bytes inside the ${size}-byte block at ${ptr - into}`, ptr);
+    }
+    if (offset >= (u32[pw + PoolHeader.NEXT_OFFSET] as number)) {
+      return new InvalidPointerError(`pointer ${ptr} is a block of the pool at ${pool} that was never allocated`, ptr);
+    }
+    if (u32[pw + PoolHeader.COUNT] === 0) {
+      return new DoubleFreeError(`pointer ${ptr} was already freed (its pool at ${pool} is now empty)`, ptr);
+    }
+    return new DoubleFreeError(`pointer ${ptr} was already freed`, ptr);
+  }
+
+  // ─── arenas ────────────────────────────────────────────────────────────────────────────────
+
+  /** Word index of arena `arena`'s table entry. */
+  entryWord(arena: number): number {
+    return ((this.mem.u32[SmallState.ARENA_TABLE] as number) >>> 2) + arena * ArenaEntry.STRIDE;
+  }
+
+  /**
+   * Gets an arena from the large-object heap and puts it on the (empty) usable list. Returns its
+   * index, or NONE, changing nothing, when the large-object heap cannot give one.
+   */
+  private newArena(): number {
+    const large = this.large;
+    const base = large.alignedAlloc(this.arenaSize - CHUNK_HEADER, this.poolSize);
+    if (base === 0) return NONE;
+    large.setRequested(base, INTERNAL_REQUEST);
+    let u32 = this.mem.u32;
+    let arena = u32[SmallState.UNUSED_SLOTS] as number;
+    if (arena !== NONE) {
+      u32[SmallState.UNUSED_SLOTS] = u32[this.entryWord(arena) + ArenaEntry.NEXT] as number;
+    } else {
+      arena = u32[SmallState.ARENA_SLOTS] as number;
+      if (arena === u32[SmallState.ARENA_CAPACITY] && !this.growTable()) {
+        large.free(base);
+        return NONE;
+      }
+      u32 = this.mem.u32;
+      u32[SmallState.ARENA_SLOTS] = arena + 1;
+    }
+    const aw = this.entryWord(arena);
+    const total = this.poolsPerArena;
+    u32[aw + ArenaEntry.BASE] = base;
+    u32[aw + ArenaEntry.FREE_POOLS] = total;
+    u32[aw + ArenaEntry.FREE_POOL_LIST] = 0;
+    u32[aw + ArenaEntry.WATERMARK] = base;
+    u32[aw + ArenaEntry.NEXT] = NONE;
+    u32[aw + ArenaEntry.PREV] = NONE;
+    // Untouched pools say so, whatever the memory held before: free must never take them for pools.
+    for (let i = 0; i < total; i++) u32[((base + i * this.poolSize) >>> 2) + PoolHeader.ARENA] = NO_ARENA;
+    u32[SmallState.USABLE_HEAD] = arena;
+    u32[SmallState.LAST_WITH + total] = arena;
+    u32[SmallState.EMPTY_ARENAS] = (u32[SmallState.EMPTY_ARENAS] as number) + 1;
+    const arenas = (u32[SmallState.ARENAS] as number) + 1;
+    u32[SmallState.ARENAS] = arenas;
+    const f64 = this.mem.f64;
+    f64[F_ARENAS_ALLOCATED] = (f64[F_ARENAS_ALLOCATED] as number) + 1;
+    if (arenas > (f64[F_ARENAS_PEAK] as number)) f64[F_ARENAS_PEAK] = arenas;
+    return arena;
+  }
+
+  /** Doubles the arena table (an internal chunk of the large-object heap). */
+  private growTable(): boolean {
+    const u32 = this.mem.u32;
+    const old = u32[SmallState.ARENA_TABLE] as number;
+    const capacity = u32[SmallState.ARENA_CAPACITY] as number;
+    const next = capacity === 0 ? 16 : capacity * 2;
+    const table = this.large.malloc(next * ArenaEntry.STRIDE * 4);
+    if (table === 0) return false;
+    this.large.setRequested(table, INTERNAL_REQUEST);
+    const fresh = this.mem.u32;
+    if (old !== 0) {
+      fresh.copyWithin(table >>> 2, old >>> 2, (old >>> 2) + capacity * ArenaEntry.STRIDE);
+      this.large.free(old);
+    }
+    fresh[SmallState.ARENA_TABLE] = table;
+    fresh[SmallState.ARENA_CAPACITY] = next;
+    return true;
+  }
+
+  /**
+   * The head arena of the usable list gave a pool away. It has the fewest free pools, so it stays
+   * the head, unless it has none left and leaves the list.
+   */
+  private arenaTookPool(arena: number): void {
+    const u32 = this.mem.u32;
+    const aw = this.entryWord(arena);
+    const free = u32[aw + ArenaEntry.FREE_POOLS] as number;
+    if (free === this.poolsPerArena) u32[SmallState.EMPTY_ARENAS] = (u32[SmallState.EMPTY_ARENAS] as number) - 1;
+    if (u32[SmallState.LAST_WITH + free] === arena) u32[SmallState.LAST_WITH + free] = NONE;
+    u32[aw + ArenaEntry.FREE_POOLS] = free - 1;
+    if (free - 1 === 0) {
+      const next = u32[aw + ArenaEntry.NEXT] as number;
+      u32[SmallState.USABLE_HEAD] = next;
+      if (next !== NONE) u32[this.entryWord(next) + ArenaEntry.PREV] = NONE;
+      u32[aw + ArenaEntry.NEXT] = NONE;
+    } else {
+      // Every other arena has at least `free` free pools: this one is alone with free - 1.
+      u32[SmallState.LAST_WITH + free - 1] = arena;
+    }
+  }
+
+  /**
+   * A pool of `arena` became empty: one more free pool. The arena moves right past the arenas
+   * that had as many free pools as it had (in O(1), through lastWith); a full arena re-enters the
+   * list at the head. A wholly free arena goes back to the large-object heap unless it is the
+   * only one (the spare).
+   */
+  private arenaFreedPool(arena: number): void {
+    const u32 = this.mem.u32;
+    const aw = this.entryWord(arena);
+    const free = u32[aw + ArenaEntry.FREE_POOLS] as number;
+    if (free === 0) {
+      const head = u32[SmallState.USABLE_HEAD] as number;
+      u32[aw + ArenaEntry.NEXT] = head;
+      u32[aw + ArenaEntry.PREV] = NONE;
+      if (head !== NONE) u32[this.entryWord(head) + ArenaEntry.PREV] = arena;
+      u32[SmallState.USABLE_HEAD] = arena;
+    } else {
+      const last = u32[SmallState.LAST_WITH + free] as number;
+      if (last === arena) {
+        const prev = u32[aw + ArenaEntry.PREV] as number;
+        u32[SmallState.LAST_WITH + free] = prev !== NONE && u32[this.entryWord(prev) + ArenaEntry.FREE_POOLS] === free ? prev : NONE;
+      } else {
+        this.unlinkUsable(arena);
+        this.insertUsableAfter(arena, last);
+      }
+    }
+    const now = free + 1;
+    u32[aw + ArenaEntry.FREE_POOLS] = now;
+    if (u32[SmallState.LAST_WITH + now] === NONE) u32[SmallState.LAST_WITH + now] = arena;
+    if (now !== this.poolsPerArena) return;
+    if (u32[SmallState.EMPTY_ARENAS] === 0) {
+      u32[SmallState.EMPTY_ARENAS] = 1; // the spare
+      return;
+    }
+    // Two wholly free arenas, side by side at the end of the list: keep the one at the lower
+    // address as the spare, so that free space gathers at the top where trim() can return it.
+    const last = u32[SmallState.LAST_WITH + now] as number;
+    const other = last !== arena ? last : (u32[aw + ArenaEntry.PREV] as number);
+    const otherBase = u32[this.entryWord(other) + ArenaEntry.BASE] as number;
+    this.releaseArena(otherBase > (u32[aw + ArenaEntry.BASE] as number) ? other : arena);
+  }
+
+  /** Takes a wholly free arena off the usable list and gives its chunk back. */
+  private releaseArena(arena: number): void {
+    const u32 = this.mem.u32;
+    const aw = this.entryWord(arena);
+    const total = this.poolsPerArena;
+    if (u32[SmallState.LAST_WITH + total] === arena) {
+      const prev = u32[aw + ArenaEntry.PREV] as number;
+      u32[SmallState.LAST_WITH + total] = prev !== NONE && u32[this.entryWord(prev) + ArenaEntry.FREE_POOLS] === total ? prev : NONE;
+    }
+    this.unlinkUsable(arena);
+    const base = u32[aw + ArenaEntry.BASE] as number;
+    u32[aw + ArenaEntry.BASE] = 0;
+    u32[aw + ArenaEntry.FREE_POOLS] = 0;
+    u32[aw + ArenaEntry.FREE_POOL_LIST] = 0;
+    u32[aw + ArenaEntry.WATERMARK] = 0;
+    u32[aw + ArenaEntry.PREV] = NONE;
+    u32[aw + ArenaEntry.NEXT] = u32[SmallState.UNUSED_SLOTS] as number;
+    u32[SmallState.UNUSED_SLOTS] = arena;
+    u32[SmallState.ARENAS] = (u32[SmallState.ARENAS] as number) - 1;
+    const f64 = this.mem.f64;
+    f64[F_ARENAS_RECLAIMED] = (f64[F_ARENAS_RECLAIMED] as number) + 1;
+    this.large.free(base);
+  }
+
+  private unlinkUsable(arena: number): void {
+    const u32 = this.mem.u32;
+    const aw = this.entryWord(arena);
+    const next = u32[aw + ArenaEntry.NEXT] as number;
+    const prev = u32[aw + ArenaEntry.PREV] as number;
+    if (prev === NONE) u32[SmallState.USABLE_HEAD] = next;
+    else u32[this.entryWord(prev) + ArenaEntry.NEXT] = next;
+    if (next !== NONE) u32[this.entryWord(next) + ArenaEntry.PREV] = prev;
+    u32[aw + ArenaEntry.NEXT] = NONE;
+    u32[aw + ArenaEntry.PREV] = NONE;
+  }
+
+  private insertUsableAfter(arena: number, after: number): void {
+    const u32 = this.mem.u32;
+    const aw = this.entryWord(arena);
+    const afterWord = this.entryWord(after);
+    const next = u32[afterWord + ArenaEntry.NEXT] as number;
+    u32[aw + ArenaEntry.PREV] = after;
+    u32[aw + ArenaEntry.NEXT] = next;
+    u32[afterWord + ArenaEntry.NEXT] = arena;
+    if (next !== NONE) u32[this.entryWord(next) + ArenaEntry.PREV] = arena;
+  }
+}
