@@ -100,7 +100,9 @@ export class SmallHeap {
     const log = this.alignLog2;
     const c = size === 0 ? 0 : (size - 1) >>> log;
     let pool = u32[SmallState.USED_POOLS + c] as number;
-    if (pool === 0) {
+    // Falsy is 0 (no used pool) or undefined: WASM code grew the memory and detached the views.
+    if (!pool) {
+      if (this.mem.refresh()) return this.malloc(size);
       pool = this.poolFor(c);
       if (pool === 0) return 0;
       u32 = this.mem.u32;
@@ -212,7 +214,10 @@ export class SmallHeap {
     const pool = ptr - (ptr & this.poolMask);
     // Beyond the store this reads undefined, which fails the comparison as NO_ARENA does.
     const arena = u32[(pool >>> 2) + PoolHeader.ARENA] as number;
-    if (!(arena < (u32[SmallState.ARENA_SLOTS] as number))) return 0;
+    if (!(arena < (u32[SmallState.ARENA_SLOTS] as number))) {
+      // Cold: not a small pool, or the views were detached by a WASM-side memory.grow.
+      return u32.length === 0 && this.mem.refresh() ? this.poolOf(ptr) : 0;
+    }
     const base = u32[((u32[SmallState.ARENA_TABLE] as number) >>> 2) + arena * ArenaEntry.STRIDE + ArenaEntry.BASE] as number;
     return base !== 0 && pool >= base && pool - base < this.arenaSize ? pool : 0;
   }
