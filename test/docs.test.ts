@@ -124,7 +124,12 @@ describe('code blocks of the docs', () => {
     const paths = Object.fromEntries(entries().map((e) => [e.specifier, [relative(work, join(ROOT, e.source))]]));
     writeFileSync(
       join(work, 'tsconfig.json'),
-      JSON.stringify({ extends: '../../tsconfig.json', compilerOptions: { baseUrl: '.', paths, noUnusedLocals: false }, include: [], files }),
+      JSON.stringify({
+        extends: '../../tsconfig.json',
+        compilerOptions: { baseUrl: '.', paths, noUnusedLocals: false },
+        include: [],
+        files,
+      }),
     );
     try {
       execFileSync('node', [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(work, 'tsconfig.json')], {
