@@ -15,7 +15,7 @@
  * `UPDATE_BUDGETS=1 npm run test:package` rewrites the budgets from measurement (+4%).
  */
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
@@ -43,8 +43,12 @@ const common: esbuild.BuildOptions = {
   logLevel: 'silent',
 };
 
-/** Bundles from the TypeScript sources: `arenalloc` and `arenalloc/*` resolve to entry sources. */
-async function bundleSources(contents: string): Promise<esbuild.Metafile> {
+/**
+ * Bundles from the TypeScript sources: `arenalloc` and `arenalloc/*` resolve to entry sources.
+ * With `ignoreSideEffectsField`, every source module counts as having side effects, as for a
+ * bundler that does not read `"sideEffects": false`: only the code itself can then be dropped.
+ */
+async function bundleSources(contents: string, ignoreSideEffectsField = false): Promise<esbuild.Metafile & { code: string }> {
   const result = await esbuild.build({
     ...common,
     stdin: { contents, resolveDir: ROOT, loader: 'ts', sourcefile: 'consumer.ts' },
@@ -54,13 +58,22 @@ async function bundleSources(contents: string): Promise<esbuild.Metafile> {
         setup(build) {
           build.onResolve({ filter: /^arenalloc(\/.*)?$/ }, (args) => {
             const path = sourceOf(args.path);
-            return path === undefined ? { errors: [{ text: `${args.path} is not in package.json exports` }] } : { path };
+            return path === undefined
+              ? { errors: [{ text: `${args.path} is not in package.json exports` }] }
+              : { path, sideEffects: ignoreSideEffectsField };
           });
+          if (ignoreSideEffectsField) {
+            build.onResolve({ filter: /^\./ }, (args) => {
+              const base = resolve(args.resolveDir, args.path);
+              const path = [`${base}.ts`, join(base, 'index.ts'), base].find((p) => existsSync(p) && statSync(p).isFile());
+              return path === undefined ? undefined : { path, sideEffects: true };
+            });
+          }
         },
       },
     ],
   });
-  return result.metafile!;
+  return { ...result.metafile!, code: result.outputFiles![0]!.text };
 }
 
 /** Bundles against the installed tarball; returns the minified code and the source files it maps to. */
@@ -137,6 +150,14 @@ describe.each(entries())('entry $specifier', (entry) => {
 
   it('has rules in test/package/entries.json', () => {
     expect(entryRules, `add "${entry.subpath}": { "layers": [...], "gzipBytes": 0 } to test/package/entries.json`).toBeDefined();
+  });
+
+  it('does nothing at import time: ignoring "sideEffects", an unused import leaves no call, no new, no property access', async () => {
+    // esbuild keeps top-level arithmetic on constants it cannot fold across modules (`HEADER_BYTES >>> 2`):
+    // harmless, so the check is that nothing else survives (a registration, a patched prototype, a global).
+    const { code, inputs } = await bundleSources(`import '${entry.specifier}';`, true);
+    expect(Object.keys(inputs)).toContain(entry.source);
+    expect(code).not.toMatch(/[([{`]|\.[A-Za-z_$]/);
   });
 
   it('reaches only its allowed layers from the TypeScript sources (esbuild metafile inputs)', async () => {
