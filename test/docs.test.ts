@@ -19,7 +19,7 @@ interface Block {
 }
 
 /** The runnable code blocks of a markdown file, with the line of each opening fence. */
-export function codeBlocks(markdown: string): Block[] {
+function codeBlocks(markdown: string): Block[] {
   const lines = markdown.split('\n');
   const blocks: Block[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -41,7 +41,7 @@ const pages = ['README.md', ...readdirSync(join(ROOT, 'docs/guides')).map((f) =>
 const work = join(ROOT, '.tmp/docs');
 
 /** Groups blocks into programs: a block with `import` lines starts a new one. */
-export function programs(blocks: Block[]): Block[][] {
+function programs(blocks: Block[]): Block[][] {
   const result: Block[][] = [];
   for (const block of blocks) {
     if (result.length === 0 || /^import\s/m.test(block.code)) result.push([block]);
