@@ -108,7 +108,14 @@ try {
     });
   const { version, isolated } = await tab.evaluate(() => ({ version: navigator.userAgent, isolated: crossOriginIsolated }));
   console.log(`${version.match(/(Headless)?Chrom(e|ium)\/[\d.]+/)?.[0] ?? version}, crossOriginIsolated: ${isolated}`);
-  const results = await tab.evaluate(() => window.__results, null);
+  const budget = Number(process.env.BROWSER_TIMEOUT_MS ?? 300_000);
+  let timer;
+  const results = await Promise.race([
+    tab.evaluate(() => window.__results, null),
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the suite did not finish within ${budget} ms`)), budget);
+    }),
+  ]).finally(() => clearTimeout(timer));
   for (const r of results) {
     if (r.state === 'pass') passed++;
     if (r.state === 'fail') {

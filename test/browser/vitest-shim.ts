@@ -106,19 +106,23 @@ function makeDescribe(skip: boolean) {
 }
 
 function makeTest(skip: boolean) {
-  return (name: string, body?: Fn, _timeout?: number | object): void => {
-    current.items.push({ name: String(name), fn: body, skip: skip || current.skip || body === undefined, parent: current });
+  return (name: string, body?: Fn | object, third?: Fn | number | object): void => {
+    // vitest also takes (name, options, fn).
+    const fn = typeof body === 'function' ? (body as Fn) : typeof third === 'function' ? (third as Fn) : undefined;
+    current.items.push({ name: String(name), fn, skip: skip || current.skip || fn === undefined, parent: current });
   };
 }
 
 function withEach<T extends (name: string, body: (...a: never[]) => unknown) => void>(base: T) {
-  return (cases: readonly unknown[]) =>
-    (name: string, body: (...a: unknown[]) => unknown): void => {
+  return (cases: readonly unknown[]) => {
+    if ('raw' in cases) unsupported('.each with a template table');
+    return (name: string, body: (...a: unknown[]) => unknown): void => {
       for (const c of cases) {
         const args = Array.isArray(c) ? c : [c];
         base(format(name, args), (() => body(...args)) as never);
       }
     };
+  };
 }
 
 type DescribeFn = ReturnType<typeof makeDescribe>;
@@ -233,7 +237,7 @@ async function runSuite(file: string, suite: Suite, path: string[], report: (r: 
     try {
       for (const s of chain) for (const f of s.beforeEach) await f();
       try {
-        await item.fn();
+        await withTimeout(item.fn, TEST_TIMEOUT);
       } finally {
         for (const s of chain.reverse()) for (const f of s.afterEach) await f();
       }
@@ -246,6 +250,23 @@ async function runSuite(file: string, suite: Suite, path: string[], report: (r: 
     if (active) for (const f of suite.afterAll) await f();
   } catch (error) {
     report({ file, name: [...names, '(afterAll)'].join(' > '), state: 'fail', error: describeError(error) });
+  }
+}
+
+/** As in vitest.config.ts. */
+const TEST_TIMEOUT = 60_000;
+
+async function withTimeout(f: Fn, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      f(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`test timed out after ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
