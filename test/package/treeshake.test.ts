@@ -189,7 +189,8 @@ describe("import { createHeap } from 'arenalloc'", () => {
   });
 
   it('carries only the core, and every optional layer of the package is absent, in the installed bundle', async () => {
-    const { sources } = await bundleInstalled(probe);
+    const { code, sources } = await bundleInstalled(probe);
+    console.log(`createHeap alone: ${code.length} B minified, ${gzipSync(code, { level: 9 }).length} B gzip`);
     expect(sources).toContain('src/heap.ts');
     expectOnly(core, layersOf(sources), ['core']);
   });
