@@ -66,8 +66,21 @@ if (quick) {
   const merged = mergeResults(previous, fresh);
   writeFileSync(jsonPath, `${JSON.stringify(merged, null, 2)}\n`);
   const preamble = readFileSync(join(here, 'lib', 'results-preamble.md'), 'utf8');
-  writeFileSync(join(here, 'RESULTS.md'), renderMarkdown(preamble, merged));
+  const mdPath = join(here, 'RESULTS.md');
+  writeFileSync(mdPath, renderMarkdown(preamble, merged));
+  formatWithBiome([jsonPath, mdPath]);
   console.log(`\nupdated bench/results.json and bench/RESULTS.md (${fresh.map((r) => r.suite).join(', ')})`);
+}
+
+/**
+ * Formats the results files the way the project's formatter (biome) wants them, so that what the
+ * runner writes passes `biome check` as it is.
+ */
+function formatWithBiome(paths) {
+  const biome = join(here, '..', 'node_modules', '.bin', 'biome');
+  const result = existsSync(biome) ? spawnSync(biome, ['format', '--write', ...paths], { stdio: 'ignore' }) : null;
+  if (result === null || result.status !== 0)
+    console.warn(`could not format the results with biome; run \`npx biome format --write ${paths.join(' ')}\``);
 }
 
 if (failed.length > 0) {
