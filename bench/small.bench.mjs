@@ -1,0 +1,182 @@
+/**
+ * Small objects (issue 3 §6).
+ *
+ * - A. a steady alloc+free pair of 16, 64 and 256 bytes;
+ * - B. 10,000 seeded random sizes of 8–512 bytes allocated, then freed in a seeded random order
+ *   (ns per alloc+free pair);
+ * - D. 1,000,000 live 32-byte blocks: backing bytes per block (a measurement, not a timing).
+ *
+ * arenalloc runs with its default store (a resizable ArrayBuffer) and, for comparison, a fixed one;
+ * the targets are checked on the default. Baselines in the same run: a minimal LIFO free list over an Int32Array (one class for A and D,
+ * 16-byte classes for B; the reference, the practical speed limit), `new Uint8Array(n)`,
+ * `Buffer.allocUnsafe(n)`, and the peer allocator `@thi.ng/malloc` (`MemPool`).
+ *
+ * Targets: A within 1.5× of the free list; B within 2× of the size-class free list and at least
+ * 50× faster than `new Uint8Array`; D at most 33 bytes per 32-byte block.
+ */
+
+import { MemPool } from '@thi.ng/malloc';
+import { createHeap } from '../dist/index.js';
+import { LifoFreeList, SizeClassFreeList } from './baselines/lifo-free-list.mjs';
+import { atLeast, atMost, collectGarbage, isolated, QUICK, rowOf, timeCases, withRatios } from './lib/measure.mjs';
+import { createRng, permutation, randomInts } from './lib/prng.mjs';
+import { reportSuite } from './lib/results.mjs';
+
+const ARENALLOC = 'arenalloc';
+/** arenalloc over a fixed ArrayBuffer, whose typed views V8 reads faster than a resizable one's. */
+const ARENALLOC_FIXED = 'arenalloc (fixed store)';
+const THING = '@thi.ng/malloc';
+const UINT8 = 'new Uint8Array';
+const BUFFER = 'Buffer.allocUnsafe';
+
+// ─── A: a steady alloc+free pair ─────────────────────────────────────────────────────────────
+
+const PAIRS_PER_CALL = 1000;
+
+function pairCase(name, allocator, size) {
+  const fn = isolated((allocator, size, count) => () => {
+    for (let n = 0; n < count; n++) allocator.free(allocator.malloc(size));
+  })(allocator, size, PAIRS_PER_CALL);
+  return { name, opsPerCall: PAIRS_PER_CALL, fn };
+}
+
+function pairObjectCase(name, make, size) {
+  // The last array made stays referenced (until the next one replaces it), so that the
+  // allocation cannot be optimised away.
+  const fn = isolated((make, size, count, keep) => () => {
+    for (let n = 0; n < count; n++) keep[0] = make(size);
+  })(make, size, PAIRS_PER_CALL, [null]);
+  return { name, opsPerCall: PAIRS_PER_CALL, fn };
+}
+
+const ONE_CLASS = 'free list (one class)';
+const timing = [];
+const checks = [];
+for (const size of [16, 64, 256]) {
+  const rows = withRatios(
+    timeCases([
+      pairCase(ONE_CLASS, new LifoFreeList(size), size),
+      pairCase(ARENALLOC, createHeap(), size),
+      pairCase(ARENALLOC_FIXED, createHeap({ store: 'fixed', initialBytes: 1 << 24 }), size),
+      pairCase(THING, new MemPool({ size: 1 << 20 }), size),
+      pairObjectCase(UINT8, (n) => new Uint8Array(n), size),
+      pairObjectCase(BUFFER, (n) => Buffer.allocUnsafe(n), size),
+    ]),
+    ONE_CLASS,
+  );
+  timing.push({ title: `A. malloc(${size}) + free, repeated (ns per pair)`, reference: ONE_CLASS, rows });
+  checks.push(atMost(`A ${size} B: arenalloc vs the free list`, rowOf(rows, ARENALLOC).ratio, 1.5, '×'));
+}
+
+// ─── B: 10,000 random sizes, allocated then freed in random order ───────────────────────────
+
+const B_COUNT = 10_000;
+const rng = createRng(3);
+const bSizes = randomInts(rng, B_COUNT, 8, 512);
+const bOrder = permutation(rng, B_COUNT);
+
+function batchCase(name, allocator) {
+  const fn = isolated((allocator, sizes, order, ptrs) => () => {
+    const count = sizes.length;
+    for (let i = 0; i < count; i++) ptrs[i] = allocator.malloc(sizes[i]);
+    for (let i = 0; i < count; i++) allocator.free(ptrs[order[i]]);
+  })(allocator, bSizes, bOrder, new Int32Array(B_COUNT));
+  return { name, opsPerCall: B_COUNT, fn };
+}
+
+function batchObjectCase(name, make) {
+  const fn = isolated((make, sizes, order, live) => () => {
+    const count = sizes.length;
+    for (let i = 0; i < count; i++) live[i] = make(sizes[i]);
+    for (let i = 0; i < count; i++) live[order[i]] = null;
+  })(make, bSizes, bOrder, new Array(B_COUNT).fill(null));
+  return { name, opsPerCall: B_COUNT, fn };
+}
+
+const SIZE_CLASSES = 'size-class free list';
+const bRows = withRatios(
+  timeCases([
+    batchCase(SIZE_CLASSES, new SizeClassFreeList()),
+    batchCase(ARENALLOC, createHeap()),
+    batchCase(ARENALLOC_FIXED, createHeap({ store: 'fixed', initialBytes: 1 << 24 })),
+    batchCase(THING, new MemPool({ size: 16 << 20 })),
+    batchObjectCase(UINT8, (n) => new Uint8Array(n)),
+    batchObjectCase(BUFFER, (n) => Buffer.allocUnsafe(n)),
+  ]),
+  SIZE_CLASSES,
+);
+timing.push({
+  title: `B. ${B_COUNT.toLocaleString('en')} random sizes 8–512 B allocated, then freed in random order (ns per alloc+free pair)`,
+  reference: SIZE_CLASSES,
+  rows: bRows,
+});
+const bArenalloc = rowOf(bRows, ARENALLOC);
+checks.push(atMost('B: arenalloc vs the size-class free list', bArenalloc.ratio, 2, '×'));
+checks.push(atLeast('B: arenalloc speed-up over new Uint8Array', rowOf(bRows, UINT8).nsPerOp / bArenalloc.nsPerOp, 50, '×'));
+
+// ─── D: bytes per live 32-byte block ─────────────────────────────────────────────────────────
+
+const D_COUNT = QUICK ? 100_000 : 1_000_000;
+const perBlock = (bytes) => (bytes / D_COUNT).toFixed(2);
+
+function fillAllocator(allocator, usable) {
+  let highWater = 0;
+  for (let i = 0; i < D_COUNT; i++) {
+    const p = allocator.malloc(32);
+    if (p === 0) throw new Error('out of memory in benchmark D');
+    if (p + usable(p) > highWater) highWater = p + usable(p);
+  }
+  return highWater;
+}
+
+/** Bytes the JS engine holds for `D_COUNT` live arrays of 32 bytes, from `process.memoryUsage()`. */
+function jsBytes(make) {
+  const live = new Array(D_COUNT).fill(null);
+  collectGarbage();
+  const before = process.memoryUsage();
+  for (let i = 0; i < D_COUNT; i++) live[i] = make(32);
+  collectGarbage();
+  const after = process.memoryUsage();
+  // Reading `live` after the measurement keeps every array alive through it.
+  if (live[D_COUNT - 1] === null) throw new Error('benchmark D lost an array');
+  return after.heapUsed + after.external - (before.heapUsed + before.external);
+}
+
+const dHeap = createHeap();
+const dHeapHigh = fillAllocator(dHeap, (p) => dHeap.usableSize(p));
+const dHeapGrown = dHeap.stats().backingBytes;
+// The store doubles as it grows; trim() hands the free space above the top block back, which
+// leaves what the blocks need: the figure the target is about.
+dHeap.trim();
+dHeap.check();
+const dHeapTrimmed = dHeap.stats().backingBytes;
+const dList = new LifoFreeList(32);
+const dListHigh = fillAllocator(dList, () => 32);
+const dPool = new MemPool({ size: D_COUNT * 64 });
+const dPoolHigh = fillAllocator(dPool, () => 32);
+const dRows = [
+  [ARENALLOC, perBlock(dHeapGrown), perBlock(dHeapTrimmed), perBlock(dHeapHigh)],
+  [ONE_CLASS, perBlock(dList.backingBytes), '—', perBlock(dListHigh)],
+  [THING, '—', '—', perBlock(dPoolHigh)],
+  [UINT8, perBlock(jsBytes((n) => new Uint8Array(n))), '—', '—'],
+  [BUFFER, perBlock(jsBytes((n) => Buffer.allocUnsafe(n))), '—', '—'],
+];
+checks.push(atMost('D: arenalloc backing bytes per 32-byte block (after trim)', dHeapTrimmed / D_COUNT, 33, 'B'));
+
+reportSuite({
+  suite: 'small',
+  title: 'Small objects: steady pairs (A), random batches (B), bytes per block (D)',
+  timing,
+  measurements: [
+    {
+      title: `D. ${D_COUNT.toLocaleString('en')} live 32-byte blocks: bytes per block`,
+      columns: ['allocator', 'backing / block', 'after trim() / block', 'high-water / block'],
+      rows: dRows,
+    },
+  ],
+  checks,
+  notes: [
+    "D: backing = the whole store once the blocks are allocated (arenalloc: a resizable ArrayBuffer that doubles when it grows; the free list: an Int32Array that doubles); after trim() = arenalloc's store once heap.trim() has given the free space above the top block back (the target is checked on this figure); high-water = highest byte handed out. @thi.ng/malloc works in a fixed buffer its caller sizes, so only its top is shown. JS arrays: heapUsed + external from process.memoryUsage() after a forced GC, an estimate.",
+    '@thi.ng/malloc frees by searching its list of used blocks (O(live blocks)), which B shows.',
+  ],
+});
