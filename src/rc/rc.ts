@@ -535,7 +535,10 @@ export class Rc {
     } else throw destroyed(ptr);
   }
 
-  /** The refcount of the object at `ptr`. @throws {@link InvalidPointerError} for a non-object */
+  /**
+   * The refcount of the object at `ptr`: 0 for a destroyed object whose block has not been reused.
+   * @throws {@link InvalidPointerError} for a non-object
+   */
   refcount(ptr: number): number {
     return this._mem.u32[this._validate(ptr) + O_REFCOUNT] as number;
   }
