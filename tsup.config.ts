@@ -5,6 +5,7 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    rc: 'src/rc/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -218,7 +218,7 @@ export class ArrayField {
 
   /**
    * Reads element `index` of the field of the object at `ptr`.
-   * @throws {@link InvalidArgumentError} for an index outside `0..length-1`
+   * @throws `InvalidArgumentError` for an index outside `0..length-1`
    */
   get(ptr: number, index: number): number {
     if (index >>> 0 !== index || index >= this.length) throw outOfRange(index, this.length);
@@ -227,7 +227,7 @@ export class ArrayField {
 
   /**
    * Writes element `index` of the field of the object at `ptr`.
-   * @throws {@link InvalidArgumentError} for an index outside `0..length-1`
+   * @throws `InvalidArgumentError` for an index outside `0..length-1`
    */
   set(ptr: number, index: number, value: number): void {
     if (index >>> 0 !== index || index >= this.length) throw outOfRange(index, this.length);
@@ -253,7 +253,7 @@ export class BigArrayField {
 
   /**
    * Reads element `index`.
-   * @throws {@link InvalidArgumentError} for an index outside `0..length-1`
+   * @throws `InvalidArgumentError` for an index outside `0..length-1`
    */
   get(ptr: number, index: number): bigint {
     if (index >>> 0 !== index || index >= this.length) throw outOfRange(index, this.length);
@@ -262,7 +262,7 @@ export class BigArrayField {
 
   /**
    * Writes element `index`.
-   * @throws {@link InvalidArgumentError} for an index outside `0..length-1`
+   * @throws `InvalidArgumentError` for an index outside `0..length-1`
    */
   set(ptr: number, index: number, value: bigint): void {
     if (index >>> 0 !== index || index >= this.length) throw outOfRange(index, this.length);
@@ -304,7 +304,7 @@ export class RefField {
   /**
    * Points the field of the object at `ptr` at `target` (0 clears it): retains `target`, then
    * releases the previous one (which may free it and everything only it kept alive).
-   * @throws {@link InvalidPointerError} when `target` is not a live object, or not of the field's type
+   * @throws `InvalidPointerError` when `target` is not a live object, or not of the field's type
    */
   set(ptr: number, target: number): void {
     this._rc._setRef(ptr, this.offset, target, this);

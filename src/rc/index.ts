@@ -32,9 +32,9 @@ export {
   Rc,
   type RcOptions,
   type RcStats,
-  StructType,
   type StructOptions,
+  StructType,
   type TypeStats,
 } from './rc';
 export { type ArrayFieldNames, type ElementOf, Ref, type ScalarFieldNames, type ValueOf } from './ref';
-export type { FieldSpec, ScalarKind, Schema } from './schema';
+export type { FieldSpec, RefSpec, ScalarKind, Schema } from './schema';

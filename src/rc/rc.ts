@@ -19,7 +19,7 @@
  */
 
 import { HeapCorruptedError, InvalidArgumentError, InvalidPointerError, OutOfMemoryError, UseAfterFreeError } from '../errors';
-import { INTERNAL_REQUEST, type Heap } from '../heap';
+import { type Heap, INTERNAL_REQUEST } from '../heap';
 import { HEADER_BYTES, W_RC_ROOT } from '../layout';
 import type { Memory } from '../memory/store';
 import { ArrayField, BigArrayField, BigField, BoolField, ExtraViews, NumberField, RefField } from './fields';
@@ -63,14 +63,14 @@ import {
   TYPE_WORDS,
 } from './layout';
 import { Ref } from './ref';
-import { cDeclaration, fingerprintOf, layoutOf, type Schema, type StructLayout } from './schema';
+import { cDeclaration, fingerprintOf, layoutOf, type RefSpec, type Schema, type StructLayout } from './schema';
 
 /** The accessor a field spec produces. */
 export type FieldOf<F> = F extends 'i64' | 'u64'
   ? BigField
   : F extends 'bool'
     ? BoolField
-    : F extends 'ref' | { readonly ref: string }
+    : F extends 'ref' | RefSpec
       ? RefField
       : F extends `${'i64' | 'u64'}[${number}]`
         ? BigArrayField
@@ -236,7 +236,7 @@ export class StructType<S extends Schema = Schema> {
    * Creates an object with every field zero and a refcount of 1 (the caller's reference).
    *
    * @returns the object's pointer (its payload address)
-   * @throws {@link OutOfMemoryError} when the heap cannot grow; nothing changes
+   * @throws `OutOfMemoryError` when the heap cannot grow; nothing changes
    * @example
    * ```ts
    * const p = Point.create();
@@ -265,7 +265,7 @@ export class StructType<S extends Schema = Schema> {
   /**
    * Sets how many freed objects of this type are kept for reuse (0 turns the free list off and
    * frees what it held).
-   * @throws {@link InvalidArgumentError} for a size that is not an integer from 0 to 2^20
+   * @throws `InvalidArgumentError` for a size that is not an integer from 0 to 2^20
    */
   setFreeListSize(size: number): void {
     if (typeof size !== 'number' || size >>> 0 !== size || size > 1 << 20) {
@@ -367,7 +367,7 @@ export class Rc {
    *
    * @param name - a C identifier, unique among this heap's types
    * @param schema - field names to kinds, in C order (see {@link FieldSpec})
-   * @throws {@link InvalidArgumentError} for a bad schema, or a name declared with another schema
+   * @throws `InvalidArgumentError` for a bad schema, or a name declared with another schema
    * @example
    * ```ts
    * const Node = rc.struct('Node', { value: 'f64', next: { ref: 'Node' } });
@@ -505,8 +505,8 @@ export class Rc {
    *
    * Cost: a few loads and one store; the checks catch a non-object pointer in most cases and a
    * freed object until its block is handed out again.
-   * @throws {@link InvalidPointerError} when `ptr` is not an object of this heap
-   * @throws {@link UseAfterFreeError} when the object has been destroyed
+   * @throws `InvalidPointerError` when `ptr` is not an object of this heap
+   * @throws `UseAfterFreeError` when the object has been destroyed
    */
   retain(ptr: number): void {
     const w = this._validate(ptr);
@@ -521,8 +521,8 @@ export class Rc {
    * fields are released and its block is freed (or parked on its type's free list); objects only
    * it kept alive follow, iteratively.
    *
-   * @throws {@link InvalidPointerError} when `ptr` is not an object of this heap
-   * @throws {@link UseAfterFreeError} when the object has already been destroyed (refcount underflow)
+   * @throws `InvalidPointerError` when `ptr` is not an object of this heap
+   * @throws `UseAfterFreeError` when the object has already been destroyed (refcount underflow)
    */
   release(ptr: number): void {
     const w = this._validate(ptr);
@@ -537,7 +537,7 @@ export class Rc {
 
   /**
    * The refcount of the object at `ptr`: 0 for a destroyed object whose block has not been reused.
-   * @throws {@link InvalidPointerError} for a non-object
+   * @throws `InvalidPointerError` for a non-object
    */
   refcount(ptr: number): number {
     return this._mem.u32[this._validate(ptr) + O_REFCOUNT] as number;
@@ -546,7 +546,7 @@ export class Rc {
   /**
    * The struct type of the object at `ptr`, or undefined when the type is in the heap's registry
    * but was not declared in this session.
-   * @throws {@link InvalidPointerError} for a non-object
+   * @throws `InvalidPointerError` for a non-object
    */
   typeOf(ptr: number): StructType | undefined {
     return this._types[this._mem.u32[this._validate(ptr) + O_TYPE] as number];
@@ -570,7 +570,7 @@ export class Rc {
   /**
    * Wraps a new reference to `ptr` in a {@link Ref} handle (the object is retained; the handle's
    * `release` or `using` drops it again).
-   * @throws {@link InvalidPointerError} / {@link UseAfterFreeError} as {@link Rc.retain}
+   * @throws `InvalidPointerError` / `UseAfterFreeError` as {@link Rc.retain}
    */
   handle(ptr: number): Ref {
     this.retain(ptr);
@@ -626,7 +626,13 @@ export class Rc {
 
   /** @internal Validates an object pointer; returns its word index. */
   _validate(ptr: number): number {
-    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr || (ptr & (this.heap.align - 1)) !== 0 || ptr >= this._mem.byteLength || ptr < HEADER_BYTES + 32) {
+    if (
+      typeof ptr !== 'number' ||
+      ptr >>> 0 !== ptr ||
+      (ptr & (this.heap.align - 1)) !== 0 ||
+      ptr >= this._mem.byteLength ||
+      ptr < HEADER_BYTES + 32
+    ) {
       throw new InvalidPointerError(`not an object pointer: ${String(ptr)}`, typeof ptr === 'number' ? ptr : undefined);
     }
     const w = ptr >>> 2;
@@ -803,7 +809,7 @@ export class Rc {
    * Checks every live object against what its owner expects: `holds` maps each live object to
    * the references held on it from outside the heap (JS variables, handles; 0 for an object kept
    * alive only by other objects). Walks the object graph from those objects (iteratively) and
-   * throws {@link HeapCorruptedError} unless every object reached is in the map with a valid
+   * throws `HeapCorruptedError` unless every object reached is in the map with a valid
    * header, every refcount equals its holds plus the `ref` fields that point at it, the map holds
    * exactly as many objects as are alive, and the per-type counters agree. Also runs
    * `heap.check()`. O(objects): for tests and debugging.
@@ -845,10 +851,12 @@ export class Rc {
       perType += u32[rec + T_LIVE] as number;
       let length = 0;
       for (let p = u32[rec + T_FREE_HEAD] as number; p !== 0; p = u32[(p >>> 2) + O_SERIAL] as number) {
-        if (u32[(p >>> 2) + O_REFCOUNT] !== 0 || u32[(p >>> 2) + O_TYPE] !== id) throw corrupted(`free list of type ${id} holds a bad object ${p}`, p);
+        if (u32[(p >>> 2) + O_REFCOUNT] !== 0 || u32[(p >>> 2) + O_TYPE] !== id)
+          throw corrupted(`free list of type ${id} holds a bad object ${p}`, p);
         if (++length > (u32[rec + T_FREE_LENGTH] as number)) break;
       }
-      if (length !== u32[rec + T_FREE_LENGTH]) throw corrupted(`free list of type ${id} has ${length} objects, its counter says ${u32[rec + T_FREE_LENGTH]}`);
+      if (length !== u32[rec + T_FREE_LENGTH])
+        throw corrupted(`free list of type ${id} has ${length} objects, its counter says ${u32[rec + T_FREE_LENGTH]}`);
     }
     if (perType !== stats.live) throw corrupted(`per-type live counters sum to ${perType}, the layer counts ${stats.live}`);
   }

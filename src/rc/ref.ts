@@ -20,7 +20,7 @@
 import { UseAfterFreeError } from '../errors';
 import type { ArrayField, BigArrayField } from './fields';
 import type { HandleState, StructType } from './rc';
-import type { Schema, ScalarKind } from './schema';
+import type { ScalarKind, Schema } from './schema';
 
 /** The JS value type of a (non-array) field spec. */
 export type ValueOf<F> = F extends 'i64' | 'u64' ? bigint : F extends 'bool' ? boolean : number;
@@ -61,7 +61,7 @@ export class Ref<S extends Schema = Schema> {
 
   /**
    * The object's pointer, after the generation check.
-   * @throws {@link UseAfterFreeError} when the handle was released or its object destroyed
+   * @throws `UseAfterFreeError` when the handle was released or its object destroyed
    */
   get ptr(): number {
     return this._check();
@@ -79,7 +79,7 @@ export class Ref<S extends Schema = Schema> {
 
   /**
    * Reads a field.
-   * @throws {@link UseAfterFreeError} as {@link Ref.ptr}
+   * @throws `UseAfterFreeError` as {@link Ref.ptr}
    */
   get<K extends ScalarFieldNames<S>>(name: K): ValueOf<S[K]> {
     const ptr = this._check();
@@ -88,7 +88,7 @@ export class Ref<S extends Schema = Schema> {
 
   /**
    * Writes a field (a `ref` field takes a pointer or another handle, or 0 / null to clear it).
-   * @throws {@link UseAfterFreeError} as {@link Ref.ptr}
+   * @throws `UseAfterFreeError` as {@link Ref.ptr}
    */
   set<K extends ScalarFieldNames<S>>(name: K, value: ValueOf<S[K]> | Ref | null): void {
     const ptr = this._check();
@@ -96,19 +96,19 @@ export class Ref<S extends Schema = Schema> {
     (this.type.fields[name] as unknown as { set(ptr: number, v: unknown): void }).set(ptr, v);
   }
 
-  /** Reads element `index` of an array field. @throws {@link UseAfterFreeError} as {@link Ref.ptr} */
+  /** Reads element `index` of an array field. @throws `UseAfterFreeError` as {@link Ref.ptr} */
   getAt<K extends ArrayFieldNames<S>>(name: K, index: number): ElementOf<S[K]> {
     const ptr = this._check();
     return (this.type.fields[name] as unknown as ArrayField | BigArrayField).get(ptr, index) as ElementOf<S[K]>;
   }
 
-  /** Writes element `index` of an array field. @throws {@link UseAfterFreeError} as {@link Ref.ptr} */
+  /** Writes element `index` of an array field. @throws `UseAfterFreeError` as {@link Ref.ptr} */
   setAt<K extends ArrayFieldNames<S>>(name: K, index: number, value: ElementOf<S[K]>): void {
     const ptr = this._check();
     (this.type.fields[name] as unknown as { set(ptr: number, i: number, v: unknown): void }).set(ptr, index, value);
   }
 
-  /** Adds a reference, owned by this handle. @throws {@link UseAfterFreeError} as {@link Ref.ptr} */
+  /** Adds a reference, owned by this handle. @throws `UseAfterFreeError` as {@link Ref.ptr} */
   retain(): this {
     const ptr = this._check();
     this.type.rc.retain(ptr);
@@ -118,7 +118,7 @@ export class Ref<S extends Schema = Schema> {
 
   /**
    * Drops one of this handle's references (the object is destroyed if it was the last one).
-   * @throws {@link UseAfterFreeError} when the handle holds none or its object is gone
+   * @throws `UseAfterFreeError` when the handle holds none or its object is gone
    */
   release(): void {
     const ptr = this._check();

@@ -24,7 +24,13 @@ export type ScalarKind = 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'f32' | '
  * - `{ ref: 'Name' }`: a counted reference to objects of the struct type declared under that name
  *   (it may be declared later, or be the type itself).
  */
-export type FieldSpec = ScalarKind | `${ScalarKind}[${number}]` | 'ref' | { readonly ref: string };
+export type FieldSpec = ScalarKind | `${ScalarKind}[${number}]` | 'ref' | RefSpec;
+
+/** A `ref` field restricted to one struct type. */
+export interface RefSpec {
+  /** Name of the struct type the field points at (declared before or after, or the type itself). */
+  readonly ref: string;
+}
 
 /** A struct schema: field names to field kinds, in C declaration order. */
 export type Schema = Readonly<Record<string, FieldSpec>>;
@@ -88,7 +94,7 @@ export interface StructLayout {
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ARRAY_SPEC = /^(i8|u8|i16|u16|i32|u32|f32|f64|bool|i64|u64)\[(\d+)\]$/;
 
-/** Lays out a schema with C rules; throws {@link InvalidArgumentError} for a bad schema. @internal */
+/** Lays out a schema with C rules; throws `InvalidArgumentError` for a bad schema. @internal */
 export function layoutOf(name: string, schema: Schema): StructLayout {
   if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
     throw new InvalidArgumentError(`a struct name must be a C identifier, got ${JSON.stringify(name)}`);
