@@ -116,7 +116,9 @@ function fixture(options = {}) {
       fn: isolated((f, p, n) => {
         let s = 0;
         return () => {
-          for (let i = 0; i < n; i++) s += f.get(p);
+          let t = 0;
+          for (let i = 0; i < n; i++) t += f.get(p);
+          s += t; // one store per call: the loop's sum stays in a register
           return s;
         };
       })(x, p, OPS),
@@ -126,7 +128,9 @@ function fixture(options = {}) {
       fn: isolated((o, n) => {
         let s = 0;
         return () => {
-          for (let i = 0; i < n; i++) s += o.x;
+          let t = 0;
+          for (let i = 0; i < n; i++) t += o.x;
+          s += t; // one store per call: the loop's sum stays in a register
           return s;
         };
       })(obj, OPS),
@@ -136,7 +140,9 @@ function fixture(options = {}) {
       fn: isolated((v, n) => {
         let s = 0;
         return () => {
-          for (let i = 0; i < n; i++) s += v.getFloat64(8, true);
+          let t = 0;
+          for (let i = 0; i < n; i++) t += v.getFloat64(8, true);
+          s += t; // one store per call: the loop's sum stays in a register
           return s;
         };
       })(view, OPS),
