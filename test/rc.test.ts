@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { currentHooks } from '../src/hooks';
 import { createHeap, Heap } from '../src/index';
 import { createRc } from '../src/rc/index';
 import { heapOf, STORES } from './helpers';
@@ -460,5 +461,69 @@ describe('attach', () => {
     copy.check();
     // The original is untouched.
     expect(rc.stats().live).toBe(100);
+  });
+});
+
+describe('out of memory and hooks', () => {
+  it('a create that runs out of memory throws and changes nothing', () => {
+    const heap = createHeap({ store: 'fixed', initialBytes: 1 << 16 });
+    const rc = createRc(heap);
+    const Big = rc.struct('Big', { data: 'f64[60]', next: { ref: 'Big' } });
+    const made: number[] = [];
+    let error: unknown = null;
+    for (;;) {
+      const before = { rc: rc.stats(), heap: heap.stats() };
+      try {
+        made.push(Big.create());
+      } catch (e) {
+        error = e;
+        expect(rc.stats()).toEqual(before.rc);
+        expect(heap.stats()).toEqual(before.heap);
+        break;
+      }
+    }
+    expect(error).toMatchObject({ code: 'ERR_OUT_OF_MEMORY' });
+    expect(made.length).toBeGreaterThan(50);
+    heap.check();
+    for (const p of made) rc.release(p);
+    expect(heap.stats().liveBlocks).toBe(0);
+    heap.check();
+  });
+
+  it('createRc on a full heap throws and leaves no registry behind', () => {
+    const heap = createHeap({ store: 'fixed', initialBytes: 1 << 16 });
+    const blocks: number[] = [];
+    for (let p = heap.tryMalloc(256); p !== 0; p = heap.tryMalloc(256)) blocks.push(p);
+    const before = heap.stats();
+    expect(() => createRc(heap)).toThrow(code('ERR_OUT_OF_MEMORY'));
+    expect(heap.stats()).toEqual(before);
+    heap.check();
+    for (const p of blocks) heap.free(p);
+    const rc = createRc(heap); // now it fits
+    const T = rc.struct('T', { x: 'u32' });
+    rc.release(T.create());
+    heap.check();
+  });
+
+  it('objects are allocated and freed through the installed hooks', () => {
+    const heap = createHeap();
+    const next = currentHooks(heap);
+    const calls = { malloc: 0, free: 0 };
+    heap._hooks = {
+      ...next,
+      malloc: (size) => {
+        calls.malloc++;
+        return next.malloc(size);
+      },
+      free: (ptr) => {
+        calls.free++;
+        next.free(ptr);
+      },
+    };
+    const rc = createRc(heap);
+    const T = rc.struct('T', { x: 'u32' });
+    rc.release(T.create());
+    rc.release(T.create());
+    expect(calls).toEqual({ malloc: 2, free: 2 });
   });
 });

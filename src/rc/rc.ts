@@ -345,7 +345,13 @@ export class Rc {
     let root = this._mem.u32[W_RC_ROOT] as number;
     if (root === 0) {
       root = allocInternal(heap, ROOT_WORDS * 4);
-      const types = allocInternal(heap, 8 * TYPE_WORDS * 4);
+      let types: number;
+      try {
+        types = allocInternal(heap, 8 * TYPE_WORDS * 4);
+      } catch (error) {
+        heap._large.free(root); // out of memory: leave the heap as it was
+        throw error;
+      }
       const u32 = this._mem.u32;
       u32.fill(0, root >>> 2, (root >>> 2) + ROOT_WORDS);
       u32.fill(0, types >>> 2, (types >>> 2) + 8 * TYPE_WORDS);
