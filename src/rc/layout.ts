@@ -62,6 +62,12 @@ export const O_GC_PREV = -7;
 export const O_GC_REFS = -6;
 export const O_GC_FLAGS = -5;
 
+/**
+ * gcFlags bit: the object is linked into one of the cycle detector's lists. The other bits of
+ * gcFlags belong to `arenalloc/gc`.
+ */
+export const GC_TRACKED = 1 << 0;
+
 /** Object flag: the finalizer has run (it runs at most once, even if the object is resurrected). */
 export const OBJ_FINALIZED = 1 << 0;
 

@@ -29,6 +29,10 @@ import {
   F_RC_FREELIST_HITS,
   F_RC_FREELIST_MISSES,
   GC_HEADER,
+  GC_TRACKED,
+  O_GC_FLAGS,
+  O_GC_NEXT,
+  O_GC_PREV,
   O_FLAGS,
   O_REFCOUNT,
   O_SERIAL,
@@ -325,6 +329,8 @@ export class Rc {
   _top: number;
   /** @internal The object whose finalizer is running (it may be retained at refcount 0), or 0. */
   _finalizing: number;
+  /** @internal The cycle detector attached to this layer (`arenalloc/gc`), or null. */
+  _gc: GcLink | null;
   /** @internal */
   readonly _options: RcOptions;
   /** @internal */
@@ -340,6 +346,7 @@ export class Rc {
     this._stack = new Uint32Array(1024);
     this._top = 0;
     this._finalizing = 0;
+    this._gc = null;
     this._options = options;
     this._registry = new FinalizationRegistry((state) => this._leaked(state));
     let root = this._mem.u32[W_RC_ROOT] as number;
@@ -503,6 +510,9 @@ export class Rc {
     u32[w + O_TYPE] = id;
     u32[rec + T_LIVE] = (u32[rec + T_LIVE] as number) + 1;
     mem.f64[F_RC_CREATED] = (mem.f64[F_RC_CREATED] as number) + 1;
+    if (this._gc !== null && headerBytes !== OBJECT_HEADER && ((u32[rec + T_FLAGS] as number) & TYPE_ACYCLIC) === 0) {
+      this._gc._track(ptr);
+    }
     return ptr;
   }
 
@@ -747,6 +757,16 @@ export class Rc {
           }
         }
       }
+      if (((u32[rec + T_FLAGS] as number) & TYPE_HAS_REFS) !== 0 && ((u32[w + O_GC_FLAGS] as number) & GC_TRACKED) !== 0) {
+        // Unlink from its generation list (done here, not by the detector, so that a heap
+        // attached without it stays consistent).
+        const next = u32[w + O_GC_NEXT] as number;
+        const prev = u32[w + O_GC_PREV] as number;
+        u32[(prev >>> 2) + O_GC_NEXT] = next;
+        u32[(next >>> 2) + O_GC_PREV] = prev;
+        u32[w + O_GC_FLAGS] = 0;
+        if (this._gc !== null) this._gc._untracked();
+      }
       u32[rec + T_LIVE] = (u32[rec + T_LIVE] as number) - 1;
       mem.f64[F_RC_FREED] = (mem.f64[F_RC_FREED] as number) + 1;
       const freeLength = u32[rec + T_FREE_LENGTH] as number;
@@ -866,6 +886,14 @@ export class Rc {
     }
     if (perType !== stats.live) throw corrupted(`per-type live counters sum to ${perType}, the layer counts ${stats.live}`);
   }
+}
+
+/** @internal What the cycle detector gives the refcounting layer. */
+export interface GcLink {
+  /** Links a new object of a tracked type into the youngest generation. */
+  _track(ptr: number): void;
+  /** A tracked object was destroyed (already unlinked). */
+  _untracked(): void;
 }
 
 /** @internal What a {@link Ref} handle and the leak safety net share. */
