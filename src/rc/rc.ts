@@ -30,10 +30,10 @@ import {
   F_RC_FREELIST_MISSES,
   GC_HEADER,
   GC_TRACKED,
+  O_FLAGS,
   O_GC_FLAGS,
   O_GC_NEXT,
   O_GC_PREV,
-  O_FLAGS,
   O_REFCOUNT,
   O_SERIAL,
   O_TYPE,
@@ -931,8 +931,8 @@ export function createRc(heap: Heap, options: RcOptions = {}): Rc {
   return rc;
 }
 
-/** Allocates a block that `free` refuses (the library's own table). */
-function allocInternal(heap: Heap, bytes: number): number {
+/** Allocates a block that `free` refuses (the library's own table). @internal */
+export function allocInternal(heap: Heap, bytes: number): number {
   const ptr = heap._large.malloc(bytes);
   if (ptr === 0) throw new OutOfMemoryError(`out of memory: cannot allocate the refcounting registry (${bytes} bytes)`, bytes);
   heap._mem.u32[((ptr - 16) >>> 2) + 3] = INTERNAL_REQUEST;
