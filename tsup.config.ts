@@ -6,6 +6,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     rc: 'src/rc/index.ts',
+    gc: 'src/gc/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -39,7 +39,7 @@
  * @module
  */
 
-import { InvalidArgumentError } from '../errors';
+import { HeapCorruptedError, InvalidArgumentError } from '../errors';
 import type { Heap } from '../heap';
 import { W_GC_ROOT } from '../layout';
 import type { Memory } from '../memory/store';
@@ -365,6 +365,34 @@ export class Gc implements GcLink {
     const info = { generation, collected: found - kept, uncollectable: kept, duration: performance.now() - started };
     for (const cb of this.callbacks) cb('stop', info);
     return found;
+  }
+
+  /**
+   * Walks every list of the detector and throws `HeapCorruptedError` unless each is a consistent
+   * ring of live, tracked objects and no collection is half done. For tests and debugging.
+   * @returns the number of tracked objects
+   */
+  check(): number {
+    const u32 = this._mem.u32;
+    let total = 0;
+    for (let h = 0; h < 6; h++) {
+      const head = this._head(h);
+      let prev = head;
+      let n = 0;
+      for (let p = u32[(head >>> 2) + O_GC_NEXT] as number; p !== head; p = u32[(p >>> 2) + O_GC_NEXT] as number) {
+        const w = p >>> 2;
+        if (u32[w + O_GC_PREV] !== prev) throw new HeapCorruptedError(`gc list ${h}: broken back link at ${p}`, p);
+        if (u32[w + O_GC_FLAGS] !== GC_TRACKED)
+          throw new HeapCorruptedError(`gc list ${h}: object ${p} has gc flags ${u32[w + O_GC_FLAGS]}`, p);
+        if (u32[w + O_REFCOUNT] === 0) throw new HeapCorruptedError(`gc list ${h}: object ${p} is destroyed`, p);
+        if (h === HEAD_UNREACHABLE) throw new HeapCorruptedError(`object ${p} was left on the unreachable list`, p);
+        if (++n > 0x1000_0000) throw new HeapCorruptedError(`gc list ${h} does not end`);
+        prev = p;
+      }
+      if (u32[(head >>> 2) + O_GC_PREV] !== prev) throw new HeapCorruptedError(`gc list ${h}: head's back link is wrong`);
+      total += n;
+    }
+    return total;
   }
 
   /** @internal Returns [unreachable found, kept by DEBUG_SAVEALL]. */
