@@ -61,7 +61,7 @@ import {
   TYPE_HAS_FINALIZER,
   TYPE_WORDS,
 } from '../rc/layout';
-import { allocInternal, type GcLink, type Rc } from '../rc/rc';
+import { allocInternal, type Rc } from '../rc/rc';
 
 const GC_MAGIC = 0x47434442;
 const GC_VERSION = 1;
@@ -127,7 +127,7 @@ export const DEFAULT_THRESHOLDS: readonly [number, number, number] = [2000, 10, 
  * The cycle detector of one heap. Get it with {@link createGc}. The surface follows Python's `gc`
  * module.
  */
-export class Gc implements GcLink {
+export class Gc {
   /** The refcounting layer whose objects are collected. */
   readonly rc: Rc;
   /** Functions called before and after each collection (push to add, splice to remove). */
@@ -476,12 +476,29 @@ export class Gc implements GcLink {
         const target = u32[at] as number;
         if (target === 0) continue;
         u32[at] = 0;
-        this.rc.release(target);
-        u32 = this._mem.u32;
+        // Garbage targets still carry the temporary hold, so only outside targets can die here.
+        const tw = target >>> 2;
+        const count = u32[tw + O_REFCOUNT] as number;
+        if (count > 1) u32[tw + O_REFCOUNT] = count - 1;
+        else {
+          this.rc.release(target);
+          u32 = this._mem.u32;
+          list = this._scratch;
+        }
       }
     }
+    const rc = this.rc;
     for (let i = 0; i < n; i++) {
-      this.rc.release(list[i] as number);
+      const p = list[i] as number;
+      const w = p >>> 2;
+      const count = u32[w + O_REFCOUNT] as number;
+      if (count > 1) u32[w + O_REFCOUNT] = count - 1;
+      else {
+        u32[w + O_REFCOUNT] = 0;
+        rc._dealloc(p);
+        u32 = this._mem.u32;
+        list = this._scratch;
+      }
     }
     return [found, 0];
   }
