@@ -410,11 +410,10 @@ export class Gc {
     const unreachable = this._head(HEAD_UNREACHABLE);
     this._moveUnmarked(young, unreachable);
     if (generation < 2) this._splice(young, this._head(generation + 1));
-    let found = this._length(HEAD_UNREACHABLE);
-    if (found === 0) return [0, 0];
-
     // 4: hold each garbage object, run finalizers once, then find what they resurrected.
     let n = this._snapshot(unreachable);
+    let found = n;
+    if (found === 0) return [0, 0];
     let list = this._scratch;
     for (let i = 0; i < n; i++) {
       const w = (list[i] as number) >>> 2;
