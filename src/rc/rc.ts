@@ -22,7 +22,7 @@ import { HeapCorruptedError, InvalidArgumentError, InvalidPointerError, OutOfMem
 import { type Heap, INTERNAL_REQUEST } from '../heap';
 import { HEADER_BYTES, W_RC_ROOT } from '../layout';
 import type { Memory } from '../memory/store';
-import { ArrayField, BigArrayField, BigField, BoolField, ExtraViews, NumberField, RefField } from './fields';
+import { ArrayField, BigArrayField, BigField, BoolField, ExtraViews, type NumberField, numberField, RefField } from './fields';
 import {
   F_RC_CREATED,
   F_RC_FREED,
@@ -228,7 +228,7 @@ export class StructType<S extends Schema = Schema> {
         const element = new BigField(mem, views, f.offset, f.kind === 'i64');
         accessor = f.length === 0 ? element : new BigArrayField(new BigField(mem, views, f.offset, f.kind === 'i64'), f.offset, f.length);
       } else {
-        const element = new NumberField(mem, views, f.offset, NUMBER_KIND[f.kind]);
+        const element = numberField(mem, views, f.offset, NUMBER_KIND[f.kind] as number);
         accessor = f.length === 0 ? element : new ArrayField(element, f.offset, f.length, f.size);
       }
       fields[f.name] = accessor;
