@@ -179,4 +179,33 @@ describe('gc: cycles', () => {
     expect(phases).toEqual(['start:2:0:0', 'stop:2:0:2']);
     expect(() => gc.collect(3)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
   });
+
+  it('a cycle spanning generations is collected only when its oldest member is', () => {
+    const { rc, gc, Node } = setup();
+    const old = Node.create();
+    gc.collect(0); // old moves to generation 1
+    const young = Node.create();
+    Node.fields.a.set(old, young);
+    Node.fields.a.set(young, old);
+    rc.release(old);
+    rc.release(young);
+    expect(gc.collect(0)).toBe(0); // young is referenced from generation 1: it survives into 1
+    expect(gc.collect(1)).toBe(2);
+    expect(rc.stats().live).toBe(0);
+    gc.check();
+  });
+
+  it('never tracks acyclic types or types without ref fields', () => {
+    const { rc, gc, Leaf } = setup();
+    const Pair = rc.struct('Pair', { first: 'ref', second: 'ref' }, { acyclic: true });
+    const p = Pair.create();
+    const l = Leaf.create();
+    Pair.fields.first.set(p, l);
+    expect([gc.isTracked(p), gc.isTracked(l)]).toEqual([false, false]);
+    expect(gc.getCount()[0]).toBe(0);
+    rc.release(l);
+    rc.release(p);
+    expect(rc.stats().live).toBe(0);
+  });
 });
+
