@@ -208,4 +208,3 @@ describe('gc: cycles', () => {
     expect(rc.stats().live).toBe(0);
   });
 });
-

@@ -53,6 +53,7 @@ import {
   O_REFCOUNT,
   O_TYPE,
   OBJ_FINALIZED,
+  R_TYPE_COUNT,
   R_TYPES,
   T_FLAGS,
   T_HEADER_BYTES,
@@ -510,14 +511,16 @@ export class Gc {
       u32[w + O_GC_REFS] = (u32[w + O_REFCOUNT] as number) - bias;
       u32[w + O_GC_FLAGS] = GC_TRACKED | COLLECTING;
     }
+    const { refCount, refWords, hasGc } = this._prepareTypes();
     for (let p = u32[(head >>> 2) + O_GC_NEXT] as number; p !== head; p = u32[(p >>> 2) + O_GC_NEXT] as number) {
-      const rec = this._record(u32[(p >>> 2) + O_TYPE] as number);
-      const refs = u32[rec + T_REF_COUNT] as number;
-      const offsets = (u32[rec + T_REFS] as number) >>> 2;
+      const id = u32[(p >>> 2) + O_TYPE] as number;
+      const refs = refCount[id] as number;
+      const offsets = refWords[id] as number;
       for (let k = 0; k < refs; k++) {
         const target = u32[(p + (u32[offsets + k] as number)) >>> 2] as number;
-        if (target !== 0 && this._inSet(target)) {
-          const tw = target >>> 2;
+        if (target === 0) continue;
+        const tw = target >>> 2;
+        if (hasGc[u32[tw + O_TYPE] as number] === 1 && ((u32[tw + O_GC_FLAGS] as number) & COLLECTING) !== 0) {
           u32[tw + O_GC_REFS] = (u32[tw + O_GC_REFS] as number) - 1;
         }
       }
@@ -528,6 +531,7 @@ export class Gc {
   _markReachable(head: number): void {
     const u32 = this._mem.u32;
     const rc = this.rc;
+    const { refCount, refWords, hasGc } = this._prepareTypes();
     let stack = rc._stack;
     const base = rc._top;
     let top = base;
@@ -542,14 +546,16 @@ export class Gc {
         stack[top++] = p;
         while (top > base) {
           const q = stack[--top] as number;
-          const rec = this._record(u32[(q >>> 2) + O_TYPE] as number);
-          const refs = u32[rec + T_REF_COUNT] as number;
-          const offsets = (u32[rec + T_REFS] as number) >>> 2;
+          const id = u32[(q >>> 2) + O_TYPE] as number;
+          const refs = refCount[id] as number;
+          const offsets = refWords[id] as number;
           for (let k = 0; k < refs; k++) {
             const target = u32[(q + (u32[offsets + k] as number)) >>> 2] as number;
-            if (target === 0 || !this._inSet(target)) continue;
+            if (target === 0) continue;
             const tw = target >>> 2;
-            if (((u32[tw + O_GC_FLAGS] as number) & REACHABLE) !== 0) continue;
+            if (hasGc[u32[tw + O_TYPE] as number] !== 1) continue;
+            const flags = u32[tw + O_GC_FLAGS] as number;
+            if ((flags & COLLECTING) === 0 || (flags & REACHABLE) !== 0) continue;
             u32[tw + O_GC_FLAGS] = (u32[tw + O_GC_FLAGS] as number) | REACHABLE;
             if (top === stack.length) {
               rc._top = top;
@@ -578,11 +584,23 @@ export class Gc {
     }
   }
 
-  /** @internal Whether `ptr` is a tracked object currently in the set being examined. */
-  _inSet(ptr: number): boolean {
+  /**
+   * @internal Per type id, read once per pass from the registry: ref-field count, word index of
+   * the ref offsets, and whether objects carry gc links (only those have gcFlags to test).
+   */
+  _prepareTypes(): { refCount: Uint32Array; refWords: Uint32Array; hasGc: Uint8Array } {
     const u32 = this._mem.u32;
-    const rec = this._record(u32[(ptr >>> 2) + O_TYPE] as number);
-    return (u32[rec + T_HEADER_BYTES] as number) > 16 && ((u32[(ptr >>> 2) + O_GC_FLAGS] as number) & COLLECTING) !== 0;
+    const count = u32[this.rc._root + R_TYPE_COUNT] as number;
+    const refCount = new Uint32Array(count + 1);
+    const refWords = new Uint32Array(count + 1);
+    const hasGc = new Uint8Array(count + 1);
+    for (let id = 1; id <= count; id++) {
+      const rec = this._record(id);
+      refCount[id] = u32[rec + T_REF_COUNT] as number;
+      refWords[id] = (u32[rec + T_REFS] as number) >>> 2;
+      hasGc[id] = (u32[rec + T_HEADER_BYTES] as number) > 16 ? 1 : 0;
+    }
+    return { refCount, refWords, hasGc };
   }
 
   /** @internal */
