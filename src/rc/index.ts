@@ -24,17 +24,7 @@
  */
 
 export { ArrayField, BigArrayField, BigField, BoolField, NumberField, RefField } from './fields';
-export {
-  createRc,
-  type FieldOf,
-  type Fields,
-  type LeakReport,
-  Rc,
-  type RcOptions,
-  type RcStats,
-  type StructOptions,
-  StructType,
-  type TypeStats,
-} from './rc';
+export { createRc, type LeakReport, Rc, type RcOptions, type RcStats } from './rc';
 export { type ArrayFieldNames, type ElementOf, Ref, type ScalarFieldNames, type ValueOf } from './ref';
 export type { FieldSpec, RefSpec, ScalarKind, Schema } from './schema';
+export { type FieldOf, type Fields, type StructOptions, StructType, type TypeStats } from './struct';

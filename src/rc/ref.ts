@@ -19,8 +19,9 @@
 
 import { UseAfterFreeError } from '../errors';
 import type { ArrayField, BigArrayField } from './fields';
-import type { HandleState, StructType } from './rc';
+import type { HandleState } from './rc';
 import type { ScalarKind, Schema } from './schema';
+import type { StructType } from './struct';
 
 /** The JS value type of a (non-array) field spec. */
 export type ValueOf<F> = F extends 'i64' | 'u64' ? bigint : F extends 'bool' ? boolean : number;
