@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createGc, DEBUG_SAVEALL } from '../src/gc/index';
-import { createHeap } from '../src/index';
+import { createHeap, Heap } from '../src/index';
 import { createRc } from '../src/rc/index';
 
 function setup() {
@@ -206,5 +206,33 @@ describe('gc: cycles', () => {
     rc.release(l);
     rc.release(p);
     expect(rc.stats().live).toBe(0);
+  });
+
+  it('works on an attached copy: lists and tables are in the buffer', () => {
+    const { heap, rc, gc, Node } = setup();
+    const keep = Node.create();
+    const x = Node.create();
+    const y = Node.create();
+    Node.fields.a.set(x, y);
+    Node.fields.a.set(y, x);
+    rc.release(x);
+    rc.release(y);
+    const plain = Node.create(); // no cycle: refcounting frees it, even without the detector
+    gc.setThreshold(5000);
+    const copy = Heap.attach(heap.buffer.slice(0));
+    const rc2 = createRc(copy);
+    const Node2 = rc2.struct('Node', { id: 'u32', a: { ref: 'Node' }, b: 'ref' });
+    rc2.release(plain); // unlinked from its generation list by rc alone
+    const gc2 = createGc(rc2);
+    expect(gc2.check()).toBe(3);
+    expect(gc2.getThreshold()[0]).toBe(5000);
+    expect(gc2.isTracked(keep)).toBe(true);
+    expect(gc2.collect()).toBe(2);
+    expect(rc2.stats().live).toBe(1);
+    rc2.release(keep);
+    expect(copy.stats().liveBlocks).toBe(0);
+    copy.check();
+    expect(Node2.id).toBe(Node.id);
+    expect(rc.stats().live).toBe(4); // the original is untouched
   });
 });
