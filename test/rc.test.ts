@@ -190,6 +190,23 @@ describe('retain and release', () => {
     heap.check();
   });
 
+  it('refuses a raw block whose header words look like an object, changing nothing', () => {
+    const heap = createHeap();
+    const rc = createRc(heap);
+    const T = rc.struct('T', { x: 'u32' });
+    const keep = T.create();
+    // The word before a raw block's payload is the allocator's `requested` field: 1 here, which
+    // is also a valid type id. Only the liveness check of the object's own block tells them apart.
+    const raw = heap.malloc(1);
+    const snapshot = new Uint8Array(heap.buffer.slice(0));
+    expect(() => rc.release(raw)).toThrow(code('ERR_INVALID_POINTER'));
+    expect(() => rc.retain(raw)).toThrow(code('ERR_INVALID_POINTER'));
+    expect(new Uint8Array(heap.buffer.slice(0))).toEqual(snapshot);
+    heap.free(raw);
+    rc.release(keep);
+    heap.check();
+  });
+
   it('releases the head of a million-long chain iteratively', () => {
     const heap = createHeap({ store: 'resizable', initialBytes: 1 << 20, maxBytes: 1 << 27 });
     const rc = createRc(heap);
@@ -224,7 +241,7 @@ describe('ref fields', () => {
     expect(rc.refcount(b)).toBe(1);
     expect(rc.referents(a)).toEqual([b]);
     Node.fields.next.set(a, 0);
-    expect(rc.refcount(b)).toBe(0); // destroyed (its block not yet reused)
+    expect(() => rc.refcount(b)).toThrow(code('ERR_USE_AFTER_FREE'));
     expect(() => rc.retain(b)).toThrow(code('ERR_USE_AFTER_FREE'));
     expect(rc.referents(a)).toEqual([]);
     rc.release(a);

@@ -370,8 +370,10 @@ export class Rc {
   }
 
   /**
-   * The refcount of the object at `ptr`: 0 for a destroyed object whose block has not been reused.
+   * The refcount of the object at `ptr` (0 only for an object parked on a free list, or while
+   * its finalizer runs).
    * @throws `InvalidPointerError` for a non-object
+   * @throws `UseAfterFreeError` for a destroyed object
    */
   refcount(ptr: number): number {
     return this._mem.u32[this._validate(ptr) + O_REFCOUNT] as number;
@@ -473,6 +475,15 @@ export class Rc {
     const u32 = this._mem.u32;
     const id = u32[w + O_TYPE] as number;
     if (id === 0 || id > (u32[this._root + R_TYPE_COUNT] as number)) {
+      throw new InvalidPointerError(`pointer ${ptr} is not an object of this heap`, ptr);
+    }
+    // The header words alone can look like an object's (a raw block's `requested` word can be a
+    // valid type id): the object's block must also be a live block of the heap. O(1).
+    const heap = this.heap;
+    const block = ptr - (u32[((u32[this._root + R_TYPES] as number) >>> 2) + id * TYPE_WORDS + T_HEADER_BYTES] as number);
+    if (!(heap._hooks === null ? heap._rawIsLive(block) : heap._hooks.isLive(block))) {
+      // A destroyed object's refcount word survives the free (see layout.ts): name it as such.
+      if (u32[w + O_REFCOUNT] === 0) throw destroyed(ptr);
       throw new InvalidPointerError(`pointer ${ptr} is not an object of this heap`, ptr);
     }
     return w;
