@@ -13,7 +13,7 @@
  *  block ─▶ ┌──────────┬──────────┬──────────┬──────────┐  only for types with ref fields
  *           │ gcNext   │ gcPrev   │ gcRefs   │ gcFlags  │  (ptr - 32 .. ptr - 16)
  *           ├──────────┼──────────┼──────────┼──────────┤
- *           │ serial   │ flags    │ refcount │ type id  │  every object (ptr - 16 .. ptr)
+ *           │ serial   │ tag|flags│ refcount │ type id  │  every object (ptr - 16 .. ptr)
  *  ptr   ─▶ ├──────────┴──────────┴──────────┴──────────┤
  *           │ payload: the struct's fields, C layout     │
  *           └────────────────────────────────────────────┘
@@ -67,6 +67,13 @@ export const O_GC_FLAGS = -5;
  * gcFlags belong to `arenalloc/gc`.
  */
 export const GC_TRACKED = 1 << 0;
+
+/**
+ * The high 24 bits of the flags word are a tag, `(ptr ^ OBJ_TAG_KEY) & ~0xff`: `retain`/`release`
+ * check it, so a pointer whose header words merely look like an object's (a raw block, an
+ * interior pointer) is refused in O(1) without asking the allocator. The low 8 bits are flags.
+ */
+export const OBJ_TAG_KEY = 0x6b43_a9b5;
 
 /** Object flag: the finalizer has run (it runs at most once, even if the object is resurrected). */
 export const OBJ_FINALIZED = 1 << 0;

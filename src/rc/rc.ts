@@ -38,6 +38,7 @@ import {
   O_SERIAL,
   O_TYPE,
   OBJ_FINALIZED,
+  OBJ_TAG_KEY,
   OBJECT_HEADER,
   R_MAGIC,
   R_SERIAL,
@@ -323,7 +324,7 @@ export class Rc {
     const serial = ((u32[this._root + R_SERIAL] as number) + 1) >>> 0 || 1;
     u32[this._root + R_SERIAL] = serial;
     u32[w + O_SERIAL] = serial;
-    u32[w + O_FLAGS] = 0;
+    u32[w + O_FLAGS] = objectTag(ptr);
     u32[w + O_REFCOUNT] = 1;
     u32[w + O_TYPE] = id;
     u32[rec + T_LIVE] = (u32[rec + T_LIVE] as number) + 1;
@@ -370,13 +371,14 @@ export class Rc {
   }
 
   /**
-   * The refcount of the object at `ptr` (0 only for an object parked on a free list, or while
-   * its finalizer runs).
+   * The refcount of the object at `ptr` (0 only while its finalizer runs).
    * @throws `InvalidPointerError` for a non-object
    * @throws `UseAfterFreeError` for a destroyed object
    */
   refcount(ptr: number): number {
-    return this._mem.u32[this._validate(ptr) + O_REFCOUNT] as number;
+    const count = this._mem.u32[this._validate(ptr) + O_REFCOUNT] as number;
+    if (count === 0 && ptr !== this._finalizing) throw destroyed(ptr);
+    return count;
   }
 
   /**
@@ -478,10 +480,8 @@ export class Rc {
       throw new InvalidPointerError(`pointer ${ptr} is not an object of this heap`, ptr);
     }
     // The header words alone can look like an object's (a raw block's `requested` word can be a
-    // valid type id): the object's block must also be a live block of the heap. O(1).
-    const heap = this.heap;
-    const block = ptr - (u32[((u32[this._root + R_TYPES] as number) >>> 2) + id * TYPE_WORDS + T_HEADER_BYTES] as number);
-    if (!(heap._hooks === null ? heap._rawIsLive(block) : heap._hooks.isLive(block))) {
+    // valid type id); the tag in the flags word, derived from the object's own address, cannot.
+    if (((u32[w + O_FLAGS] as number) ^ objectTag(ptr)) >>> 8 !== 0) {
       // A destroyed object's refcount word survives the free (see layout.ts): name it as such.
       if (u32[w + O_REFCOUNT] === 0) throw destroyed(ptr);
       throw new InvalidPointerError(`pointer ${ptr} is not an object of this heap`, ptr);
@@ -766,6 +766,11 @@ export function allocInternal(heap: Heap, bytes: number): number {
   if (ptr === 0) throw new OutOfMemoryError(`out of memory: cannot allocate the refcounting registry (${bytes} bytes)`, bytes);
   heap._mem.u32[((ptr - 16) >>> 2) + 3] = INTERNAL_REQUEST;
   return ptr;
+}
+
+/** The tag an object at `ptr` carries in the high 24 bits of its flags word. */
+function objectTag(ptr: number): number {
+  return ((ptr ^ OBJ_TAG_KEY) & ~0xff) >>> 0;
 }
 
 function destroyed(ptr: number): UseAfterFreeError {
