@@ -5,6 +5,8 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    rc: 'src/rc/index.ts',
+    gc: 'src/gc/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
