@@ -78,8 +78,8 @@ export interface TraceOptions {
 
 /** Most frames a traceback may keep. */
 export const MAX_FRAMES = 128;
-/** Extra frames captured beyond the limit, so that library frames can be skipped. */
-const SKIPPED_FRAMES = 10;
+/** Most library frames captured above the frames kept, so that they can be skipped. */
+const MAX_SKIPPED = 32;
 /** Distinct stack texts kept interned before the cache starts over. */
 const INTERN_LIMIT = 50_000;
 
@@ -97,6 +97,8 @@ export class Tracer {
   readonly previousHooks: HeapHooks | null;
   readonly previousTracer: Heap['_tracer'];
   readonly traces: Map<number, LiveTrace>;
+  /** Library frames expected above the user's frames (learned). */
+  skip: number;
   current: number;
   peak: number;
   seq: number;
@@ -113,6 +115,7 @@ export class Tracer {
     this.previousTracer = heap._tracer;
     this.hooks = new TracingHooks(this, currentHooks(heap));
     this.traces = new Map();
+    this.skip = 1;
     this.current = 0;
     this.peak = 0;
     this.seq = 0;
@@ -139,12 +142,28 @@ export class Tracer {
     if (facade !== undefined) this.internalFiles.add(facade.filename);
   }
 
-  /** Records a new block; `below` is the hook method the heap called (its frame and newer ones are dropped). */
+  /**
+   * Records a new block; `below` is the hook method the heap called (its frame and newer ones
+   * are dropped).
+   *
+   * Capturing costs about a microsecond per frame in V8, so the capture is limited to the frames
+   * kept plus the library frames expected above them (`skip`, learned: it starts at 1, the heap
+   * facade, and grows when a capture turns out to be all library frames).
+   */
   record(ptr: number, size: number, below: Function): void {
-    const text = captureStack(below, this.frames + SKIPPED_FRAMES);
+    let text = captureStack(below, this.frames + this.skip);
     let traceback = this.interned.get(text);
-    if (traceback === undefined) {
-      traceback = this.parse(text);
+    while (traceback === undefined) {
+      const limit = this.frames + this.skip;
+      const parsed = this.parse(text);
+      if (parsed.total - parsed.internal < this.frames && parsed.total >= limit && this.skip < MAX_SKIPPED) {
+        // Truncated inside the library frames: capture deeper.
+        this.skip = Math.min(MAX_SKIPPED, Math.max(parsed.internal, this.skip * 2));
+        text = captureStack(below, this.frames + this.skip);
+        traceback = this.interned.get(text);
+        continue;
+      }
+      traceback = parsed.traceback;
       if (this.interned.size >= INTERN_LIMIT) this.interned.clear();
       this.interned.set(text, traceback);
     }
@@ -155,7 +174,7 @@ export class Tracer {
     if (this.current > this.peak) this.peak = this.current;
   }
 
-  private parse(text: string): Traceback {
+  private parse(text: string): { traceback: Traceback; internal: number; total: number } {
     const all = parseStack(text);
     const own = ownFile();
     let i = 0;
@@ -163,7 +182,8 @@ export class Tracer {
     // tracing. It is library code whatever its file; remember the file.
     if (all.length > 0 && (all[0] as Frame).filename !== own) this.internalFiles.add((all[0] as Frame).filename);
     while (i < all.length && this.isInternal((all[i] as Frame).filename, own)) i++;
-    return new Traceback(all.slice(i, i + this.frames));
+    const user = all.slice(i, i + this.frames);
+    return { traceback: new Traceback(user), internal: i, total: all.length };
   }
 
   private isInternal(file: string, own: string): boolean {
