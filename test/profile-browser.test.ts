@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { createHeap } from '../src/index';
-import { htmlReport, markLeaks, stop, tagType, takeSnapshot, Timeline } from '../src/profile/index';
+import { htmlReport, markLeaks, stop, Timeline, tagType, takeSnapshot } from '../src/profile/index';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = !existsSync(CHROMIUM) && !process.env.CI;
@@ -66,7 +66,7 @@ describe('HTML report in headless Chromium', () => {
         const box = (el: Element | null) => (el === null ? null : el.getBoundingClientRect());
         const map = document.querySelector('#heap-map svg');
         const plot = document.querySelector('#timeline svg');
-        const used = [...document.querySelectorAll('#heap-map svg rect.used[data-addr]')] as SVGRectElement[];
+        const used = Array.from(document.querySelectorAll('#heap-map svg rect.used[data-addr]')) as SVGRectElement[];
         const free = document.querySelectorAll('#heap-map svg rect.free[data-addr]');
         const live = document.querySelector('#timeline svg polyline.live') as SVGPolylineElement | null;
         return {
@@ -83,9 +83,9 @@ describe('HTML report in headless Chromium', () => {
           summaryRows: document.querySelectorAll('#summary-table tbody tr').length,
           sizeRows: document.querySelectorAll('#large-size-classes tbody tr').length,
           siteRows: document.querySelectorAll('#sites-table tbody tr').length,
-          typeRows: [...document.querySelectorAll('#types-table tbody tr')].map((tr) => tr.textContent ?? ''),
+          typeRows: Array.from(document.querySelectorAll('#types-table tbody tr')).map((tr) => tr.textContent ?? ''),
           leakRows: document.querySelectorAll('#leaks-table tbody tr').length,
-          headings: [...document.querySelectorAll('h2')].map((h) => h.textContent),
+          headings: Array.from(document.querySelectorAll('h2')).map((h) => h.textContent),
         };
       });
       expect(facts.mapBox?.width).toBeGreaterThan(500);
@@ -103,7 +103,15 @@ describe('HTML report in headless Chromium', () => {
       expect(facts.siteRows).toBe(sites);
       expect(facts.typeRows.some((t) => t.startsWith('Mesh8'))).toBe(true);
       expect(facts.leakRows).toBeGreaterThan(0);
-      expect(facts.headings).toEqual(['Summary', 'Allocator', 'Top allocation sites', 'By type', 'Heap map', 'Memory over time', 'Still live since the mark']);
+      expect(facts.headings).toEqual([
+        'Summary',
+        'Allocator',
+        'Top allocation sites',
+        'By type',
+        'Heap map',
+        'Memory over time',
+        'Still live since the mark',
+      ]);
       expect(problems).toEqual([]);
     } finally {
       await browser.close();

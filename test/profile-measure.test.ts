@@ -40,7 +40,14 @@ describe('measure', () => {
     const heap = newHeap();
     const p = heap.malloc(1000);
     const { usage } = measure(heap, () => heap.realloc(p, 5000));
-    expect(usage).toMatchObject({ allocatedBlocks: 1, freedBlocks: 1, freedBytes: 1008, allocatedBytes: 5008, netBytes: 4000, netBlocks: 0 });
+    expect(usage).toMatchObject({
+      allocatedBlocks: 1,
+      freedBlocks: 1,
+      freedBytes: 1008,
+      allocatedBytes: 5008,
+      netBytes: 4000,
+      netBlocks: 0,
+    });
   });
 
   it('measures an async call until its promise settles', async () => {
@@ -55,7 +62,14 @@ describe('measure', () => {
     expect(result).toBeInstanceOf(Promise);
     const { value, usage } = await result;
     expect(heap.isLive(value)).toBe(true);
-    expect(usage).toMatchObject({ allocatedBlocks: 2, freedBlocks: 1, allocatedBytes: 4000, freedBytes: 2000, peakBytes: 4000, netBytes: 2000 });
+    expect(usage).toMatchObject({
+      allocatedBlocks: 2,
+      freedBlocks: 1,
+      allocatedBytes: 4000,
+      freedBytes: 2000,
+      peakBytes: 4000,
+      netBytes: 2000,
+    });
     expect(heap._hooks).toBeNull();
   });
 

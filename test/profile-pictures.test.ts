@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHeap, InvalidArgumentError } from '../src/index';
-import { heapMap, htmlReport, markLeaks, start, stop, tagType, Timeline } from '../src/profile/index';
+import { heapMap, htmlReport, markLeaks, start, stop, Timeline, tagType } from '../src/profile/index';
 
 /** The rectangles of one class in an SVG string, with their data attributes. */
 function rects(svg: string, cls: string): { addr: number; size: number; title: string }[] {
@@ -113,7 +113,8 @@ describe('HTML report', () => {
     tagType(heap, heap.malloc(64), 'Node<&>');
     const html = htmlReport(heap, { timeline, leaks: mark.report(), title: 'Test <report>' });
     expect(html.startsWith('<!doctype html>')).toBe(true);
-    for (const id of ['summary', 'malloc-stats', 'sites', 'types', 'heap-map', 'timeline', 'leaks']) expect(html).toContain(`<section id="${id}">`);
+    for (const id of ['summary', 'malloc-stats', 'sites', 'types', 'heap-map', 'timeline', 'leaks'])
+      expect(html).toContain(`<section id="${id}">`);
     expect(html).toContain('<title>Test &lt;report&gt;</title>');
     expect(html).toContain('Node&lt;&amp;&gt;');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);

@@ -64,10 +64,22 @@ describe('formatSize', () => {
 
 describe('stack parsing', () => {
   it('reads V8 and SpiderMonkey/JavaScriptCore frames', () => {
-    expect(parseFrame('    at makeNode (file:///app/src/tree.ts:42:13)')).toMatchObject({ filename: '/app/src/tree.ts', lineno: 42, name: 'makeNode' });
+    expect(parseFrame('    at makeNode (file:///app/src/tree.ts:42:13)')).toMatchObject({
+      filename: '/app/src/tree.ts',
+      lineno: 42,
+      name: 'makeNode',
+    });
     expect(parseFrame('    at /app/src/main.ts:7:3')).toMatchObject({ filename: '/app/src/main.ts', lineno: 7, name: '' });
-    expect(parseFrame('    at async Foo.bar (C:\\app\\x.js:3:1)')).toMatchObject({ filename: 'C:\\app\\x.js', lineno: 3, name: 'async Foo.bar' });
-    expect(parseFrame('makeNode@http://localhost/tree.js:42:13')).toMatchObject({ filename: 'http://localhost/tree.js', lineno: 42, name: 'makeNode' });
+    expect(parseFrame('    at async Foo.bar (C:\\app\\x.js:3:1)')).toMatchObject({
+      filename: 'C:\\app\\x.js',
+      lineno: 3,
+      name: 'async Foo.bar',
+    });
+    expect(parseFrame('makeNode@http://localhost/tree.js:42:13')).toMatchObject({
+      filename: 'http://localhost/tree.js',
+      lineno: 42,
+      name: 'makeNode',
+    });
     expect(parseFrame('Error')).toBeUndefined();
     expect(parseFrame('    at new Promise (<anonymous>)')).toBeUndefined();
   });
@@ -154,7 +166,10 @@ describe('tracing: sites and snapshots', () => {
     const { line } = allocThree(heap, 400);
     const [, at] = [heap.malloc(1000), here()];
     const stats = takeSnapshot(heap).statistics('lineno');
-    expect(stats.map(String)).toEqual([`${at.file}:${line}: size=1.2 KiB, count=3, average=400 B`, `${at.file}:${at.line}: size=1000 B, count=1, average=1000 B`]);
+    expect(stats.map(String)).toEqual([
+      `${at.file}:${line}: size=1.2 KiB, count=3, average=400 B`,
+      `${at.file}:${at.line}: size=1000 B, count=1, average=1000 B`,
+    ]);
     expect(stats[0]).toMatchObject({ size: 1200, count: 3 });
   });
 

@@ -22,7 +22,7 @@
  * @module
  */
 
-import { INTERNAL_REQUEST, type Heap } from '../heap';
+import { type Heap, INTERNAL_REQUEST } from '../heap';
 import { CHUNK_HEADER } from '../large/tlsf';
 import { HEADER_BYTES, W_HEAP_END } from '../layout';
 import { escapeXml, formatSize } from './format';
@@ -107,14 +107,16 @@ export function summarizeLarge(heap: Heap): LargeHeapSummary {
   return s;
 }
 
+// Selectors are scoped to the map's root class: an SVG's <style> applies to the whole HTML page
+// it is inlined in, beside other pictures.
 const STYLE = `
-.title{font:bold 13px sans-serif;fill:#222}
-.caption{font:11px sans-serif;fill:#444}
-.header{fill:#8c8c8c}
-.used{fill:#3b7dd8}
-.free{fill:#f1f1f1;stroke:#d0d0d0;stroke-width:.5}
-.internal{fill:#7a4fb0}
-.row-bg{fill:#fafafa}
+.arenalloc-heap-map .title{font:bold 13px sans-serif;fill:#222}
+.arenalloc-heap-map .caption{font:11px sans-serif;fill:#444}
+.arenalloc-heap-map .header{fill:#8c8c8c}
+.arenalloc-heap-map .used{fill:#3b7dd8;stroke:#fff;stroke-width:.5}
+.arenalloc-heap-map .free{fill:#fbe3bd}
+.arenalloc-heap-map .internal{fill:#7a4fb0;stroke:#fff;stroke-width:.5}
+.arenalloc-heap-map .row-bg{fill:#fff;stroke:#e2e2e2;stroke-width:.5}
 `;
 
 /**
@@ -165,7 +167,13 @@ export function heapMap(heap: Heap, options: HeapMapOptions = {}): string {
     pending = null;
   };
   const span = (start: number, end: number, cls: string, tip: string): void => {
-    if (pending !== null && pending.cls === cls && pending.end === start && pending.end - pending.start < bytesPerPx && end - start < bytesPerPx) {
+    if (
+      pending !== null &&
+      pending.cls === cls &&
+      pending.end === start &&
+      pending.end - pending.start < bytesPerPx &&
+      end - start < bytesPerPx
+    ) {
       pending.end = end;
       pending.count++;
       return;

@@ -19,6 +19,7 @@
  * @packageDocumentation
  */
 
+export { formatSize } from './format';
 export { type HeapMapOptions, heapMap } from './heapmap';
 export { type LeakGroup, LeakMark, LeakReport, markLeaks } from './leaks';
 export { type HeapUsage, type Measurement, measure } from './measure';
@@ -28,9 +29,9 @@ export { Frame, Traceback } from './stack';
 export { type Sample, Timeline, type TimelineMark, type TimelineOptions, type TimelinePlotOptions } from './timeline';
 export {
   clearTraces,
+  getTraceback,
   getTracebackLimit,
   getTracedMemory,
-  getTraceback,
   isTracing,
   MAX_FRAMES,
   resetPeak,
@@ -41,4 +42,3 @@ export {
   type TraceOptions,
   tagType,
 } from './tracer';
-export { formatSize } from './format';

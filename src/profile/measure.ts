@@ -128,7 +128,7 @@ export class MeasureHooks implements HeapHooks {
  * Everything that allocates on the heap meanwhile is counted, including other async tasks.
  * Measurements nest. If `fn` throws, the hooks are removed and the error propagates.
  *
- * @throws {@link InvalidArgumentError} when `heap` is not a heap (or an array of them) or `fn` not a function
+ * @throws {@link index!InvalidArgumentError} when `heap` is not a heap (or an array of them) or `fn` not a function
  * @example
  * ```ts
  * const { value, usage } = measure(heap, () => buildTree(heap, 1000));
@@ -198,5 +198,7 @@ function uninstall(heap: Heap, hooks: MeasureHooks, previous: HeapHooks | null, 
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+  return (
+    value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'
+  );
 }

@@ -106,7 +106,13 @@ export function htmlReport(heap: Heap, options: ReportOptions = {}): string {
       free,
       formatSize(freeBytes),
     ]);
-  let mallocStats = table('large-size-classes', ['chunk size', 'used', 'used bytes', 'free', 'free bytes'], sizeRows, [false, true, true, true, true]);
+  let mallocStats = table('large-size-classes', ['chunk size', 'used', 'used bytes', 'free', 'free bytes'], sizeRows, [
+    false,
+    true,
+    true,
+    true,
+    true,
+  ]);
   const debugMallocStats = (heap as unknown as { debugMallocStats?: () => string }).debugMallocStats;
   if (typeof debugMallocStats === 'function') mallocStats += `<pre id="debug-malloc-stats">${escapeXml(debugMallocStats.call(heap))}</pre>`;
   parts.push(`<section id="malloc-stats"><h2>Allocator</h2><p>Large-object heap (TLSF) chunks by size:</p>${mallocStats}</section>`);
@@ -125,7 +131,9 @@ export function htmlReport(heap: Heap, options: ReportOptions = {}): string {
       `<section id="types"><h2>By type</h2>${table('types-table', ['type', 'blocks', 'size'], types, [false, true, true])}</section>`,
     );
   } else {
-    parts.push('<section id="sites"><h2>Top allocation sites</h2><p class="muted">The heap is not traced: call start(heap) to record allocation sites.</p></section>');
+    parts.push(
+      '<section id="sites"><h2>Top allocation sites</h2><p class="muted">The heap is not traced: call start(heap) to record allocation sites.</p></section>',
+    );
   }
 
   parts.push(`<section id="heap-map"><h2>Heap map</h2>${heapMap(heap, { width: 1000 })}</section>`);
@@ -135,9 +143,7 @@ export function htmlReport(heap: Heap, options: ReportOptions = {}): string {
       : '<section id="timeline"><h2>Memory over time</h2><p class="muted">No timeline was sampled.</p></section>',
   );
   if (options.leaks !== undefined) {
-    const rows = options.leaks.groups
-      .slice(0, top)
-      .map((g): Row => [String(g.traceback), g.types.join(', '), g.count, formatSize(g.size)]);
+    const rows = options.leaks.groups.slice(0, top).map((g): Row => [String(g.traceback), g.types.join(', '), g.count, formatSize(g.size)]);
     parts.push(
       `<section id="leaks"><h2>Still live since the mark</h2><p>${options.leaks.count} blocks, ${formatSize(options.leaks.size)}</p>` +
         `${table('leaks-table', ['site', 'types', 'blocks', 'size'], rows, [false, false, true, true])}</section>`,

@@ -7,7 +7,7 @@
 
 import { InvalidArgumentError } from '../errors';
 import type { Heap } from '../heap';
-import { formatSize, formatSigned } from './format';
+import { formatSigned, formatSize } from './format';
 import { Frame, Traceback } from './stack';
 import { requireTracer, Trace } from './tracer';
 
@@ -67,7 +67,15 @@ export class StatisticDiff {
   readonly _label: string;
 
   /** @internal */
-  constructor(label: string, traceback: Traceback, type: string | undefined, size: number, sizeDiff: number, count: number, countDiff: number) {
+  constructor(
+    label: string,
+    traceback: Traceback,
+    type: string | undefined,
+    size: number,
+    sizeDiff: number,
+    count: number,
+    countDiff: number,
+  ) {
     this._label = label;
     this.traceback = traceback;
     this.type = type;
@@ -109,7 +117,7 @@ export class Filter {
    * @param filenamePattern - a glob such as `*\/src/tree.ts` or a RegExp
    * @param lineno - a line number to match as well
    * @param allFrames - match against any frame, not just the allocating one
-   * @throws {@link InvalidArgumentError} for a pattern that is neither a string nor a RegExp
+   * @throws {@link index!InvalidArgumentError} for a pattern that is neither a string nor a RegExp
    */
   constructor(inclusive: boolean, filenamePattern: string | RegExp, lineno?: number, allFrames = false) {
     if (typeof filenamePattern !== 'string' && !(filenamePattern instanceof RegExp)) {
@@ -176,7 +184,7 @@ export class Snapshot {
    * With `cumulative`, a block counts for every frame of its traceback, not just the allocating
    * one (only for `lineno` and `filename`): the lines that allocate most through their callees.
    *
-   * @throws {@link InvalidArgumentError} for an unknown `groupBy`, or `cumulative` with `traceback` or `type`
+   * @throws {@link index!InvalidArgumentError} for an unknown `groupBy`, or `cumulative` with `traceback` or `type`
    * @example
    * ```ts
    * for (const s of snapshot.statistics('lineno').slice(0, 10)) console.log(String(s));
@@ -194,7 +202,7 @@ export class Snapshot {
    * What changed since `old`: one entry per group in either snapshot, with sizes and counts and
    * their differences, sorted by the size of the change (largest first, growth or shrink alike).
    *
-   * @throws {@link InvalidArgumentError} as {@link Snapshot.statistics}
+   * @throws {@link index!InvalidArgumentError} as {@link Snapshot.statistics}
    */
   compareTo(old: Snapshot, groupBy: GroupBy, cumulative = false): StatisticDiff[] {
     const now = this.group(groupBy, cumulative);
@@ -258,7 +266,7 @@ export class Snapshot {
   /**
    * Reads a snapshot saved with `JSON.stringify(snapshot)` (a string, or the parsed data).
    *
-   * @throws {@link InvalidArgumentError} for text that is not a snapshot of this format
+   * @throws {@link index!InvalidArgumentError} for text that is not a snapshot of this format
    */
   static fromJSON(json: string | SnapshotJSON): Snapshot {
     let data: unknown = json;
@@ -270,7 +278,8 @@ export class Snapshot {
       }
     }
     const d = data as Partial<SnapshotJSON> | null;
-    if (d === null || typeof d !== 'object' || d.format !== 'arenalloc-snapshot') throw new InvalidArgumentError('not an arenalloc snapshot');
+    if (d === null || typeof d !== 'object' || d.format !== 'arenalloc-snapshot')
+      throw new InvalidArgumentError('not an arenalloc snapshot');
     if (d.version !== 1) throw new InvalidArgumentError(`snapshot format version ${String(d.version)}, this library reads version 1`);
     if (!Number.isInteger(d.tracebackLimit) || !Array.isArray(d.tracebacks) || !Array.isArray(d.traces)) {
       throw new InvalidArgumentError('the snapshot is damaged: missing tracebackLimit, tracebacks or traces');
@@ -360,7 +369,7 @@ function compareText(a: string, b: string): number {
 /**
  * The traced live blocks of `heap` now. Blocks allocated before tracing started are not in it.
  *
- * @throws {@link InvalidArgumentError} when `heap` is not being traced
+ * @throws {@link index!InvalidArgumentError} when `heap` is not being traced
  */
 export function takeSnapshot(heap: Heap): Snapshot {
   const tracer = requireTracer(heap, 'takeSnapshot');

@@ -86,12 +86,13 @@ export class Timeline {
 
   /**
    * @param heap - the heap to sample
-   * @throws {@link InvalidArgumentError} for a bad heap or option
+   * @throws {@link index!InvalidArgumentError} for a bad heap or option
    */
   constructor(heap: Heap, options: TimelineOptions = {}) {
     if (!(heap instanceof Heap)) throw new InvalidArgumentError('Timeline samples a Heap');
     const maxSamples = options.maxSamples ?? 10_000;
-    if (!Number.isInteger(maxSamples) || maxSamples < 16) throw new InvalidArgumentError(`maxSamples must be an integer of at least 16, got ${maxSamples}`);
+    if (!Number.isInteger(maxSamples) || maxSamples < 16)
+      throw new InvalidArgumentError(`maxSamples must be an integer of at least 16, got ${maxSamples}`);
     this.heap = heap;
     this.samples = [];
     this.marks = [];
@@ -138,10 +139,11 @@ export class Timeline {
    * Samples every `intervalMs` milliseconds until {@link Timeline.stop}. The timer does not keep
    * Node alive.
    *
-   * @throws {@link InvalidArgumentError} for an interval that is not a positive number
+   * @throws {@link index!InvalidArgumentError} for an interval that is not a positive number
    */
   start(intervalMs = 100): void {
-    if (typeof intervalMs !== 'number' || !(intervalMs > 0)) throw new InvalidArgumentError(`intervalMs must be a positive number, got ${String(intervalMs)}`);
+    if (typeof intervalMs !== 'number' || !(intervalMs > 0))
+      throw new InvalidArgumentError(`intervalMs must be a positive number, got ${String(intervalMs)}`);
     this.stop();
     this.sample();
     const timer = setInterval(() => this.sample(), intervalMs);
@@ -166,19 +168,20 @@ export class Timeline {
   }
 }
 
+// Scoped to the plot's root class: an inlined SVG's <style> applies to the whole page.
 const STYLE = `
-.title{font:bold 13px sans-serif;fill:#222}
-.axis{stroke:#555;stroke-width:1}
-.grid{stroke:#e4e4e4;stroke-width:1}
-.tick{font:10px sans-serif;fill:#555}
-.series{fill:none;stroke-width:1.5}
-.live{stroke:#3b7dd8}
-.backing{stroke:#999;stroke-dasharray:4 3}
-.traced{stroke:#d8703b}
-.peak{stroke:#c33;stroke-width:1;stroke-dasharray:2 2}
-.mark{stroke:#2a2;stroke-width:1}
-.mark-label{font:10px sans-serif;fill:#2a2}
-.legend{font:11px sans-serif;fill:#333}
+.arenalloc-timeline .title{font:bold 13px sans-serif;fill:#222}
+.arenalloc-timeline .axis{stroke:#555;stroke-width:1}
+.arenalloc-timeline .grid{stroke:#e4e4e4;stroke-width:1}
+.arenalloc-timeline .tick{font:10px sans-serif;fill:#555}
+.arenalloc-timeline .series{fill:none;stroke-width:1.5}
+.arenalloc-timeline .live{stroke:#3b7dd8;stroke-width:2}
+.arenalloc-timeline .backing{stroke:#999;stroke-dasharray:4 3}
+.arenalloc-timeline .traced{stroke:#d8703b;stroke-width:1;stroke-dasharray:6 2}
+.arenalloc-timeline .peak{stroke:#c33;stroke-width:1;stroke-dasharray:2 2}
+.arenalloc-timeline .mark{stroke:#2a2;stroke-width:1}
+.arenalloc-timeline .mark-label{font:10px sans-serif;fill:#2a2}
+.arenalloc-timeline .legend{font:11px sans-serif;fill:#333}
 `;
 
 /** Draws samples as an SVG line plot. @internal */
@@ -187,13 +190,13 @@ export function plotTimeline(samples: readonly Sample[], marks: readonly Timelin
   const height = Math.max(160, Math.floor(options.height ?? 300));
   const title = options.title ?? 'Memory over time';
   const left = 70;
-  const right = 12;
+  const right = 36;
   const top = 28;
   const bottom = 44;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
   const tMax = Math.max(1, ...samples.map((s) => s.t));
-  const yMax = niceCeil(Math.max(1, ...samples.map((s) => Math.max(s.backingBytes, s.liveBytes, s.tracedBytes ?? 0))));
+  const yMax = niceBytes(Math.max(1, ...samples.map((s) => Math.max(s.backingBytes, s.liveBytes, s.tracedBytes ?? 0))));
   const x = (t: number): number => left + (t / tMax) * plotW;
   const y = (b: number): number => top + plotH - (b / yMax) * plotH;
   const parts: string[] = [];
@@ -218,8 +221,8 @@ export function plotTimeline(samples: readonly Sample[], marks: readonly Timelin
     if (pts.length > 0) parts.push(`<polyline class="series ${cls}" points="${pts.join(' ')}"/>`);
   };
   line('backing', (s) => s.backingBytes);
-  line('live', (s) => s.liveBytes);
   line('traced', (s) => s.tracedBytes);
+  line('live', (s) => s.liveBytes);
   if (samples.length > 0) {
     const peak = Math.max(...samples.map((s) => s.liveBytes));
     const py = y(peak).toFixed(1);
@@ -249,12 +252,19 @@ export function plotTimeline(samples: readonly Sample[], marks: readonly Timelin
   );
 }
 
-/** The smallest round number (1, 2, 2.5 or 5 times a power of ten) at or above `n`, for the y axis. */
-function niceCeil(n: number): number {
+/**
+ * The top of the y axis: the smallest round figure (1, 2, 2.5, 5 times a power of ten) of the
+ * binary unit that prints `bytes`, at or above it, so that the quarter ticks read `512 KiB`,
+ * `1.0 MiB`, ... rather than `976.6 KiB`.
+ */
+function niceBytes(bytes: number): number {
+  let unit = 1;
+  while (bytes / unit >= 1024) unit *= 1024;
+  const n = bytes / unit;
   let step = 1;
   while (step * 10 < n) step *= 10;
-  for (const k of [1, 2, 2.5, 5, 10]) if (k * step >= n) return k * step;
-  return 10 * step;
+  for (const k of [1, 2, 2.5, 5, 10]) if (k * step >= n) return k * step * unit;
+  return 10 * step * unit;
 }
 
 function formatSeconds(ms: number): string {
