@@ -360,7 +360,7 @@ interface Group {
   count: number;
 }
 
-const UNKNOWN_TRACEBACK = new Traceback([]);
+const UNKNOWN_TRACEBACK = /* @__PURE__ */ new Traceback([]);
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -74,7 +74,7 @@ export class Traceback {
   }
 }
 
-const UNKNOWN_FRAME = new Frame('<unknown>', 0);
+const UNKNOWN_FRAME = /* @__PURE__ */ new Frame('<unknown>', 0);
 
 // `at name (file:line:col)` or `at file:line:col`; the name may be `async x`, `new X`, `X.y`.
 const V8_FRAME = /^\s*at (?:(.*?) \((.*):(\d+):\d+\)|(.*):(\d+):\d+)$/;
@@ -108,7 +108,6 @@ export function parseStack(stack: string): Frame[] {
 }
 
 type CaptureStackTrace = (target: object, constructorOpt?: Function) => void;
-const captureStackTrace = (Error as unknown as { captureStackTrace?: CaptureStackTrace }).captureStackTrace;
 
 /**
  * The stack text above `below` (a function on the current stack; it and its callers' frames
@@ -119,6 +118,8 @@ export function captureStack(below: Function, limit: number): string {
   const saved = Error.stackTraceLimit;
   Error.stackTraceLimit = limit;
   let stack: string | undefined;
+  // Read on each call rather than at load, so that importing this module has no side effect.
+  const captureStackTrace = (Error as unknown as { captureStackTrace?: CaptureStackTrace }).captureStackTrace;
   if (captureStackTrace !== undefined) {
     const holder: { stack?: string } = {};
     captureStackTrace(holder, below);
