@@ -109,31 +109,49 @@ export function parseStack(stack: string): Frame[] {
 
 type CaptureStackTrace = (target: object, constructorOpt?: Function) => void;
 
+/** Frames between `below` and the capture that a plain `new Error().stack` also shows. */
+const PROFILER_FRAMES = 3;
+
 /**
- * The stack text above `below` (a function on the current stack; it and its callers' frames
- * that are newer are dropped where the engine can), with at most `limit` frames.
+ * The stack text above `below`, a hook method on the current stack, with at most `limit` frames
+ * beyond it. With `Error.captureStackTrace` the engine drops `below` and every newer frame. Without
+ * it, `new Error().stack` is cut by hand: callers pass a `below` that is exactly
+ * {@link PROFILER_FRAMES} frames up (this function, the tracer method, the hook).
  * @internal
  */
 export function captureStack(below: Function, limit: number): string {
   const saved = Error.stackTraceLimit;
-  Error.stackTraceLimit = limit;
   let stack: string | undefined;
   // Read on each call rather than at load, so that importing this module has no side effect.
   const captureStackTrace = (Error as unknown as { captureStackTrace?: CaptureStackTrace }).captureStackTrace;
   if (captureStackTrace !== undefined) {
+    Error.stackTraceLimit = limit;
     const holder: { stack?: string } = {};
     captureStackTrace(holder, below);
     stack = holder.stack;
   } else {
-    stack = new Error().stack;
+    Error.stackTraceLimit = limit + PROFILER_FRAMES;
+    stack = dropFrames(new Error().stack ?? '', PROFILER_FRAMES);
   }
   Error.stackTraceLimit = saved;
   return stack ?? '';
 }
 
+/** The stack text without its first `n` frame lines. */
+function dropFrames(stack: string, n: number): string {
+  const lines = stack.split('\n');
+  let dropped = 0;
+  let i = 0;
+  while (i < lines.length && dropped < n) {
+    if (parseFrame(lines[i] as string) !== undefined) dropped++;
+    i++;
+  }
+  return lines.slice(i).join('\n');
+}
+
 let ownFileName: string | undefined;
 
-/** The file this module was loaded from, as stacks name it (for engines without captureStackTrace). @internal */
+/** The file this module was loaded from, as stacks name it. @internal */
 export function ownFile(): string {
   if (ownFileName === undefined) ownFileName = parseStack(new Error().stack ?? '')[0]?.filename ?? '';
   return ownFileName;

@@ -80,6 +80,8 @@ export interface TraceOptions {
 export const MAX_FRAMES = 128;
 /** Most library frames captured above the frames kept, so that they can be skipped. */
 const MAX_SKIPPED = 32;
+/** Names of the facade's methods that reach the hooks (`realloc(0, n)` calls `malloc`, for one). */
+const FACADE_METHOD = /(?:^|\.)(?:malloc|tryMalloc|calloc|realloc|alignedAlloc)$/;
 /** Distinct stack texts kept interned before the cache starts over. */
 const INTERN_LIMIT = 50_000;
 
@@ -103,7 +105,14 @@ export class Tracer {
   peak: number;
   seq: number;
   private readonly interned: Map<string, Traceback>;
+  /** Files whose frames are library code (not used when the library is bundled with the app). */
   private readonly internalFiles: Set<string>;
+  /** The file of the heap facade, as stacks name it; learned by {@link Tracer.probe}. */
+  private facadeFile: string;
+  /** The facade's folder: every file in it is library code. '' when bundled or unknown. */
+  private libraryDir: string;
+  /** True when the facade and the profiler share one file (bundled with the application). */
+  private bundled: boolean;
   private readonly patterns: readonly (string | RegExp)[];
 
   constructor(heap: Heap, frames: number, patterns: readonly (string | RegExp)[]) {
@@ -121,6 +130,9 @@ export class Tracer {
     this.seq = 0;
     this.interned = new Map();
     this.internalFiles = new Set();
+    this.facadeFile = '';
+    this.libraryDir = '';
+    this.bundled = false;
     this.patterns = patterns;
   }
 
@@ -128,18 +140,30 @@ export class Tracer {
   probe(): void {
     this.probing = true;
     try {
-      this.heap.isLive(1); // reaches TracingHooks.isLive, which records the caller's file
+      this.heap.isLive(1); // reaches TracingHooks.isLive, which calls learnFacade
     } finally {
       this.probing = false;
     }
   }
 
-  /** Called by the hooks with the caller's stack during a probe. */
+  /**
+   * Called by the hooks during a probe: the frame above the hook is the facade's `isLive`.
+   *
+   * When the facade and the profiler are in different files (the library's own `dist/` files,
+   * or its sources), every file in the facade's folder is library code: the other layers
+   * (refcounted objects, debug mode) live there too. When they share a file, the library was
+   * bundled together with the application, and files say nothing: then only frames of the
+   * facade's allocation methods are skipped, by name.
+   */
   learnFacade(below: Function): void {
-    const frames = parseStack(captureStack(below, 4));
-    const own = ownFile();
-    const facade = frames.find((f) => f.filename !== own);
-    if (facade !== undefined) this.internalFiles.add(facade.filename);
+    const frame = parseStack(captureStack(below, 1))[0];
+    if (frame === undefined) return;
+    this.facadeFile = frame.filename;
+    this.bundled = frame.filename === ownFile();
+    if (!this.bundled) {
+      const slash = Math.max(frame.filename.lastIndexOf('/'), frame.filename.lastIndexOf('\\'));
+      this.libraryDir = slash >= 0 ? frame.filename.slice(0, slash + 1) : frame.filename;
+    }
   }
 
   /**
@@ -176,18 +200,21 @@ export class Tracer {
 
   private parse(text: string): { traceback: Traceback; internal: number; total: number } {
     const all = parseStack(text);
-    const own = ownFile();
+    // The newest frame is whoever called the hook: the heap facade, or a layer installed above
+    // tracing. It is library code whatever its file; remember the file (unless bundled).
     let i = 0;
-    // The newest remaining frame is whoever called the hook: the heap facade or a layer above
-    // tracing. It is library code whatever its file; remember the file.
-    if (all.length > 0 && (all[0] as Frame).filename !== own) this.internalFiles.add((all[0] as Frame).filename);
-    while (i < all.length && this.isInternal((all[i] as Frame).filename, own)) i++;
-    const user = all.slice(i, i + this.frames);
-    return { traceback: new Traceback(user), internal: i, total: all.length };
+    if (all.length > 0) {
+      if (!this.bundled) this.internalFiles.add((all[0] as Frame).filename);
+      i = 1;
+    }
+    while (i < all.length && this.isInternal(all[i] as Frame)) i++;
+    return { traceback: new Traceback(all.slice(i, i + this.frames)), internal: i, total: all.length };
   }
 
-  private isInternal(file: string, own: string): boolean {
-    if (file === own || this.internalFiles.has(file)) return true;
+  private isInternal(frame: Frame): boolean {
+    const file = frame.filename;
+    if (file === this.facadeFile && FACADE_METHOD.test(frame.name)) return true;
+    if (!this.bundled && (this.internalFiles.has(file) || (this.libraryDir !== '' && file.startsWith(this.libraryDir)))) return true;
     for (const p of this.patterns) {
       if (typeof p === 'string' ? file.includes(p) : p.test(file)) return true;
     }
