@@ -36,6 +36,11 @@ function loadTexture(side) {
 function message(bytes) {
   return heap.malloc(bytes);
 }
+function particle(i) {
+  const p = heap.malloc(16 + 16 * (i % 6)); // small objects: pools of the small-object allocator
+  tagType(heap, p, 'Particle');
+  return p;
+}
 
 const level = [];
 for (let i = 0; i < 24; i++) {
@@ -44,6 +49,9 @@ for (let i = 0; i < 24; i++) {
   timeline.sample();
 }
 timeline.mark('level loaded');
+const particles = [];
+for (let i = 0; i < 3000; i++) particles.push(particle(i));
+for (let i = 0; i < particles.length; i += 3) heap.free(particles[i]);
 const inflight = [];
 for (let frame = 0; frame < 60; frame++) {
   for (let k = 0; k < 4; k++) inflight.push(message(600 + ((frame * 131 + k * 17) % 3000)));

@@ -38,9 +38,9 @@ describe('heap map', () => {
     const heap = createHeap({ store: 'resizable', initialBytes: 1 << 16, maxBytes: 1 << 26 });
     start(heap);
     const small: number[] = [];
-    for (let i = 0; i < 2000; i++) small.push(heap.malloc(16)); // 32-byte chunks, well under a pixel at this scale
-    heap.malloc(1 << 21);
-    const big = heap.malloc(1 << 21);
+    for (let i = 0; i < 2000; i++) small.push(heap.malloc(600)); // 624-byte chunks, well under a pixel at this scale
+    heap.malloc(1 << 23);
+    const big = heap.malloc(1 << 23);
     tagType(heap, big, 'Texture');
     const svg = heapMap(heap, { width: 600, maxRows: 20 });
     const used = rects(svg, 'used');

@@ -4,7 +4,8 @@
  *
  * Addresses run left to right and top to bottom, a fixed number of bytes per pixel (a power of
  * two chosen so the map fits in `maxRows` rows); every chunk of the large-object heap is a
- * rectangle, split where it wraps to the next row:
+ * rectangle, split where it wraps to the next row, and an arena of the small-object allocator is
+ * drawn pool by pool, each coloured by its size class and fill (`./arenas.ts`):
  *
  * ```
  *  ┌────────┬────────────┬──┬──────────────────────┬─────────────────────────────┐
@@ -14,10 +15,11 @@
  *  └───────────────┴──────────────────────────────────┴───────────────────────────┘
  * ```
  *
- * Neighbouring chunks of one kind that are narrower than a pixel are drawn as one rectangle whose
- * tooltip counts them, so a heap of a million blocks still makes a picture of bounded size.
- * Every rectangle has a class (`header`, `used`, `free`, `internal`) and `data-addr`/`data-size`
- * attributes, and a `<title>` tooltip (with the allocation site when the heap is traced).
+ * A run of neighbouring chunks of one kind, each narrower than a pixel, is drawn as one rectangle
+ * whose tooltip counts them, so that a heap of a million small blocks still makes a small picture.
+ * Every rectangle has a class (`header`, `used`, `free`, `pool`, `pool-empty`, `internal`) and
+ * `data-addr`/`data-size` attributes (pools also `data-class` and `data-fill`, in percent), and a
+ * `<title>` tooltip (with the allocation site of a large block when the heap is traced).
  *
  * @module
  */
@@ -25,6 +27,7 @@
 import { type Heap, INTERNAL_REQUEST } from '../heap';
 import { CHUNK_HEADER } from '../large/tlsf';
 import { HEADER_BYTES, W_HEAP_END } from '../layout';
+import { arenaBases, poolColour, poolsOf, sizeClassCount } from './arenas';
 import { escapeXml, formatSize } from './format';
 import { tracerOf } from './tracer';
 
@@ -64,8 +67,8 @@ export interface LargeHeapSummary {
   largestFree: number;
   /** `1 - largestFree / freeBytes`: 0 when all free space is one gap. */
   fragmentation: number;
-  /** Chunks by ⌊log2 size⌋: [used, used bytes, free, free bytes]. */
-  bySize: Map<number, [number, number, number, number]>;
+  /** Chunks by ⌊log2 size⌋: [used, used bytes, free, free bytes, library chunks]. */
+  bySize: Map<number, [number, number, number, number, number]>;
 }
 
 /** Walks the large-object heap's chunks (from the buffer) and sums them up. @internal */
@@ -86,7 +89,7 @@ export function summarizeLarge(heap: Heap): LargeHeapSummary {
   large.forEachChunk((payload, size, isFree) => {
     const log = 31 - Math.clz32(size);
     let row = s.bySize.get(log);
-    if (row === undefined) s.bySize.set(log, (row = [0, 0, 0, 0]));
+    if (row === undefined) s.bySize.set(log, (row = [0, 0, 0, 0, 0]));
     if (isFree) {
       s.freeChunks++;
       s.freeBytes += size;
@@ -96,6 +99,7 @@ export function summarizeLarge(heap: Heap): LargeHeapSummary {
     } else if (large.requestedOf(payload) === INTERNAL_REQUEST) {
       s.internalChunks++;
       s.internalBytes += size;
+      row[4]++;
     } else {
       s.usedChunks++;
       s.usedBytes += size;
@@ -115,13 +119,15 @@ const STYLE = `
 .arenalloc-heap-map .header{fill:#8c8c8c}
 .arenalloc-heap-map .used{fill:#3b7dd8;stroke:#fff;stroke-width:.5}
 .arenalloc-heap-map .free{fill:#fbe3bd}
-.arenalloc-heap-map .internal{fill:#7a4fb0;stroke:#fff;stroke-width:.5}
+.arenalloc-heap-map .internal{fill:#555}
+.arenalloc-heap-map .pool{fill:#7a4fb0;stroke:#fff;stroke-width:.5}
+.arenalloc-heap-map .pool-empty{fill:#e9e0f3;stroke:#fff;stroke-width:.5}
 .arenalloc-heap-map .row-bg{fill:#fff;stroke:#e2e2e2;stroke-width:.5}
 `;
 
 /**
- * Draws the heap as SVG: the header, every used block, the library's own chunks (arenas and
- * tables) and every free gap, in address order. Read from the buffer alone; cost O(chunks).
+ * Draws the heap as SVG: the header, every large block, every arena pool by pool (size class and
+ * fill), the allocator's own tables and every free gap, in address order. Read from the buffer alone; cost O(chunks).
  *
  * @example
  * ```ts
@@ -146,11 +152,20 @@ export function heapMap(heap: Heap, options: HeapMapOptions = {}): string {
   const out: string[] = [];
   const tracer = tracerOf(heap);
 
-  // Neighbouring spans of one kind narrower than a pixel merge into one rectangle.
-  let pending: { start: number; end: number; cls: string; count: number; title: string } | null = null;
+  // A run of neighbouring spans of one kind, each narrower than a pixel, is one rectangle.
+  let pending: {
+    start: number;
+    end: number;
+    cls: string;
+    count: number;
+    title: string;
+    style: string;
+    data: string;
+    tiny: boolean;
+  } | null = null;
   const flush = (): void => {
     if (pending === null) return;
-    const { start, end, cls, count } = pending;
+    const { start, end, cls, count, style, data } = pending;
     const tip = count === 1 ? pending.title : `${count} ${cls} chunks, ${formatSize(end - start)} at ${start}..${end}`;
     let s = start;
     while (s < end) {
@@ -160,26 +175,21 @@ export function heapMap(heap: Heap, options: HeapMapOptions = {}): string {
       const w = (segEnd - s) / bytesPerPx;
       out.push(
         `<rect class="${cls}" x="${x.toFixed(2)}" y="${top + row * rowHeight}" width="${w.toFixed(2)}" height="${rowHeight - 2}"` +
-          ` data-addr="${start}" data-size="${end - start}"><title>${escapeXml(tip)}</title></rect>`,
+          `${count === 1 && style !== '' ? ` style="${style}"` : ''} data-addr="${start}" data-size="${end - start}"${count === 1 ? data : ''}>` +
+          `<title>${escapeXml(tip)}</title></rect>`,
       );
       s = segEnd;
     }
     pending = null;
   };
-  const span = (start: number, end: number, cls: string, tip: string): void => {
-    if (
-      pending !== null &&
-      pending.cls === cls &&
-      pending.end === start &&
-      pending.end - pending.start < bytesPerPx &&
-      end - start < bytesPerPx
-    ) {
+  const span = (start: number, end: number, cls: string, tip: string, style = '', data = ''): void => {
+    if (pending?.tiny && pending.cls === cls && pending.end === start && end - start < bytesPerPx) {
       pending.end = end;
       pending.count++;
       return;
     }
     flush();
-    pending = { start, end, cls, count: 1, title: tip };
+    pending = { start, end, cls, count: 1, title: tip, style, data, tiny: end - start < bytesPerPx };
   };
 
   for (let r = 0; r < rows; r++) {
@@ -187,6 +197,10 @@ export function heapMap(heap: Heap, options: HeapMapOptions = {}): string {
   }
   span(0, HEADER_BYTES, 'header', `heap header: ${formatSize(HEADER_BYTES)} (counters, TLSF lists, allocator roots)`);
   const large = heap._large;
+  const arenas = arenaBases(heap);
+  const classes = sizeClassCount(heap);
+  let arenaCount = 0;
+  let usedPools = 0;
   large.forEachChunk((payload, size, isFree) => {
     const chunk = payload - CHUNK_HEADER;
     if (isFree) {
@@ -195,11 +209,29 @@ export function heapMap(heap: Heap, options: HeapMapOptions = {}): string {
     }
     const requested = large.requestedOf(payload);
     if (requested === INTERNAL_REQUEST) {
-      // ── Arenas and pools of the small-object allocator are drawn here. ──
-      // The small-object allocator (src/small) takes its arenas from the large-object heap as
-      // chunks marked INTERNAL_REQUEST. Until it can describe an arena (its pools, their size
-      // class and fill), such a chunk is drawn whole, as "internal".
-      span(chunk, chunk + size, 'internal', `library chunk at ${chunk} (arena or table): ${formatSize(size)}`);
+      if (arenas.has(payload)) {
+        // An arena of the small-object allocator: its chunk header, then its pools.
+        span(chunk, payload, 'internal', `arena chunk header at ${chunk}`);
+        arenaCount++;
+        for (const pool of poolsOf(heap, payload)) {
+          if (pool.sizeClass < 0) {
+            span(pool.start, pool.end, 'pool-empty', `empty pool at ${pool.start}: ${formatSize(pool.end - pool.start)}`);
+          } else {
+            const fill = Math.round((100 * pool.blocksInUse) / pool.capacity);
+            usedPools++;
+            span(
+              pool.start,
+              pool.end,
+              'pool',
+              `pool at ${pool.start}: class ${pool.sizeClass} (${pool.blockSize} B blocks), ${pool.blocksInUse} of ${pool.capacity} in use (${fill}%)`,
+              `fill:${poolColour(pool, classes)}`,
+              ` data-class="${pool.sizeClass}" data-fill="${fill}"`,
+            );
+          }
+        }
+        return;
+      }
+      span(chunk, chunk + size, 'internal', `library chunk at ${chunk} (a table of the allocator): ${formatSize(size)}`);
       return;
     }
     let tip = `used block at ${payload}: ${formatSize(size - CHUNK_HEADER)} usable, ${requested} B requested`;
@@ -211,19 +243,24 @@ export function heapMap(heap: Heap, options: HeapMapOptions = {}): string {
   flush();
 
   const legendY = top + rows * rowHeight + 8;
+  let legendX = margin;
   const legend = [
     ['used', 'used block'],
     ['free', 'free gap'],
-    ['internal', 'arena / table'],
+    ['pool', 'pool (hue: size class, darker: fuller)'],
+    ['pool-empty', 'empty pool'],
+    ['internal', 'allocator table'],
     ['header', 'header'],
   ]
-    .map(([cls, label], i) => {
-      const x = margin + i * 130;
+    .map(([cls, label]) => {
+      const x = legendX;
+      legendX += 24 + Math.ceil((label as string).length * 6.2);
       return `<rect class="${cls} legend" x="${x}" y="${legendY}" width="12" height="12"/><text class="caption" x="${x + 16}" y="${legendY + 10}">${label}</text>`;
     })
     .join('');
   const caption =
-    `${formatSize(total)} heap, ${formatSize(bytesPerPx)} per pixel · ${summary.usedChunks} used blocks (${formatSize(summary.usedBytes)}) · ` +
+    `${formatSize(total)} heap, ${formatSize(bytesPerPx)} per pixel · ${arenaCount} arenas, ${usedPools} pools in use · ` +
+    `${summary.usedChunks} large blocks (${formatSize(summary.usedBytes)}) · ` +
     `${summary.freeChunks} free gaps (${formatSize(summary.freeBytes)}, largest ${formatSize(summary.largestFree)}) · ` +
     `fragmentation ${(summary.fragmentation * 100).toFixed(1)}%`;
   const height = legendY + 36;

@@ -99,22 +99,20 @@ export function htmlReport(heap: Heap, options: ReportOptions = {}): string {
   // (sys._debugmallocstats); it is printed when the heap has one.
   const sizeRows: Row[] = [...large.bySize.entries()]
     .sort((a, b) => a[0] - b[0])
-    .map(([log, [used, usedBytes, free, freeBytes]]) => [
+    .map(([log, [used, usedBytes, free, freeBytes, internal]]) => [
       `${formatSize(2 ** log)} – ${formatSize(2 ** (log + 1) - 1)}`,
       used,
       formatSize(usedBytes),
       free,
       formatSize(freeBytes),
+      internal,
     ]);
-  let mallocStats = table('large-size-classes', ['chunk size', 'used', 'used bytes', 'free', 'free bytes'], sizeRows, [
-    false,
-    true,
-    true,
-    true,
-    true,
-  ]);
+  const sizeHead = ['chunk size', 'used', 'used bytes', 'free', 'free bytes', 'library (arenas, tables)'];
+  let mallocStats = table('large-size-classes', sizeHead, sizeRows, [false, true, true, true, true, true]);
   const debugMallocStats = (heap as unknown as { debugMallocStats?: () => string }).debugMallocStats;
-  if (typeof debugMallocStats === 'function') mallocStats += `<pre id="debug-malloc-stats">${escapeXml(debugMallocStats.call(heap))}</pre>`;
+  if (typeof debugMallocStats === 'function') {
+    mallocStats += `<p>Small-object allocator (<code>heap.debugMallocStats()</code>):</p><pre id="debug-malloc-stats">${escapeXml(debugMallocStats.call(heap))}</pre>`;
+  }
   parts.push(`<section id="malloc-stats"><h2>Allocator</h2><p>Large-object heap (TLSF) chunks by size:</p>${mallocStats}</section>`);
 
   if (snapshot !== undefined) {
