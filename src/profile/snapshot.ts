@@ -342,8 +342,14 @@ export class Snapshot {
             if (seen.has(key)) continue;
             seen.add(key);
           }
+          const g = groups.get(key);
+          if (g !== undefined) {
+            g.size += t.size;
+            g.count++;
+            continue;
+          }
           const site = groupBy === 'lineno' ? new Frame(f.filename, f.lineno, f.name) : new Frame(f.filename, 0);
-          add(key, key, new Traceback([site]), undefined, t.size);
+          groups.set(key, { label: key, traceback: new Traceback([site]), type: undefined, size: t.size, count: 1 });
         }
       }
     }
