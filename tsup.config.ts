@@ -7,6 +7,7 @@ export default defineConfig({
     index: 'src/index.ts',
     rc: 'src/rc/index.ts',
     gc: 'src/gc/index.ts',
+    profile: 'src/profile/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -189,7 +189,11 @@ export class Heap {
    * @internal Set by tracing (`arenalloc/profile`) so that other layers (debug mode, rc) can name
    * the allocation site of a pointer in their errors without importing the profiler.
    */
-  _tracer: { tracebackOf(ptr: number): string | undefined } | null;
+  _tracer: {
+    tracebackOf(ptr: number): string | undefined;
+    /** Attributes the traced block at `ptr` to a type (refcounted objects); false if not traced. */
+    tagType(ptr: number, name: string): boolean;
+  } | null;
 
   /** @internal Use {@link createHeap} or {@link Heap.attach}. */
   constructor(mem: Memory, align: number) {
