@@ -5,6 +5,7 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    debug: 'src/debug/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
