@@ -12,7 +12,7 @@ import {
 } from '../src/debug/index';
 import { currentHooks } from '../src/hooks';
 import {
-  ArenallocError,
+  type ArenallocError,
   createHeap,
   DoubleFreeError,
   type Heap,
@@ -182,7 +182,14 @@ describe('debug mode: overruns caught', () => {
             const err = e as GuardBytesError;
             expect(err.code).toBe('ERR_HEAP_CORRUPTED');
             expect(err.pointer).toBe(p);
-            expect(err.report).toMatchObject({ pointer: p, side, address: at, offset: at - p, expected: FORBIDDEN_BYTE, requestedSize: size });
+            expect(err.report).toMatchObject({
+              pointer: p,
+              side,
+              address: at,
+              offset: at - p,
+              expected: FORBIDDEN_BYTE,
+              requestedSize: size,
+            });
             expect(Array.from(err.report.badBytes)).toEqual([0x5a]);
             expect(err.message).toContain(`the block at ${p}`);
             expect(err.message).toContain(side);
@@ -349,7 +356,7 @@ describe('debug mode: bad pointers', () => {
     heap.free(q); // quarantined
     heap.free(r); // pushes q out: q is now free underneath
     const before = snapshot(heap, debug);
-    const cases: [number, typeof ArenallocError][] = [
+    const cases: [number, new (message: string) => ArenallocError][] = [
       [p + 16, InvalidPointerError], // interior
       [p + 1, InvalidPointerError], // misaligned
       [p - 16 - debug.guardBytes, InvalidPointerError], // the inner block's start
@@ -392,7 +399,13 @@ describe('debug mode: setup', () => {
     const debug = enableDebug(heap);
     expect(() => enableDebug(heap)).toThrow(InvalidArgumentError);
     expect(debugLayerOf(heap)).toBe(debug);
-    for (const options of [{ guardBytes: 4 }, { guardBytes: 24 }, { guardBytes: 2048 }, { quarantineBlocks: -1 }, { quarantineBytes: 0.5 }]) {
+    for (const options of [
+      { guardBytes: 4 },
+      { guardBytes: 24 },
+      { guardBytes: 2048 },
+      { quarantineBlocks: -1 },
+      { quarantineBytes: 0.5 },
+    ]) {
       expect(() => enableDebug(createHeap(), options)).toThrow(InvalidArgumentError);
     }
     expect(() => createDebugHeap({ guardBytes: 12 })).toThrow(InvalidArgumentError);
@@ -418,10 +431,26 @@ describe('debug mode: setup', () => {
     const heap = createHeap();
     const counts = { below: 0, above: 0 };
     const below = currentHooks(heap);
-    heap._hooks = { ...below, malloc: (n) => (counts.below++, below.malloc(n)) };
+    heap._hooks = {
+      ...below,
+      malloc: (n) => {
+        counts.below++;
+        return below.malloc(n);
+      },
+    };
     const debug = enableDebug(heap);
     const mid = currentHooks(heap);
-    heap._hooks = { ...mid, malloc: (n) => (counts.above++, mid.malloc(n)), free: (p) => mid.free(p) };
+    heap._hooks = {
+      malloc: (n) => {
+        counts.above++;
+        return mid.malloc(n);
+      },
+      alignedAlloc: (n, a) => mid.alignedAlloc(n, a),
+      realloc: (p, n) => mid.realloc(p, n),
+      free: (p) => mid.free(p),
+      usableSize: (p) => mid.usableSize(p),
+      isLive: (p) => mid.isLive(p),
+    };
     const p = heap.malloc(30);
     expect(counts).toEqual({ below: 1, above: 1 });
     bytesOf(heap)[p + 30] = 0;
