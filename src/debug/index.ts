@@ -27,9 +27,9 @@ import { InvalidArgumentError } from '../errors';
 import { createHeap, type Heap, type HeapOptions } from '../heap';
 import { type DebugOptions, enableDebug } from './layer';
 
+export { CLEAN_BYTE, DEAD_BYTE, FORBIDDEN_BYTE } from './bytes';
 export { type DamageReport, type DamageSide, FreedBlockWrittenError, GuardBytesError } from './errors';
 export { type DebugLayer, type DebugOptions, type DebugStats, debugLayerOf, enableDebug } from './layer';
-export { CLEAN_BYTE, DEAD_BYTE, FORBIDDEN_BYTE } from './layout';
 
 /** Options of {@link createDebugHeap}: those of `createHeap` and those of debug mode. */
 export interface DebugHeapOptions extends HeapOptions, DebugOptions {}
@@ -38,7 +38,7 @@ export interface DebugHeapOptions extends HeapOptions, DebugOptions {}
  * Creates a heap with debug mode on: `createHeap(options)` followed by
  * {@link enableDebug}. `debug: true` in the options is accepted and means nothing more.
  *
- * @throws {@link InvalidArgumentError} for an option out of range
+ * @throws {@link index!InvalidArgumentError} for an option out of range
  * @example
  * ```ts
  * const heap = createDebugHeap({ initialBytes: 1 << 20, guardBytes: 32 });

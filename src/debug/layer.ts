@@ -26,20 +26,9 @@
 import { DoubleFreeError, InvalidArgumentError, InvalidPointerError } from '../errors';
 import { type Heap, type HeapHooks, MAX_REQUEST } from '../heap';
 import { currentHooks } from '../hooks';
+import { CLEAN_BYTE, DEAD_BYTE, FORBIDDEN_BYTE } from './bytes';
 import { type DamageReport, type DamageSide, FreedBlockWrittenError, GuardBytesError } from './errors';
-import {
-  CLEAN_BYTE,
-  checksumOf,
-  D_CHECKSUM,
-  D_OFFSET,
-  D_REQUESTED,
-  D_SERIAL,
-  DEAD_BYTE,
-  DEBUG_HEADER,
-  FORBIDDEN_BYTE,
-  STATE_FREED,
-  STATE_LIVE,
-} from './layout';
+import { checksumOf, D_CHECKSUM, D_OFFSET, D_REQUESTED, D_SERIAL, DEBUG_HEADER, STATE_FREED, STATE_LIVE } from './layout';
 import { firstMismatch, lastMismatch } from './scan';
 
 /** Options of debug mode ({@link enableDebug}, {@link createDebugHeap}). */
@@ -85,7 +74,7 @@ const layers = new WeakMap<Heap, DebugLayer>();
  * Debug mode on one heap: guards, fills, the quarantine, and a `check()` that verifies every
  * block. Get it from {@link enableDebug} or {@link debugLayerOf}.
  */
-export class DebugLayer implements HeapHooks {
+export class DebugLayer {
   /** The heap this layer guards. */
   readonly heap: Heap;
   /** Forbidden bytes before each block (at least as many after it). */
@@ -218,7 +207,7 @@ export class DebugLayer implements HeapHooks {
    *
    * @throws {@link GuardBytesError} when a live block's guard or header was overwritten
    * @throws {@link FreedBlockWrittenError} when a quarantined block was written after free
-   * @throws {@link HeapCorruptedError} from the heap's own check
+   * @throws {@link index!HeapCorruptedError} from the heap's own check
    */
   check(): void {
     this.heap.check();
@@ -260,7 +249,7 @@ export class DebugLayer implements HeapHooks {
    * before. Only possible with no live blocks (their pointers would mean nothing to the heap
    * underneath) and while no other layer was installed on top of this one.
    *
-   * @throws {@link InvalidArgumentError} when blocks are live or another layer sits on top
+   * @throws {@link index!InvalidArgumentError} when blocks are live or another layer sits on top
    * @throws {@link FreedBlockWrittenError} when a quarantined block was written after free
    */
   disable(): void {
@@ -548,7 +537,7 @@ export class DebugLayer implements HeapHooks {
  * Turns debug mode on for a heap with no live blocks, wrapping whatever hooks it has (tracing).
  * Use it in tests and while hunting a memory bug; leave it off in production.
  *
- * @throws {@link InvalidArgumentError} when the heap has live blocks, already has debug mode, or
+ * @throws {@link index!InvalidArgumentError} when the heap has live blocks, already has debug mode, or
  *   an option is out of range
  * @example
  * ```ts
