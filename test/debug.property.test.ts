@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CLEAN_BYTE, createDebugHeap, debugLayerOf, FORBIDDEN_BYTE, FreedBlockWrittenError, GuardBytesError } from '../src/debug/index';
+import { firstMismatch } from '../src/debug/scan';
 import { DoubleFreeError } from '../src/index';
 import { checkPattern, fillPattern } from './helpers';
 
@@ -141,6 +142,35 @@ describe('debug mode: property tests', () => {
         },
       ),
       { seed: 42, numRuns: 300 },
+    );
+  });
+});
+
+describe('debug mode: byte scans', () => {
+  it('firstMismatch finds the first byte that differs, at any alignment and length', () => {
+    const heap = createDebugHeap({ initialBytes: 1 << 16 });
+    const mem = heap._mem;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 64 }),
+        fc.integer({ min: 0, max: 200 }),
+        fc.constantFrom(0x00, 0xcd, 0xdd, 0xfd, 0xff),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }),
+        (start, length, byte, writes) => {
+          const from = 20_000 + start;
+          mem.u8.fill(byte, from - 16, from + length + 16);
+          for (const [at, value] of writes) if (length > 0) mem.u8[from + (at % length)] = value;
+          let expected = -1;
+          for (let i = from; i < from + length; i++) {
+            if (mem.u8[i] !== byte) {
+              expected = i;
+              break;
+            }
+          }
+          expect(firstMismatch(mem, from, from + length, byte)).toBe(expected);
+        },
+      ),
+      { seed: 42, numRuns: 500 },
     );
   });
 });
