@@ -28,7 +28,7 @@ export function firstMismatch(mem: Memory, from: number, to: number, byte: numbe
   const wordEnd = to & ~7;
   const pattern = patterns[byte] as number;
   // Patterns that read as NaN or zero cannot be compared as doubles: bytes only for those.
-  if (wordStart < wordEnd && pattern === pattern && pattern !== 0) {
+  if (wordStart < wordEnd && !Number.isNaN(pattern) && pattern !== 0) {
     for (; i < wordStart; i++) if (u8[i] !== byte) return i;
     const f64 = mem.f64;
     for (let w = wordStart >>> 3, end = wordEnd >>> 3; w < end; w++) {
