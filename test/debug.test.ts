@@ -345,6 +345,19 @@ describe('debug mode: use after free', () => {
     heap.free(big);
     debug.check();
   });
+  it('a realloc that runs out of memory leaves the old block live and intact', () => {
+    const heap = createDebugHeap({ store: 'fixed', initialBytes: 1 << 16 });
+    const debug = debugLayerOf(heap)!;
+    const p = heap.malloc(100);
+    fillPattern(heap, p, 100, 3);
+    const before = snapshot(heap, debug);
+    expect(() => heap.realloc(p, 1 << 20)).toThrow(OutOfMemoryError);
+    expect(heap.tryMalloc(1 << 20)).toBe(0);
+    expectUnchanged(heap, debug, before);
+    expect(checkPattern(heap, p, 100, 3)).toBe(-1);
+    heap.free(p);
+    debug.check();
+  });
 });
 
 describe('debug mode: bad pointers', () => {
