@@ -15,7 +15,7 @@ import {
   type ArenallocError,
   createHeap,
   DoubleFreeError,
-  type Heap,
+  Heap,
   HeapCorruptedError,
   InvalidArgumentError,
   InvalidPointerError,
@@ -438,6 +438,21 @@ describe('debug mode: setup', () => {
     expect(heap.usableSize(q)).toBeGreaterThanOrEqual(10);
     heap.free(q);
     heap.check();
+  });
+
+  it('Heap.attach on its buffer sees a plain heap holding the guarded blocks', () => {
+    const { heap, debug } = debugHeap({ quarantineBlocks: 4 });
+    const p = heap.malloc(40);
+    heap.free(heap.malloc(70));
+    const copy = Heap.attach(heap.buffer.slice(0));
+    copy.check();
+    expect(copy.stats().liveBlocks).toBe(debug.stats().liveBlocks + debug.stats().quarantinedBlocks);
+    const u8 = new Uint8Array(copy.buffer);
+    expect(u8[p - 1]).toBe(FORBIDDEN_BYTE);
+    expect(u8[p]).toBe(CLEAN_BYTE);
+    expect(copy.isLive(p)).toBe(false); // an interior pointer of the plain heap
+    expect(() => copy.free(p)).toThrow(InvalidPointerError);
+    expect(() => enableDebug(copy)).toThrow(InvalidArgumentError);
   });
 
   it('chains with a layer installed before it and one installed after it', () => {
