@@ -8,6 +8,7 @@ export default defineConfig({
     rc: 'src/rc/index.ts',
     gc: 'src/gc/index.ts',
     profile: 'src/profile/index.ts',
+    debug: 'src/debug/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -79,6 +79,14 @@ export interface HeapOptions extends StoreOptions {
    * @defaultValue `262144`
    */
   arenaSize?: number;
+  /**
+   * Debug mode (guard bytes, fills, a free quarantine) lives in `arenalloc/debug`, which the core
+   * does not import, so that a bundle of `createHeap` carries none of it. `createHeap` therefore
+   * refuses `debug: true` with an {@link InvalidArgumentError} that says so; use
+   * `createDebugHeap(options)` from `arenalloc/debug`, or `enableDebug(heap)` on a new heap.
+   * @defaultValue `false`
+   */
+  debug?: boolean;
 }
 
 /** Figures of one size class of the small-object allocator, in {@link HeapStats}. */
@@ -682,6 +690,9 @@ export class Heap {
 /* @__NO_SIDE_EFFECTS__ */
 export function createHeap(options: HeapOptions = {}): Heap {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
+  if (options.debug === true) {
+    throw new InvalidArgumentError("debug mode lives in 'arenalloc/debug': use createDebugHeap(options) from there");
+  }
   const align = options.align ?? 16;
   if (align !== 8 && align !== 16) throw new InvalidArgumentError(`align must be 8 or 16, got ${String(align)}`);
   const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
