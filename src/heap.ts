@@ -46,7 +46,7 @@ import {
   W_POOL_SIZE,
   W_VERSION,
 } from './layout';
-import { createMemory, type Memory, type StoreKind, type StoreOptions, wrapMemory } from './memory/store';
+import { createMemory, type Memory, type StoreKind, type StoreOptions, type WasmMemory, wrapMemory } from './memory/store';
 import { debugMallocStats, smallCheck, smallStats } from './small/inspect';
 import { DEFAULT_ARENA_SIZE, DEFAULT_POOL_SIZE, SMALL_REQUEST_THRESHOLD } from './small/layout';
 import { SmallHeap } from './small/pymalloc';
@@ -225,7 +225,7 @@ export class Heap {
    * const copy = Heap.attach(heap.buffer.slice(0));
    * ```
    */
-  static attach(source: ArrayBuffer | SharedArrayBuffer | WebAssembly.Memory): Heap {
+  static attach(source: ArrayBuffer | SharedArrayBuffer | WasmMemory): Heap {
     const mem = wrapMemory(source);
     if (mem.byteLength < HEADER_BYTES + 2 * CHUNK_HEADER) {
       throw new NotAHeapError(`a buffer of ${mem.byteLength} bytes is too small to hold a heap`);
@@ -258,7 +258,7 @@ export class Heap {
   }
 
   /** The `WebAssembly.Memory` of a `wasm` store, else null. */
-  get memory(): WebAssembly.Memory | null {
+  get memory(): WasmMemory | null {
     return this._mem.wasm;
   }
 

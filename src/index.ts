@@ -28,4 +28,4 @@ export {
   UseAfterFreeError,
 } from './errors';
 export { createHeap, Heap, type HeapOptions, type HeapStats, MAX_REQUEST, type SmallClassStats, type SmallHeapStats } from './heap';
-export type { StoreKind, StoreOptions } from './memory/store';
+export type { StoreKind, StoreOptions, WasmMemory, WasmMemoryShape } from './memory/store';

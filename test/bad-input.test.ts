@@ -15,7 +15,7 @@ import {
   OutOfMemoryError,
   type StoreKind,
 } from '../src/index';
-import { expectError, expectRejected, fillPattern, firstDifference, STORES, seededRandom, snapshot } from './helpers';
+import { bytesEqual, expectError, expectRejected, fillPattern, firstDifference, STORES, seededRandom, snapshot } from './helpers';
 
 // Arguments typed `any` on purpose: the point is to pass what the types forbid.
 // biome-ignore lint/suspicious/noExplicitAny: bad input is the subject of this file
@@ -374,7 +374,7 @@ describe('Heap.attach of what is not a heap', () => {
   function expectAttachFails(source: Bad, cls: new (...args: never[]) => ArenallocError, code: Bad): ArenallocError {
     const bytes = source instanceof ArrayBuffer || source instanceof SharedArrayBuffer ? new Uint8Array(source).slice() : null;
     const e = expectError(() => Heap.attach(source), cls, code);
-    if (bytes !== null) expect(Buffer.compare(new Uint8Array(source), bytes)).toBe(0);
+    if (bytes !== null) expect(bytesEqual(new Uint8Array(source), bytes)).toBe(true);
     return e;
   }
 

@@ -1,3 +1,4 @@
+// @browser-skip: bundles with esbuild, a Node-only tool
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 

@@ -22,7 +22,7 @@ import {
   OutOfMemoryError,
   UseAfterFreeError,
 } from '../src/index';
-import { checkPattern, fillPattern, heapOf, STORES } from './helpers';
+import { bytesEqual, checkPattern, fillPattern, heapOf, STORES } from './helpers';
 
 /** Sizes that hit every 16-byte small size class at both of its ends (1..512). */
 const SMALL_SIZES: number[] = [];
@@ -48,7 +48,7 @@ function expectUnchanged(heap: Heap, debug: DebugLayer, before: ReturnType<typeo
   expect(after.stats).toEqual(before.stats);
   expect(after.debug).toEqual(before.debug);
   expect(after.bytes.length).toBe(before.bytes.length);
-  expect(Buffer.compare(after.bytes, before.bytes)).toBe(0);
+  expect(bytesEqual(after.bytes, before.bytes)).toBe(true);
   heap.check(); // the heap underneath is whole
 }
 
@@ -255,14 +255,14 @@ describe('debug mode: overruns caught', () => {
   it('names the allocation site when tracing is on', () => {
     const { heap } = debugHeap();
     const p = heap.malloc(8);
-    heap._tracer = { tracebackOf: (ptr) => (ptr === p ? '  game/particles.ts:42' : undefined) };
+    heap._tracer = { tracebackOf: (ptr) => (ptr === p ? '  game/particles.ts:42' : undefined), tagType: () => false };
     bytesOf(heap)[p + 8] = 0;
     const e = catchError(() => heap.free(p)) as GuardBytesError;
     expect(e.report.traceback).toBe('  game/particles.ts:42');
     expect(e.message).toContain('allocated at:\n  game/particles.ts:42');
     bytesOf(heap)[p + 8] = FORBIDDEN_BYTE;
     heap.free(p); // the site is kept with the quarantined block
-    heap._tracer = { tracebackOf: () => undefined };
+    heap._tracer = { tracebackOf: () => undefined, tagType: () => false };
     bytesOf(heap)[p] = 1;
     const e2 = catchError(() => debugLayerOf(heap)!.check()) as FreedBlockWrittenError;
     expect(e2.report.traceback).toBe('  game/particles.ts:42');

@@ -39,11 +39,29 @@ export function snapshot(heap: Heap): HeapSnapshot {
   return { stats: heap.stats(), bytes: new Uint8Array(heap.buffer).slice() };
 }
 
+/** True when the suite runs in the headless browser (`npm run test:browser`), where stack frames name the test bundle, not the test files. */
+export const IN_BROWSER = typeof window !== 'undefined' && typeof document !== 'undefined';
+
+/** Whether two byte arrays hold the same bytes (word by word where aligned; no Node `Buffer`, so it runs in browsers). */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let i = 0;
+  if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
+    const words = a.length >>> 2;
+    const wa = new Int32Array(a.buffer, a.byteOffset, words);
+    const wb = new Int32Array(b.buffer, b.byteOffset, words);
+    for (; i < words; i++) if (wa[i] !== wb[i]) return false;
+    i = words << 2;
+  }
+  for (; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Index of the first byte of the store that differs from the snapshot, or -1 (length counts). */
 export function firstDifference(heap: Heap, snap: HeapSnapshot): number {
   const now = new Uint8Array(heap.buffer);
   if (now.length !== snap.bytes.length) return Math.min(now.length, snap.bytes.length);
-  if (Buffer.compare(Buffer.from(now.buffer, 0, now.length), Buffer.from(snap.bytes.buffer, 0, snap.bytes.length)) === 0) return -1;
+  if (bytesEqual(now, snap.bytes)) return -1;
   for (let i = 0; i < now.length; i++) if (now[i] !== snap.bytes[i]) return i;
   return -1;
 }

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import { rawHooks } from '../src/hooks';
 import { createHeap, type Heap, OutOfMemoryError, type StoreKind } from '../src/index';
+import { bytesEqual } from './helpers';
 
 /** One step of a property test. `pick` chooses a live block by index (modulo their number). */
 export type Op =
@@ -80,7 +81,7 @@ function write(heap: Heap, ptr: number, content: Uint8Array): void {
 }
 
 function same(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.compare(a, b) === 0;
+  return bytesEqual(a, b);
 }
 
 /** Applies `ops` to a fresh heap over `store`, checking it against the model after every step. */

@@ -1,3 +1,4 @@
+// @browser-skip: compiles its module with wabt, whose build needs Node (the wasm store itself runs in the browser in environment.test.ts)
 // WebAssembly for real (issue 2, section 6): a module written in WAT, compiled here by the `wabt`
 // package, imports the heap's WebAssembly.Memory and reads and writes blocks that JS allocated,
 // also after the heap has grown the memory under it.

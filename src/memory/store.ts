@@ -22,6 +22,33 @@ import { InvalidArgumentError } from '../errors';
 /** The kinds of backing store a heap can live in. */
 export type StoreKind = 'fixed' | 'resizable' | 'shared' | 'wasm';
 
+/**
+ * The part of a `WebAssembly.Memory` a heap uses. Where the program's TypeScript libs declare
+ * `WebAssembly` (the DOM lib, or newer Node types) this is `WebAssembly.Memory` itself; where they
+ * do not (a Node-only project with `lib: ["es2022"]`), it is the shape below, so that arenalloc's
+ * types compile without the DOM lib. At run time only a real `WebAssembly.Memory` is accepted.
+ */
+export type WasmMemory = typeof globalThis extends {
+  /** The `WebAssembly` namespace, where the libs declare it. */
+  WebAssembly: {
+    /** Its `Memory` constructor. */
+    Memory: {
+      /** The prototype, typed as a `WebAssembly.Memory`. */
+      prototype: infer M;
+    };
+  };
+}
+  ? M
+  : WasmMemoryShape;
+
+/** The shape of {@link WasmMemory} for programs whose libs do not declare `WebAssembly`. */
+export interface WasmMemoryShape {
+  /** The current buffer; growing the memory detaches it and puts a new one here. */
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  /** Grows the memory by `delta` 64 KiB pages; returns the previous size in pages. */
+  grow(delta: number): number;
+}
+
 /** WebAssembly page size in bytes. */
 export const WASM_PAGE = 65536;
 
@@ -36,7 +63,7 @@ export class Memory {
   /** The kind of store. */
   readonly kind: StoreKind;
   /** The `WebAssembly.Memory`, for `wasm` stores. */
-  readonly wasm: WebAssembly.Memory | null;
+  readonly wasm: WasmMemory | null;
   /** The buffer as of the last rebind. */
   buffer: ArrayBuffer | SharedArrayBuffer;
   /** Byte view. */
@@ -52,7 +79,7 @@ export class Memory {
   /** The largest byte length the store may reach. */
   readonly maxBytes: number;
 
-  constructor(kind: StoreKind, buffer: ArrayBuffer | SharedArrayBuffer, wasm: WebAssembly.Memory | null, maxBytes: number) {
+  constructor(kind: StoreKind, buffer: ArrayBuffer | SharedArrayBuffer, wasm: WasmMemory | null, maxBytes: number) {
     this.kind = kind;
     this.wasm = wasm;
     this.buffer = buffer;
@@ -97,7 +124,7 @@ export class Memory {
     try {
       if (this.kind === 'resizable') (this.buffer as ArrayBuffer).resize(target);
       else if (this.kind === 'shared') (this.buffer as SharedArrayBuffer).grow(target);
-      else (this.wasm as WebAssembly.Memory).grow((target - current) / WASM_PAGE);
+      else (this.wasm as WasmMemory).grow((target - current) / WASM_PAGE);
     } catch {
       // The engine refused the doubled size (address space, or a limit of its own): retry with
       // exactly what is needed before reporting out of memory.
@@ -106,7 +133,7 @@ export class Memory {
       try {
         if (this.kind === 'resizable') (this.buffer as ArrayBuffer).resize(exact);
         else if (this.kind === 'shared') (this.buffer as SharedArrayBuffer).grow(exact);
-        else (this.wasm as WebAssembly.Memory).grow((exact - current) / WASM_PAGE);
+        else (this.wasm as WasmMemory).grow((exact - current) / WASM_PAGE);
       } catch {
         return false;
       }
@@ -200,7 +227,7 @@ function newMemory(options: StoreOptions): Memory {
 }
 
 /** Wraps an existing buffer or WebAssembly memory (for `Heap.attach`). @internal */
-export function wrapMemory(source: ArrayBuffer | SharedArrayBuffer | WebAssembly.Memory): Memory {
+export function wrapMemory(source: ArrayBuffer | SharedArrayBuffer | WasmMemory): Memory {
   const existing = typeof source === 'object' && source !== null ? known.get(source) : undefined;
   if (existing !== undefined) return existing;
   const mem = newWrapper(source);
@@ -208,7 +235,7 @@ export function wrapMemory(source: ArrayBuffer | SharedArrayBuffer | WebAssembly
   return mem;
 }
 
-function newWrapper(source: ArrayBuffer | SharedArrayBuffer | WebAssembly.Memory): Memory {
+function newWrapper(source: ArrayBuffer | SharedArrayBuffer | WasmMemory): Memory {
   if (typeof WebAssembly !== 'undefined' && source instanceof WebAssembly.Memory) {
     return new Memory('wasm', source.buffer, source, MAX_STORE_BYTES);
   }

@@ -23,6 +23,17 @@ import type { HandleState } from './rc';
 import type { ScalarKind, Schema } from './schema';
 import type { StructType } from './struct';
 
+declare global {
+  interface SymbolConstructor {
+    /**
+     * The well-known symbol of explicit resource management (`using`). Declared here, exactly as
+     * the `esnext.disposable` lib declares it, so that {@link Ref}'s types compile for programs
+     * whose libs predate it. Node 20 and current browsers define it at run time.
+     */
+    readonly dispose: unique symbol;
+  }
+}
+
 /** The JS value type of a (non-array) field spec. */
 export type ValueOf<F> = F extends 'i64' | 'u64' ? bigint : F extends 'bool' ? boolean : number;
 

@@ -1,3 +1,4 @@
+// @browser-skip: the opt-in soak reads process.env (npm run soak, in Node)
 // The long model test: the same checks as test/property.test.ts, many more and longer runs over
 // several seeds. Opt-in: `npm run soak` (SOAK=1).
 import fc from 'fast-check';
