@@ -129,3 +129,38 @@ describe('HTML report', () => {
     expect(untraced).toContain('No timeline was sampled');
   });
 });
+
+describe('heap map: arenas and pools of the small-object allocator', () => {
+  it('draws each arena pool by pool, with its size class and fill', () => {
+    const heap = createHeap({ store: 'fixed', initialBytes: 1 << 20 });
+    const a = Array.from({ length: 100 }, () => heap.malloc(16)); // class 0
+    const b = Array.from({ length: 10 }, () => heap.malloc(500)); // class 31
+    for (const p of a.slice(0, 50)) heap.free(p);
+    const svg = heapMap(heap, { width: 1000, maxRows: 200 });
+    const pools = Array.from(
+      svg.matchAll(/<rect class="pool" [^>]*data-addr="(\d+)" data-size="(\d+)" data-class="(\d+)" data-fill="(\d+)">/g),
+      (m) => ({
+        addr: Number(m[1]),
+        cls: Number(m[3]),
+        fill: Number(m[4]),
+      }),
+    );
+    const stats = heap.stats().small;
+    // A pool that wraps to the next row is drawn as several rectangles with one data-addr.
+    expect(new Set(pools.map((p) => p.addr)).size).toBe(stats.pools);
+    const poolSize = heap._small.poolSize;
+    const poolOf = (p: number) => p - (p % poolSize);
+    const byAddr = new Map(pools.map((p) => [p.addr, p]));
+    const c0 = byAddr.get(poolOf(a[50]!));
+    const c31 = byAddr.get(poolOf(b[0]!));
+    expect(c0?.cls).toBe(0);
+    expect(c31?.cls).toBe(31);
+    const capacity = (size: number) => Math.floor((poolSize - heap._small.poolHeader) / size);
+    expect(c0?.fill).toBe(Math.round((100 * 50) / capacity(16)));
+    expect(c31?.fill).toBe(Math.round((100 * 10) / capacity(512)));
+    const empty = new Set(Array.from(svg.matchAll(/<rect class="pool-empty" [^>]*data-addr="(\d+)"/g), (m) => m[1]));
+    expect(empty.size).toBe(stats.freePools);
+    expect(svg).toMatch(/style="fill:hsl\(\d+,70%,\d+%\)"/);
+    heap.check();
+  });
+});
