@@ -318,6 +318,9 @@ export class Rc {
       u32 = mem.u32;
       ptr = block + headerBytes;
       for (let w = block >>> 2, end = ptr >>> 2; w < end; w++) u32[w] = 0;
+      // With tracing on, statistics and leak reports name the object's type as well as its site.
+      const tracer = heap._tracer;
+      if (tracer !== null) tracer.tagType(block, (this._types[id] as StructType).name);
     }
     for (let w = ptr >>> 2, end = (ptr + size + 3) >>> 2; w < end; w++) u32[w] = 0;
     const w = ptr >>> 2;
@@ -683,7 +686,7 @@ export class Rc {
       }
       if (u32[w + O_REFCOUNT] === 0) throw corrupted(`object ${ptr} has refcount 0 but is expected alive`, ptr);
       const block = ptr - (u32[this._record(u32[w + O_TYPE] as number) + T_HEADER_BYTES] as number);
-      if (!this.heap._rawIsLive(block)) throw corrupted(`object ${ptr} is not a live block`, ptr);
+      if (!this.heap.isLive(block)) throw corrupted(`object ${ptr} is not a live block`, ptr);
       for (const target of this.referents(ptr)) {
         const seen = incoming.get(target);
         if (seen === undefined) throw corrupted(`object ${ptr} points at ${target}, which is not an expected live object`, target);
