@@ -11,9 +11,15 @@ console.log(`malloc(64) -> ${small}, calloc(1000, 8) -> ${big}`);
 const grown = heap.realloc(big, 16_000);
 console.log(`realloc(${big}, 16000) -> ${grown} (first element ${new Float64Array(heap.buffer, grown, 1)[0]})`);
 
+const many = Array.from({ length: 1000 }, (_, i) => heap.malloc(8 + (i % 64) * 8)); // small objects: pools
+console.log(heap.debugMallocStats().split('\n').slice(0, 12).join('\n'), '\n...');
+for (const p of many) heap.free(p);
+
 heap.free(small);
 heap.check();
-console.log('while one block is live:', heap.stats());
+const { small: smallStats, ...figures } = heap.stats();
+console.log('while one block is live:', figures, `(${smallStats.arenas} arena(s) of small objects)`);
 heap.free(grown);
 heap.check();
-console.log('after freeing everything:', heap.stats());
+const { small: _, ...after } = heap.stats();
+console.log('after freeing everything:', after);
