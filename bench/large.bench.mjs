@@ -144,6 +144,6 @@ reportSuite({
     atMost('arenalloc peak backing / peak live bytes', heapStats.peakBackingBytes / heapReplay.peakLive, 1.2, '×'),
   ],
   notes: [
-    'peak live = bytes requested by the live blocks; backing = the store (arenalloc: a resizable ArrayBuffer that doubles when it grows; the free list: an Int32Array that doubles); high-water = highest byte ever handed out.',
+    'peak live = bytes requested by the live blocks; backing = the store (arenalloc: a resizable ArrayBuffer that grows in place by at least a sixteenth; the free list: an Int32Array that doubles); high-water = highest byte ever handed out.',
   ],
 });

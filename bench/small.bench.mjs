@@ -145,7 +145,7 @@ function jsBytes(make) {
 const dHeap = createHeap();
 const dHeapHigh = fillAllocator(dHeap, (p) => dHeap.usableSize(p));
 const dHeapGrown = dHeap.stats().backingBytes;
-// The store doubles as it grows; trim() hands the free space above the top block back, which
+// The store grows by at least a sixteenth at a time; trim() hands the free space above the top block back, which
 // leaves what the blocks need: the figure the target is about.
 dHeap.trim();
 dHeap.check();
@@ -176,7 +176,7 @@ reportSuite({
   ],
   checks,
   notes: [
-    "D: backing = the whole store once the blocks are allocated (arenalloc: a resizable ArrayBuffer that doubles when it grows; the free list: an Int32Array that doubles); after trim() = arenalloc's store once heap.trim() has given the free space above the top block back (the target is checked on this figure); high-water = highest byte handed out. @thi.ng/malloc works in a fixed buffer its caller sizes, so only its top is shown. JS arrays: heapUsed + external from process.memoryUsage() after a forced GC, an estimate.",
+    "D: backing = the whole store once the blocks are allocated (arenalloc: a resizable ArrayBuffer that grows in place by at least a sixteenth; the free list: an Int32Array that doubles); after trim() = arenalloc's store once heap.trim() has given the free space above the top block back (the target is checked on this figure); high-water = highest byte handed out. @thi.ng/malloc works in a fixed buffer its caller sizes, so only its top is shown. JS arrays: heapUsed + external from process.memoryUsage() after a forced GC, an estimate.",
     '@thi.ng/malloc frees by searching its list of used blocks (O(live blocks)), which B shows.',
   ],
 });

@@ -80,6 +80,29 @@ describe.each(STORES.filter((s) => s !== 'fixed'))('growth of a %s store', (stor
     heap.check();
     expect(heap.stats().large.freeChunks).toBe(1);
   });
+
+  it('grows by a sixteenth at a time, so the store stays close to what the blocks need', () => {
+    const heap = createHeap({ store, initialBytes: 1 << 20, maxBytes: 1 << 28 });
+    let live = 0;
+    let growths = 0;
+    let last = heap.stats().backingBytes;
+    for (let i = 0; i < 1000; i++) {
+      const size = 40_000 + ((i * 7919) % 30_000);
+      heap.malloc(size);
+      live += size;
+      const bytes = heap.stats().backingBytes;
+      if (bytes !== last) {
+        growths++;
+        // Each growth adds max(a sixteenth, one page) beyond what was missing, never a doubling.
+        expect(bytes - last).toBeLessThanOrEqual(Math.max(last >>> 4, 65536) + 70_000 + 65536);
+        last = bytes;
+      }
+    }
+    expect(live).toBeGreaterThan(50 << 20);
+    expect(heap.stats().backingBytes / live).toBeLessThan(1.1);
+    expect(growths).toBeLessThan(80); // amortised: logarithmic in the growth, not linear
+    heap.check();
+  });
 });
 
 describe('staleness without growth', () => {
