@@ -170,9 +170,13 @@ export class Memory {
   }
 }
 
-/** Rounds `n` up to a multiple of `to` (a power of two). */
+/**
+ * Rounds a non-negative integer `n` (below 2^53) up to a multiple of `to`, a power of two up to
+ * 2^30. Exact without a division: `-n & (to - 1)` keeps the low bits of `-n` modulo 2^32, which is
+ * the distance to the next multiple.
+ */
 export function roundUp(n: number, to: number): number {
-  return Math.ceil(n / to) * to;
+  return n + (-n & (to - 1));
 }
 
 /** Options that choose and size the backing store. */
