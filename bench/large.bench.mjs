@@ -14,7 +14,7 @@
 
 import { createHeap } from '../dist/index.js';
 import { Pow2FreeList } from './baselines/pow2-free-list.mjs';
-import { atLeast, atMost, isolated, QUICK, rowOf, timeCases, withRatios } from './lib/measure.mjs';
+import { atLeast, atMost, freshArenalloc, isolated, QUICK, rowOf, timeCases, withRatios } from './lib/measure.mjs';
 import { createRng, randomInts } from './lib/prng.mjs';
 import { reportSuite } from './lib/results.mjs';
 
@@ -73,7 +73,9 @@ const rows = withRatios(
   timeCases([
     pointerCase(FREE_LIST, new Pow2FreeList()),
     pointerCase(ARENALLOC, createHeap()),
-    pointerCase(`${ARENALLOC} (fixed store)`, createHeap({ store: 'fixed', initialBytes: 1 << 27 })),
+    // Each store kind runs on its own copy of the library (see freshArenalloc).
+    pointerCase(`${ARENALLOC} (fixed store)`, freshArenalloc().createHeap({ store: 'fixed', initialBytes: 1 << 27 })),
+    pointerCase(`${ARENALLOC} (shared store)`, freshArenalloc().createHeap({ store: 'shared', maxBytes: 1 << 28 })),
     objectCase(UINT8, (n) => new Uint8Array(n)),
     objectCase('Buffer.allocUnsafeSlow', (n) => Buffer.allocUnsafeSlow(n)),
   ]),

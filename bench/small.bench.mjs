@@ -18,13 +18,17 @@
 import { MemPool } from '@thi.ng/malloc';
 import { createHeap } from '../dist/index.js';
 import { LifoFreeList, SizeClassFreeList } from './baselines/lifo-free-list.mjs';
-import { atLeast, atMost, collectGarbage, isolated, QUICK, rowOf, timeCases, withRatios } from './lib/measure.mjs';
+import { atLeast, atMost, collectGarbage, freshArenalloc, isolated, QUICK, rowOf, timeCases, withRatios } from './lib/measure.mjs';
 import { createRng, permutation, randomInts } from './lib/prng.mjs';
 import { reportSuite } from './lib/results.mjs';
 
 const ARENALLOC = 'arenalloc';
 /** arenalloc over a fixed ArrayBuffer, whose typed views V8 reads faster than a resizable one's. */
 const ARENALLOC_FIXED = 'arenalloc (fixed store)';
+const ARENALLOC_SHARED = 'arenalloc (shared store)';
+// Each store kind runs on its own copy of the library (see freshArenalloc): one program, one kind.
+const fixedLib = freshArenalloc();
+const sharedLib = freshArenalloc();
 const THING = '@thi.ng/malloc';
 const UINT8 = 'new Uint8Array';
 const BUFFER = 'Buffer.allocUnsafe';
@@ -57,7 +61,8 @@ for (const size of [16, 64, 256]) {
     timeCases([
       pairCase(ONE_CLASS, new LifoFreeList(size), size),
       pairCase(ARENALLOC, createHeap(), size),
-      pairCase(ARENALLOC_FIXED, createHeap({ store: 'fixed', initialBytes: 1 << 24 }), size),
+      pairCase(ARENALLOC_FIXED, fixedLib.createHeap({ store: 'fixed', initialBytes: 1 << 24 }), size),
+      pairCase(ARENALLOC_SHARED, sharedLib.createHeap({ store: 'shared' }), size),
       pairCase(THING, new MemPool({ size: 1 << 20 }), size),
       pairObjectCase(UINT8, (n) => new Uint8Array(n), size),
       pairObjectCase(BUFFER, (n) => Buffer.allocUnsafe(n), size),
@@ -98,7 +103,8 @@ const bRows = withRatios(
   timeCases([
     batchCase(SIZE_CLASSES, new SizeClassFreeList()),
     batchCase(ARENALLOC, createHeap()),
-    batchCase(ARENALLOC_FIXED, createHeap({ store: 'fixed', initialBytes: 1 << 24 })),
+    batchCase(ARENALLOC_FIXED, fixedLib.createHeap({ store: 'fixed', initialBytes: 1 << 24 })),
+    batchCase(ARENALLOC_SHARED, sharedLib.createHeap({ store: 'shared' })),
     batchCase(THING, new MemPool({ size: 16 << 20 })),
     batchObjectCase(UINT8, (n) => new Uint8Array(n)),
     batchObjectCase(BUFFER, (n) => Buffer.allocUnsafe(n)),

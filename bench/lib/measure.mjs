@@ -13,7 +13,30 @@
  * Every operation frees what it allocates (a JS baseline "frees" by dropping its reference).
  */
 
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import Benchmark from 'benchmark';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * A private copy of the built library: its CommonJS build, loaded afresh (the module cache
+ * entries of `dist/` are dropped before and after). Its functions are distinct from those of
+ * every other copy, so they gather their own type feedback: a contender that runs arenalloc
+ * over another kind of store (a plain `ArrayBuffer` where the default is a resizable one) is
+ * measured as a program that uses only that kind would run it, not with code that has seen both.
+ */
+export function freshArenalloc() {
+  const entry = require.resolve('../../dist/index.cjs');
+  const dir = dirname(entry);
+  const drop = () => {
+    for (const key of Object.keys(require.cache)) if (key.startsWith(dir)) delete require.cache[key];
+  };
+  drop();
+  const copy = require(entry);
+  drop();
+  return copy;
+}
 
 /** Whether this is the short smoke-test mode (`BENCH_QUICK=1`). */
 export const QUICK = process.env.BENCH_QUICK === '1';
