@@ -125,6 +125,50 @@ function batchObjectCase(name, make) {
   return { name, opsPerCall: B_COUNT, fn };
 }
 
+// ─── the cost of free's check ────────────────────────────────────────────────────────────────
+// free(ptr) finds the pool from the address and verifies it (poolOf: the pool header's arena
+// index against the arena table), then tests and clears the block's bitmap bit. Measured on the
+// small allocator itself (internals, fixed store, its own copy of the library, a live block
+// keeping the pool in use): with poolOf, and with the pool passed in (the address check skipped).
+{
+  const heap = freshArenalloc().createHeap({ store: 'fixed', initialBytes: 1 << 24 });
+  const small = heap._small;
+  const keep = heap.malloc(16);
+  const pool = small.poolOf(keep);
+  const checkRows = timeCases([
+    {
+      name: 'small.malloc + small.free(ptr, poolOf(ptr))',
+      opsPerCall: PAIRS_PER_CALL,
+      fn: isolated((small, count) => () => {
+        for (let n = 0; n < count; n++) {
+          const p = small.malloc(16);
+          small.free(p, small.poolOf(p));
+        }
+      })(small, PAIRS_PER_CALL),
+    },
+    {
+      name: 'small.malloc + small.free(ptr, pool) (no address check)',
+      opsPerCall: PAIRS_PER_CALL,
+      fn: isolated((small, pool, count) => () => {
+        for (let n = 0; n < count; n++) small.free(small.malloc(16), pool);
+      })(small, pool, PAIRS_PER_CALL),
+    },
+    {
+      name: 'heap.malloc + heap.free (the public, checked entries)',
+      opsPerCall: PAIRS_PER_CALL,
+      fn: isolated((heap, count) => () => {
+        for (let n = 0; n < count; n++) heap.free(heap.malloc(16));
+      })(heap, PAIRS_PER_CALL),
+    },
+  ]);
+  timing.push({
+    title: "Cost of free's check: 16-byte pairs on the small allocator's internals (ns per pair)",
+    reference: 'small.malloc + small.free(ptr, pool) (no address check)',
+    rows: withRatios(checkRows, 'small.malloc + small.free(ptr, pool) (no address check)'),
+  });
+  heap.free(keep);
+}
+
 const SIZE_CLASSES = 'size-class free list';
 const bRows = withRatios(
   timeCases([

@@ -36,6 +36,7 @@ import {
   F_PEAK_BACKING,
   F_PEAK_BYTES,
   HEADER_BYTES,
+  INTERNAL_REQUEST,
   LAYOUT_VERSION,
   MAGIC,
   W_ALIGN,
@@ -51,8 +52,7 @@ import { debugMallocStats, smallCheck, smallStats } from './small/inspect';
 import { DEFAULT_ARENA_SIZE, DEFAULT_POOL_SIZE, SMALL_REQUEST_THRESHOLD } from './small/layout';
 import { SmallHeap } from './small/pymalloc';
 
-/** Marks a large chunk that the library itself owns (an arena, a table): `free` refuses it. */
-export const INTERNAL_REQUEST = 0xffff_ffff;
+export { INTERNAL_REQUEST } from './layout';
 
 /** Options of {@link createHeap}. */
 export interface HeapOptions extends StoreOptions {

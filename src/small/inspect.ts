@@ -8,8 +8,9 @@
  */
 
 import { HeapCorruptedError } from '../errors';
-import { INTERNAL_REQUEST, type SmallHeapStats } from '../heap';
+import type { SmallHeapStats } from '../heap';
 import { CHUNK_HEADER } from '../large/tlsf';
+import { INTERNAL_REQUEST } from '../layout';
 import { ArenaEntry, F_ARENAS_ALLOCATED, F_ARENAS_PEAK, F_ARENAS_RECLAIMED, NO_ARENA, NONE, PoolHeader, SmallState } from './layout';
 import type { SmallHeap } from './pymalloc';
 

@@ -10,8 +10,8 @@
  */
 
 import { DoubleFreeError, InvalidPointerError } from '../errors';
-import { INTERNAL_REQUEST } from '../heap';
 import { CHUNK_HEADER, type Tlsf } from '../large/tlsf';
+import { INTERNAL_REQUEST } from '../layout';
 import type { Memory } from '../memory/store';
 import {
   ArenaEntry,
