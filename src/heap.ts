@@ -494,6 +494,38 @@ export class Heap {
     this._large.free(ptr);
   }
 
+  /**
+   * @internal Frees the non-zero pointers of `list[0..n)` as {@link Heap._rawFree} does (each one
+   * checked), writing the live-bytes and frees counters once instead of per block: the cycle
+   * detector frees its garbage this way. If a pointer is refused, the ones before it stay freed
+   * and counted, and the error propagates. Bypasses `_hooks`: callers test it for null first.
+   */
+  _rawFreeBatch(list: Uint32Array, n: number): void {
+    const small = this._small;
+    const mask = this.align - 1;
+    let bytes = 0;
+    let frees = 0;
+    try {
+      for (let i = 0; i < n; i++) {
+        const ptr = list[i] as number;
+        if (ptr === 0) continue;
+        const pool = (ptr & mask) === 0 ? small.poolOf(ptr) : 0;
+        if (pool !== 0) bytes += small.free(ptr, pool);
+        else {
+          this._checkLive(ptr);
+          const size = this._large.usableSize(ptr);
+          this._large.free(ptr);
+          bytes += size;
+        }
+        frees++;
+      }
+    } finally {
+      const f64 = this._mem.f64;
+      f64[F_LIVE_BYTES] = (f64[F_LIVE_BYTES] as number) - bytes;
+      f64[F_FREES] = (f64[F_FREES] as number) + frees;
+    }
+  }
+
   /** @internal Usable size of a live block (checked). */
   _rawUsableSize(ptr: number): number {
     const pool = (ptr & (this.align - 1)) === 0 ? this._small.poolOf(ptr) : 0;

@@ -44,6 +44,7 @@ import type { Heap } from '../heap';
 import { W_GC_ROOT } from '../layout';
 import type { Memory } from '../memory/store';
 import {
+  F_RC_FREED,
   GC_TRACKED,
   O_FLAGS,
   O_GC_FLAGS,
@@ -51,12 +52,17 @@ import {
   O_GC_PREV,
   O_GC_REFS,
   O_REFCOUNT,
+  O_SERIAL,
   O_TYPE,
   OBJ_FINALIZED,
   R_TYPE_COUNT,
   R_TYPES,
   T_FLAGS,
+  T_FREE_HEAD,
+  T_FREE_LENGTH,
+  T_FREE_MAX,
   T_HEADER_BYTES,
+  T_LIVE,
   T_REF_COUNT,
   T_REFS,
   TYPE_HAS_FINALIZER,
@@ -87,6 +93,8 @@ const FLAG_SAVEALL = 1 << 1;
 // gcFlags bits owned by the detector (bit 0, GC_TRACKED, belongs to rc).
 const COLLECTING = 1 << 1;
 const REACHABLE = 1 << 2;
+/** Passed over by `_moveUnreachable` (on the unreachable list, may yet be reached). */
+const TENTATIVE = 1 << 3;
 
 /** Debug flag: keep cyclic garbage on {@link Gc.garbage} instead of freeing it (Python's `gc.DEBUG_SAVEALL`). */
 export const DEBUG_SAVEALL = 32;
@@ -139,6 +147,16 @@ export class Gc {
   readonly _table: number;
   /** @internal Scratch list of object pointers. */
   _scratch: Uint32Array;
+  /** @internal Per type id (see {@link Gc._prepareTypes}): number of ref fields. */
+  _refCount: Uint32Array;
+  /** @internal Per type id: word index of the ref-field offsets. */
+  _refWords: Uint32Array;
+  /** @internal Per type id: bytes in front of the payload. */
+  _headerBytes: Uint32Array;
+  /** @internal Per type id: 1 if objects carry gc links. */
+  _hasGc: Uint8Array;
+  /** @internal Per type id: 1 if the type declared a finalizer. */
+  _hasFinalizer: Uint8Array;
 
   /** @internal Use {@link createGc}. */
   constructor(rc: Rc) {
@@ -147,6 +165,11 @@ export class Gc {
     const heap: Heap = rc.heap;
     this._mem = heap._mem;
     this._scratch = new Uint32Array(1024);
+    this._refCount = new Uint32Array(0);
+    this._refWords = new Uint32Array(0);
+    this._headerBytes = new Uint32Array(0);
+    this._hasGc = new Uint8Array(0);
+    this._hasFinalizer = new Uint8Array(0);
     let table = this._mem.u32[W_GC_ROOT] as number;
     if (table === 0) {
       table = allocInternal(heap, TABLE_WORDS * 4);
@@ -404,29 +427,33 @@ export class Gc {
     for (let g = 0; g < generation; g++) this._splice(this._head(g), young);
     if (generation < 2) u32[t + G_COUNT + generation + 1] = (u32[t + G_COUNT + generation + 1] as number) + 1;
     for (let g = 0; g <= generation; g++) u32[t + G_COUNT + g] = 0;
+    this._prepareTypes();
+    const older = this._head(generation < 2 ? generation + 1 : 2);
 
     // 1-3: find what is unreachable from outside the young set.
     this._subtractInternal(young, 0);
-    this._markReachable(young);
     const unreachable = this._head(HEAD_UNREACHABLE);
-    this._moveUnmarked(young, unreachable);
-    if (generation < 2) this._splice(young, this._head(generation + 1));
+    this._moveUnreachable(young, unreachable);
+    if (generation < 2) this._splice(young, older);
     // 4: hold each garbage object, run finalizers once, then find what they resurrected.
     let n = this._snapshot(unreachable);
     let found = n;
     if (found === 0) return [0, 0];
     let list = this._scratch;
+    const hasFinalizer = this._hasFinalizer;
+    let pending = false;
     for (let i = 0; i < n; i++) {
       const w = (list[i] as number) >>> 2;
       u32[w + O_REFCOUNT] = (u32[w + O_REFCOUNT] as number) + 1;
+      u32[w + O_GC_FLAGS] = GC_TRACKED | COLLECTING;
+      if (hasFinalizer[u32[w + O_TYPE] as number] === 1 && ((u32[w + O_FLAGS] as number) & OBJ_FINALIZED) === 0) pending = true;
     }
     let finalized = false;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; pending && i < n; i++) {
       const p = list[i] as number;
       const w = p >>> 2;
       const id = u32[w + O_TYPE] as number;
-      if (((u32[this._record(id) + T_FLAGS] as number) & TYPE_HAS_FINALIZER) === 0) continue;
-      if (((u32[w + O_FLAGS] as number) & OBJ_FINALIZED) !== 0) continue;
+      if (hasFinalizer[id] !== 1 || ((u32[w + O_FLAGS] as number) & OBJ_FINALIZED) !== 0) continue;
       const type = this.rc._types[id];
       if (type === undefined || type._finalizer === null) continue;
       u32[w + O_FLAGS] = (u32[w + O_FLAGS] as number) | OBJ_FINALIZED;
@@ -437,9 +464,10 @@ export class Gc {
     }
     if (finalized) {
       // Resurrection: the temporary hold counts one, so subtract it too.
+      this._prepareTypes(); // a finalizer may have declared types
       this._subtractInternal(unreachable, 1);
       this._markReachable(unreachable);
-      const target = this._head(generation < 2 ? generation + 1 : 2);
+      u32 = this._mem.u32;
       // Move the marked (resurrected) objects out, dropping their temporary holds afterwards.
       const back: number[] = [];
       for (let p = u32[(unreachable >>> 2) + O_GC_NEXT] as number; p !== unreachable; ) {
@@ -447,7 +475,7 @@ export class Gc {
         const next = u32[w + O_GC_NEXT] as number;
         if (((u32[w + O_GC_FLAGS] as number) & REACHABLE) !== 0) {
           this._unlink(p);
-          this._append(target, p);
+          this._append(older, p);
           back.push(p);
         }
         u32[w + O_GC_FLAGS] = GC_TRACKED | (((u32[w + O_GC_FLAGS] as number) & REACHABLE) === 0 ? COLLECTING : 0);
@@ -461,16 +489,19 @@ export class Gc {
     }
 
     // 5: keep (DEBUG_SAVEALL) or clear and free.
-    for (let i = 0; i < n; i++) u32[((list[i] as number) >>> 2) + O_GC_FLAGS] = GC_TRACKED;
     if (((u32[t + G_FLAGS] as number) & FLAG_SAVEALL) !== 0) {
+      for (let i = 0; i < n; i++) u32[((list[i] as number) >>> 2) + O_GC_FLAGS] = GC_TRACKED;
       this._splice(unreachable, this._head(HEAD_SAVED));
       return [found, found];
     }
+    const refCount = this._refCount;
+    const refWords = this._refWords;
     for (let i = 0; i < n; i++) {
       const p = list[i] as number;
-      const rec = this._record(u32[(p >>> 2) + O_TYPE] as number);
-      const refs = u32[rec + T_REF_COUNT] as number;
-      const offsets = (u32[rec + T_REFS] as number) >>> 2;
+      u32[(p >>> 2) + O_GC_FLAGS] = GC_TRACKED;
+      const id = u32[(p >>> 2) + O_TYPE] as number;
+      const refs = refCount[id] as number;
+      const offsets = refWords[id] as number;
       for (let k = 0; k < refs; k++) {
         const at = (p + (u32[offsets + k] as number)) >>> 2;
         const target = u32[at] as number;
@@ -487,20 +518,85 @@ export class Gc {
         }
       }
     }
+    if (this.rc.heap._hooks === null) this._freeGarbage(n, older);
+    else this._releaseGarbage(n, older);
+    return [found, 0];
+  }
+
+  /**
+   * @internal Drops the temporary holds of the `n` cleared garbage objects in the scratch list,
+   * one by one through rc's deallocator: the path for heaps with hooks installed (tracing, debug
+   * mode), which must see every free. Objects still referenced (a finalizer of an outside object
+   * retained them while the garbage was cleared) go to generation `older`.
+   */
+  _releaseGarbage(n: number, older: number): void {
     const rc = this.rc;
+    let u32 = this._mem.u32;
+    let list = this._scratch;
     for (let i = 0; i < n; i++) {
       const p = list[i] as number;
       const w = p >>> 2;
       const count = u32[w + O_REFCOUNT] as number;
-      if (count > 1) u32[w + O_REFCOUNT] = count - 1;
-      else {
+      if (count > 1) {
+        u32[w + O_REFCOUNT] = count - 1;
+        this._unlink(p);
+        this._append(older, p);
+      } else {
         u32[w + O_REFCOUNT] = 0;
         rc._dealloc(p);
         u32 = this._mem.u32;
         list = this._scratch;
       }
     }
-    return [found, 0];
+  }
+
+  /**
+   * @internal The fast path of {@link Gc._releaseGarbage} for a heap without hooks: the same
+   * effects as rc's deallocator, in one loop that runs no JS callback. It can skip what the
+   * deallocator tests per object because the collector already knows it: the ref fields are
+   * cleared (nothing to cascade), the finalizers have run (step 4), every object is tracked and on
+   * the unreachable list. Counters (objects freed, tracked count, live bytes, frees) are updated
+   * once, and the blocks go to the heap in one batch.
+   */
+  _freeGarbage(n: number, older: number): void {
+    const mem = this._mem;
+    const u32 = mem.u32;
+    const list = this._scratch;
+    const types = ((u32[this.rc._root + R_TYPES] as number) >>> 2) | 0;
+    const headerBytes = this._headerBytes;
+    let freed = 0;
+    for (let i = 0; i < n; i++) {
+      const p = list[i] as number;
+      const w = p >>> 2;
+      const next = u32[w + O_GC_NEXT] as number;
+      const prev = u32[w + O_GC_PREV] as number;
+      u32[(prev >>> 2) + O_GC_NEXT] = next;
+      u32[(next >>> 2) + O_GC_PREV] = prev;
+      const count = u32[w + O_REFCOUNT] as number;
+      if (count > 1) {
+        u32[w + O_REFCOUNT] = count - 1;
+        this._append(older, p);
+        list[i] = 0;
+        continue;
+      }
+      u32[w + O_REFCOUNT] = 0;
+      u32[w + O_GC_FLAGS] = 0;
+      const id = u32[w + O_TYPE] as number;
+      const rec = types + id * TYPE_WORDS;
+      u32[rec + T_LIVE] = (u32[rec + T_LIVE] as number) - 1;
+      freed++;
+      const freeLength = u32[rec + T_FREE_LENGTH] as number;
+      if (freeLength < (u32[rec + T_FREE_MAX] as number)) {
+        u32[w + O_SERIAL] = u32[rec + T_FREE_HEAD] as number;
+        u32[rec + T_FREE_HEAD] = p;
+        u32[rec + T_FREE_LENGTH] = freeLength + 1;
+        list[i] = 0;
+      } else list[i] = p - (headerBytes[id] as number);
+    }
+    mem.f64[F_RC_FREED] = (mem.f64[F_RC_FREED] as number) + freed;
+    const tracked = u32[this._table + G_COUNT] as number;
+    u32[this._table + G_COUNT] = tracked > freed ? tracked - freed : 0;
+    this.rc.heap._rawFreeBatch(list, n);
   }
 
   /** @internal gcRefs = refcount - bias, minus the references from inside the list; flags COLLECTING. */
@@ -511,7 +607,9 @@ export class Gc {
       u32[w + O_GC_REFS] = (u32[w + O_REFCOUNT] as number) - bias;
       u32[w + O_GC_FLAGS] = GC_TRACKED | COLLECTING;
     }
-    const { refCount, refWords, hasGc } = this._prepareTypes();
+    const refCount = this._refCount;
+    const refWords = this._refWords;
+    const hasGc = this._hasGc;
     for (let p = u32[(head >>> 2) + O_GC_NEXT] as number; p !== head; p = u32[(p >>> 2) + O_GC_NEXT] as number) {
       const id = u32[(p >>> 2) + O_TYPE] as number;
       const refs = refCount[id] as number;
@@ -527,11 +625,80 @@ export class Gc {
     }
   }
 
+  /**
+   * @internal CPython's `move_unreachable`: one pass over `young` (after
+   * {@link Gc._subtractInternal}) that leaves there what is reachable from outside, with its
+   * marks cleared, and moves the rest to `unreachable` (flags COLLECTING).
+   *
+   * An object with gcRefs > 0 is reachable: its referents in the set get gcRefs 1 (they are
+   * ahead in `young`, or were passed over and sit on `unreachable` marked TENTATIVE, whence they
+   * go back to the tail of `young` to be visited again), and its COLLECTING mark is cleared so
+   * nothing visits it twice. An object reached with gcRefs 0 moves to `unreachable` tentatively.
+   * No stack: the list is the work queue.
+   */
+  _moveUnreachable(young: number, unreachable: number): void {
+    const u32 = this._mem.u32;
+    const refCount = this._refCount;
+    const refWords = this._refWords;
+    const hasGc = this._hasGc;
+    const yw = young >>> 2;
+    const uw = unreachable >>> 2;
+    let p = u32[yw + O_GC_NEXT] as number;
+    while (p !== young) {
+      const w = p >>> 2;
+      const next = u32[w + O_GC_NEXT] as number;
+      if ((u32[w + O_GC_REFS] as number) === 0) {
+        // Tentatively unreachable: unlink, append to `unreachable`.
+        const prev = u32[w + O_GC_PREV] as number;
+        u32[(prev >>> 2) + O_GC_NEXT] = next;
+        u32[(next >>> 2) + O_GC_PREV] = prev;
+        const last = u32[uw + O_GC_PREV] as number;
+        u32[w + O_GC_NEXT] = unreachable;
+        u32[w + O_GC_PREV] = last;
+        u32[(last >>> 2) + O_GC_NEXT] = p;
+        u32[uw + O_GC_PREV] = p;
+        u32[w + O_GC_FLAGS] = GC_TRACKED | COLLECTING | TENTATIVE;
+        p = next;
+        continue;
+      }
+      const id = u32[w + O_TYPE] as number;
+      const refs = refCount[id] as number;
+      const offsets = refWords[id] as number;
+      for (let k = 0; k < refs; k++) {
+        const target = u32[(p + (u32[offsets + k] as number)) >>> 2] as number;
+        if (target === 0) continue;
+        const tw = target >>> 2;
+        if (hasGc[u32[tw + O_TYPE] as number] !== 1) continue;
+        const flags = u32[tw + O_GC_FLAGS] as number;
+        if ((flags & COLLECTING) === 0) continue;
+        if ((flags & TENTATIVE) !== 0) {
+          // Passed over earlier: back to the tail of `young`, to be visited again.
+          const tnext = u32[tw + O_GC_NEXT] as number;
+          const tprev = u32[tw + O_GC_PREV] as number;
+          u32[(tprev >>> 2) + O_GC_NEXT] = tnext;
+          u32[(tnext >>> 2) + O_GC_PREV] = tprev;
+          const last = u32[yw + O_GC_PREV] as number;
+          u32[tw + O_GC_NEXT] = young;
+          u32[tw + O_GC_PREV] = last;
+          u32[(last >>> 2) + O_GC_NEXT] = target;
+          u32[yw + O_GC_PREV] = target;
+          u32[tw + O_GC_FLAGS] = GC_TRACKED | COLLECTING;
+          u32[tw + O_GC_REFS] = 1;
+        } else if ((u32[tw + O_GC_REFS] as number) === 0) u32[tw + O_GC_REFS] = 1;
+      }
+      u32[w + O_GC_FLAGS] = GC_TRACKED;
+      // Re-read: a referent moved back to the tail may have been this object's successor.
+      p = u32[w + O_GC_NEXT] as number;
+    }
+  }
+
   /** @internal Marks REACHABLE everything in the set reachable from members with gcRefs > 0. */
   _markReachable(head: number): void {
     const u32 = this._mem.u32;
     const rc = this.rc;
-    const { refCount, refWords, hasGc } = this._prepareTypes();
+    const refCount = this._refCount;
+    const refWords = this._refWords;
+    const hasGc = this._hasGc;
     let stack = rc._stack;
     const base = rc._top;
     let top = base;
@@ -569,38 +736,31 @@ export class Gc {
     rc._top = base;
   }
 
-  /** @internal Moves the members without REACHABLE to `to`; clears the marks of the rest. */
-  _moveUnmarked(from: number, to: number): void {
-    const u32 = this._mem.u32;
-    for (let p = u32[(from >>> 2) + O_GC_NEXT] as number; p !== from; ) {
-      const w = p >>> 2;
-      const next = u32[w + O_GC_NEXT] as number;
-      if (((u32[w + O_GC_FLAGS] as number) & REACHABLE) === 0) {
-        this._unlink(p);
-        this._append(to, p);
-        u32[w + O_GC_FLAGS] = GC_TRACKED | COLLECTING;
-      } else u32[w + O_GC_FLAGS] = GC_TRACKED;
-      p = next;
-    }
-  }
-
   /**
-   * @internal Per type id, read once per pass from the registry: ref-field count, word index of
-   * the ref offsets, and whether objects carry gc links (only those have gcFlags to test).
+   * @internal Refreshes the per-type tables the passes index by type id, read from the registry
+   * once per collection (the arrays are reused while the number of types fits): ref-field
+   * count, word index of the ref offsets, header bytes, whether objects carry gc links (only
+   * those have gcFlags to test) and whether the type declared a finalizer.
    */
-  _prepareTypes(): { refCount: Uint32Array; refWords: Uint32Array; hasGc: Uint8Array } {
+  _prepareTypes(): void {
     const u32 = this._mem.u32;
     const count = u32[this.rc._root + R_TYPE_COUNT] as number;
-    const refCount = new Uint32Array(count + 1);
-    const refWords = new Uint32Array(count + 1);
-    const hasGc = new Uint8Array(count + 1);
+    if (this._refCount.length <= count) {
+      const size = Math.max(count + 1, this._refCount.length * 2);
+      this._refCount = new Uint32Array(size);
+      this._refWords = new Uint32Array(size);
+      this._headerBytes = new Uint32Array(size);
+      this._hasGc = new Uint8Array(size);
+      this._hasFinalizer = new Uint8Array(size);
+    }
     for (let id = 1; id <= count; id++) {
       const rec = this._record(id);
-      refCount[id] = u32[rec + T_REF_COUNT] as number;
-      refWords[id] = (u32[rec + T_REFS] as number) >>> 2;
-      hasGc[id] = (u32[rec + T_HEADER_BYTES] as number) > 16 ? 1 : 0;
+      this._refCount[id] = u32[rec + T_REF_COUNT] as number;
+      this._refWords[id] = (u32[rec + T_REFS] as number) >>> 2;
+      this._headerBytes[id] = u32[rec + T_HEADER_BYTES] as number;
+      this._hasGc[id] = (u32[rec + T_HEADER_BYTES] as number) > 16 ? 1 : 0;
+      this._hasFinalizer[id] = ((u32[rec + T_FLAGS] as number) & TYPE_HAS_FINALIZER) !== 0 ? 1 : 0;
     }
-    return { refCount, refWords, hasGc };
   }
 
   /** @internal */
