@@ -27,13 +27,22 @@ const require = createRequire(import.meta.url);
  * measured as a program that uses only that kind would run it, not with code that has seen both.
  */
 export function freshArenalloc() {
+  return freshLayers(['index']).index;
+}
+
+/**
+ * Like {@link freshArenalloc}, for several entries of one private copy (`['index', 'rc', 'gc']`
+ * gives `{ index, rc, gc }`, sharing their internals as an application's import would).
+ */
+export function freshLayers(names) {
   const entry = require.resolve('../../dist/index.cjs');
   const dir = dirname(entry);
   const drop = () => {
     for (const key of Object.keys(require.cache)) if (key.startsWith(dir)) delete require.cache[key];
   };
   drop();
-  const copy = require(entry);
+  const copy = {};
+  for (const name of names) copy[name] = require(`${dir}/${name}.cjs`);
   drop();
   return copy;
 }

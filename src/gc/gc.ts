@@ -149,14 +149,22 @@ export class Gc {
   _scratch: Uint32Array;
   /** @internal Per type id (see {@link Gc._prepareTypes}): number of ref fields. */
   _refCount: Uint32Array;
-  /** @internal Per type id: word index of the ref-field offsets. */
+  /** @internal Per type id: index in {@link Gc._refOffsets} of its ref-field offsets. */
   _refWords: Uint32Array;
+  /**
+   * @internal The ref-field byte offsets of every type, copied out of the registry by
+   * {@link Gc._prepareTypes}: a plain array, which V8 reads faster than the heap's views over a
+   * resizable buffer, and the passes read it once per field.
+   */
+  _refOffsets: Int32Array;
   /** @internal Per type id: bytes in front of the payload. */
   _headerBytes: Uint32Array;
   /** @internal Per type id: 1 if objects carry gc links. */
   _hasGc: Uint8Array;
   /** @internal Per type id: 1 if the type declared a finalizer. */
   _hasFinalizer: Uint8Array;
+  /** @internal 1 if any type declared a finalizer (as of the last {@link Gc._prepareTypes}). */
+  _anyFinalizer: number;
 
   /** @internal Use {@link createGc}. */
   constructor(rc: Rc) {
@@ -167,9 +175,11 @@ export class Gc {
     this._scratch = new Uint32Array(1024);
     this._refCount = new Uint32Array(0);
     this._refWords = new Uint32Array(0);
+    this._refOffsets = new Int32Array(0);
     this._headerBytes = new Uint32Array(0);
     this._hasGc = new Uint8Array(0);
     this._hasFinalizer = new Uint8Array(0);
+    this._anyFinalizer = 0;
     let table = this._mem.u32[W_GC_ROOT] as number;
     if (table === 0) {
       table = allocInternal(heap, TABLE_WORDS * 4);
@@ -435,8 +445,17 @@ export class Gc {
     const unreachable = this._head(HEAD_UNREACHABLE);
     this._moveUnreachable(young, unreachable);
     if (generation < 2) this._splice(young, older);
+    // 4-5 when no type has a finalizer: no user code can run while the garbage is cleared, so the
+    // garbage needs no temporary holds, and finding, clearing and freeing take two passes.
+    if (this._anyFinalizer === 0 && ((u32[t + G_FLAGS] as number) & FLAG_SAVEALL) === 0) {
+      const cleared = this._clearUnreachable(unreachable);
+      if (cleared === 0) return [0, 0];
+      if (this.rc.heap._hooks === null) this._freeGarbage(cleared, older, unreachable, 0);
+      else this._releaseGarbage(cleared, older, 0);
+      return [cleared, 0];
+    }
     // 4: hold each garbage object, run finalizers once, then find what they resurrected.
-    let n = this._snapshot(unreachable);
+    let n = this._snapshot(unreachable, true);
     let found = n;
     if (found === 0) return [0, 0];
     let list = this._scratch;
@@ -444,9 +463,10 @@ export class Gc {
     let pending = false;
     for (let i = 0; i < n; i++) {
       const w = (list[i] as number) >>> 2;
-      u32[w + O_REFCOUNT] = (u32[w + O_REFCOUNT] as number) + 1;
-      u32[w + O_GC_FLAGS] = GC_TRACKED | COLLECTING;
-      if (hasFinalizer[u32[w + O_TYPE] as number] === 1 && ((u32[w + O_FLAGS] as number) & OBJ_FINALIZED) === 0) pending = true;
+      if (hasFinalizer[u32[w + O_TYPE] as number] === 1 && ((u32[w + O_FLAGS] as number) & OBJ_FINALIZED) === 0) {
+        pending = true;
+        break;
+      }
     }
     let finalized = false;
     for (let i = 0; pending && i < n; i++) {
@@ -483,7 +503,7 @@ export class Gc {
       }
       for (const p of back) this.rc.release(p);
       u32 = this._mem.u32;
-      n = this._snapshot(unreachable);
+      n = this._snapshot(unreachable, false);
       list = this._scratch;
       found = n;
     }
@@ -496,6 +516,7 @@ export class Gc {
     }
     const refCount = this._refCount;
     const refWords = this._refWords;
+    const refOffsets = this._refOffsets;
     for (let i = 0; i < n; i++) {
       const p = list[i] as number;
       u32[(p >>> 2) + O_GC_FLAGS] = GC_TRACKED;
@@ -503,7 +524,7 @@ export class Gc {
       const refs = refCount[id] as number;
       const offsets = refWords[id] as number;
       for (let k = 0; k < refs; k++) {
-        const at = (p + (u32[offsets + k] as number)) >>> 2;
+        const at = (p + (refOffsets[offsets + k] as number)) >>> 2;
         const target = u32[at] as number;
         if (target === 0) continue;
         u32[at] = 0;
@@ -518,8 +539,8 @@ export class Gc {
         }
       }
     }
-    if (this.rc.heap._hooks === null) this._freeGarbage(n, older);
-    else this._releaseGarbage(n, older);
+    if (this.rc.heap._hooks === null) this._freeGarbage(n, older, unreachable, 1);
+    else this._releaseGarbage(n, older, 1);
     return [found, 0];
   }
 
@@ -527,9 +548,10 @@ export class Gc {
    * @internal Drops the temporary holds of the `n` cleared garbage objects in the scratch list,
    * one by one through rc's deallocator: the path for heaps with hooks installed (tracing, debug
    * mode), which must see every free. Objects still referenced (a finalizer of an outside object
-   * retained them while the garbage was cleared) go to generation `older`.
+   * retained them while the garbage was cleared) go to generation `older`. `bias` is the
+   * temporary hold each object carries (1), or 0 when there were none.
    */
-  _releaseGarbage(n: number, older: number): void {
+  _releaseGarbage(n: number, older: number, bias: number): void {
     const rc = this.rc;
     let u32 = this._mem.u32;
     let list = this._scratch;
@@ -537,8 +559,9 @@ export class Gc {
       const p = list[i] as number;
       const w = p >>> 2;
       const count = u32[w + O_REFCOUNT] as number;
-      if (count > 1) {
-        u32[w + O_REFCOUNT] = count - 1;
+      u32[w + O_GC_FLAGS] = GC_TRACKED;
+      if (count > bias) {
+        u32[w + O_REFCOUNT] = count - bias;
         this._unlink(p);
         this._append(older, p);
       } else {
@@ -556,26 +579,25 @@ export class Gc {
    * deallocator tests per object because the collector already knows it: the ref fields are
    * cleared (nothing to cascade), the finalizers have run (step 4), every object is tracked and on
    * the unreachable list. Counters (objects freed, tracked count, live bytes, frees) are updated
-   * once, and the blocks go to the heap in one batch.
+   * once, the list is emptied at once rather than unlinked object by object, and the blocks go to
+   * the heap in one batch. `bias` as in {@link Gc._releaseGarbage}.
    */
-  _freeGarbage(n: number, older: number): void {
+  _freeGarbage(n: number, older: number, unreachable: number, bias: number): void {
     const mem = this._mem;
     const u32 = mem.u32;
     const list = this._scratch;
     const types = ((u32[this.rc._root + R_TYPES] as number) >>> 2) | 0;
     const headerBytes = this._headerBytes;
+    const survivors: number[] = [];
     let freed = 0;
     for (let i = 0; i < n; i++) {
       const p = list[i] as number;
       const w = p >>> 2;
-      const next = u32[w + O_GC_NEXT] as number;
-      const prev = u32[w + O_GC_PREV] as number;
-      u32[(prev >>> 2) + O_GC_NEXT] = next;
-      u32[(next >>> 2) + O_GC_PREV] = prev;
       const count = u32[w + O_REFCOUNT] as number;
-      if (count > 1) {
-        u32[w + O_REFCOUNT] = count - 1;
-        this._append(older, p);
+      if (count > bias) {
+        u32[w + O_REFCOUNT] = count - bias;
+        u32[w + O_GC_FLAGS] = GC_TRACKED;
+        survivors.push(p);
         list[i] = 0;
         continue;
       }
@@ -596,6 +618,11 @@ export class Gc {
     mem.f64[F_RC_FREED] = (mem.f64[F_RC_FREED] as number) + freed;
     const tracked = u32[this._table + G_COUNT] as number;
     u32[this._table + G_COUNT] = tracked > freed ? tracked - freed : 0;
+    // Every object on `unreachable` is in the list: empty it at once instead of unlinking each.
+    const uw = unreachable >>> 2;
+    u32[uw + O_GC_NEXT] = unreachable;
+    u32[uw + O_GC_PREV] = unreachable;
+    for (const p of survivors) this._append(older, p);
     this.rc.heap._rawFreeBatch(list, n);
   }
 
@@ -609,13 +636,14 @@ export class Gc {
     }
     const refCount = this._refCount;
     const refWords = this._refWords;
+    const refOffsets = this._refOffsets;
     const hasGc = this._hasGc;
     for (let p = u32[(head >>> 2) + O_GC_NEXT] as number; p !== head; p = u32[(p >>> 2) + O_GC_NEXT] as number) {
       const id = u32[(p >>> 2) + O_TYPE] as number;
       const refs = refCount[id] as number;
       const offsets = refWords[id] as number;
       for (let k = 0; k < refs; k++) {
-        const target = u32[(p + (u32[offsets + k] as number)) >>> 2] as number;
+        const target = u32[(p + (refOffsets[offsets + k] as number)) >>> 2] as number;
         if (target === 0) continue;
         const tw = target >>> 2;
         if (hasGc[u32[tw + O_TYPE] as number] === 1 && ((u32[tw + O_GC_FLAGS] as number) & COLLECTING) !== 0) {
@@ -640,6 +668,7 @@ export class Gc {
     const u32 = this._mem.u32;
     const refCount = this._refCount;
     const refWords = this._refWords;
+    const refOffsets = this._refOffsets;
     const hasGc = this._hasGc;
     const yw = young >>> 2;
     const uw = unreachable >>> 2;
@@ -665,7 +694,7 @@ export class Gc {
       const refs = refCount[id] as number;
       const offsets = refWords[id] as number;
       for (let k = 0; k < refs; k++) {
-        const target = u32[(p + (u32[offsets + k] as number)) >>> 2] as number;
+        const target = u32[(p + (refOffsets[offsets + k] as number)) >>> 2] as number;
         if (target === 0) continue;
         const tw = target >>> 2;
         if (hasGc[u32[tw + O_TYPE] as number] !== 1) continue;
@@ -698,6 +727,7 @@ export class Gc {
     const rc = this.rc;
     const refCount = this._refCount;
     const refWords = this._refWords;
+    const refOffsets = this._refOffsets;
     const hasGc = this._hasGc;
     let stack = rc._stack;
     const base = rc._top;
@@ -717,7 +747,7 @@ export class Gc {
           const refs = refCount[id] as number;
           const offsets = refWords[id] as number;
           for (let k = 0; k < refs; k++) {
-            const target = u32[(q + (u32[offsets + k] as number)) >>> 2] as number;
+            const target = u32[(q + (refOffsets[offsets + k] as number)) >>> 2] as number;
             if (target === 0) continue;
             const tw = target >>> 2;
             if (hasGc[u32[tw + O_TYPE] as number] !== 1) continue;
@@ -745,6 +775,7 @@ export class Gc {
   _prepareTypes(): void {
     const u32 = this._mem.u32;
     const count = u32[this.rc._root + R_TYPE_COUNT] as number;
+    let any = 0;
     if (this._refCount.length <= count) {
       const size = Math.max(count + 1, this._refCount.length * 2);
       this._refCount = new Uint32Array(size);
@@ -753,14 +784,23 @@ export class Gc {
       this._hasGc = new Uint8Array(size);
       this._hasFinalizer = new Uint8Array(size);
     }
+    let fields = 0;
+    for (let id = 1; id <= count; id++) fields += u32[this._record(id) + T_REF_COUNT] as number;
+    if (this._refOffsets.length < fields) this._refOffsets = new Int32Array(Math.max(fields, this._refOffsets.length * 2));
+    let at = 0;
     for (let id = 1; id <= count; id++) {
       const rec = this._record(id);
-      this._refCount[id] = u32[rec + T_REF_COUNT] as number;
-      this._refWords[id] = (u32[rec + T_REFS] as number) >>> 2;
+      const refs = u32[rec + T_REF_COUNT] as number;
+      const words = (u32[rec + T_REFS] as number) >>> 2;
+      this._refCount[id] = refs;
+      this._refWords[id] = at;
+      for (let k = 0; k < refs; k++) this._refOffsets[at++] = u32[words + k] as number;
       this._headerBytes[id] = u32[rec + T_HEADER_BYTES] as number;
       this._hasGc[id] = (u32[rec + T_HEADER_BYTES] as number) > 16 ? 1 : 0;
       this._hasFinalizer[id] = ((u32[rec + T_FLAGS] as number) & TYPE_HAS_FINALIZER) !== 0 ? 1 : 0;
+      any |= this._hasFinalizer[id] as number;
     }
+    this._anyFinalizer = any;
   }
 
   /** @internal */
@@ -804,16 +844,68 @@ export class Gc {
   }
 
   /** @internal Copies list `head` into the scratch array; returns its length. */
-  _snapshot(head: number): number {
+  _snapshot(head: number, hold: boolean): number {
     const u32 = this._mem.u32;
+    let list = this._scratch;
     let n = 0;
     for (let p = u32[(head >>> 2) + O_GC_NEXT] as number; p !== head; p = u32[(p >>> 2) + O_GC_NEXT] as number) {
-      if (n === this._scratch.length) {
-        const bigger = new Uint32Array(n * 2);
-        bigger.set(this._scratch);
-        this._scratch = bigger;
+      if (n === list.length) list = this._growScratch(n);
+      list[n++] = p;
+      if (hold) {
+        const w = p >>> 2;
+        u32[w + O_REFCOUNT] = (u32[w + O_REFCOUNT] as number) + 1;
+        u32[w + O_GC_FLAGS] = GC_TRACKED | COLLECTING;
       }
-      this._scratch[n++] = p;
+    }
+    return n;
+  }
+
+  /** @internal Doubles the scratch list, keeping its first `n` entries; returns the new list. */
+  _growScratch(n: number): Uint32Array {
+    const bigger = new Uint32Array(Math.max(1024, n * 2));
+    bigger.set(this._scratch.subarray(0, n));
+    this._scratch = bigger;
+    return bigger;
+  }
+
+  /**
+   * @internal Steps 4-5 of a collection when no type has a finalizer: lists the garbage on
+   * `head` in the scratch list and clears every ref field of it, in one pass, without temporary
+   * holds. A target that is garbage itself (gcFlags COLLECTING) only loses the count, and ends at
+   * exactly 0 once all the garbage is cleared (only garbage refers to garbage); an outside target
+   * is released as usual, which runs no user code since no type has a finalizer. Returns the
+   * number of garbage objects; {@link Gc._freeGarbage} or {@link Gc._releaseGarbage} (bias 0)
+   * frees them.
+   */
+  _clearUnreachable(head: number): number {
+    let u32 = this._mem.u32;
+    const refCount = this._refCount;
+    const refWords = this._refWords;
+    const refOffsets = this._refOffsets;
+    const hasGc = this._hasGc;
+    let list = this._scratch;
+    let n = 0;
+    for (let p = u32[(head >>> 2) + O_GC_NEXT] as number; p !== head; p = u32[(p >>> 2) + O_GC_NEXT] as number) {
+      if (n === list.length) list = this._growScratch(n);
+      list[n++] = p;
+      const id = u32[(p >>> 2) + O_TYPE] as number;
+      const refs = refCount[id] as number;
+      const offsets = refWords[id] as number;
+      for (let k = 0; k < refs; k++) {
+        const at = (p + (refOffsets[offsets + k] as number)) >>> 2;
+        const target = u32[at] as number;
+        if (target === 0) continue;
+        u32[at] = 0;
+        const tw = target >>> 2;
+        const count = u32[tw + O_REFCOUNT] as number;
+        if (count > 1 || (hasGc[u32[tw + O_TYPE] as number] === 1 && ((u32[tw + O_GC_FLAGS] as number) & COLLECTING) !== 0)) {
+          u32[tw + O_REFCOUNT] = count - 1;
+        } else {
+          this.rc.release(target);
+          u32 = this._mem.u32;
+          list = this._scratch;
+        }
+      }
     }
     return n;
   }
