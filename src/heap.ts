@@ -49,7 +49,7 @@ import {
 } from './layout';
 import { createMemory, type Memory, type StoreKind, type StoreOptions, type WasmMemory, wrapMemory } from './memory/store';
 import { debugMallocStats, smallCheck, smallStats } from './small/inspect';
-import { DEFAULT_ARENA_SIZE, DEFAULT_POOL_SIZE, SMALL_REQUEST_THRESHOLD } from './small/layout';
+import { DEFAULT_ARENA_SIZE, DEFAULT_POOL_SIZE, PoolHeader, SMALL_REQUEST_THRESHOLD } from './small/layout';
 import { SmallHeap } from './small/pymalloc';
 
 export { INTERNAL_REQUEST } from './layout';
@@ -503,15 +503,25 @@ export class Heap {
   _rawFreeBatch(list: Uint32Array, n: number): void {
     const small = this._small;
     const mask = this.align - 1;
+    const poolMask = small.poolMask;
     let bytes = 0;
     let frees = 0;
+    // Blocks freed in a row often share a pool: `poolOf` vouched for `last`, which stays a live
+    // small pool until a free empties it (only then can its arena go back to the large heap).
+    let last = 0;
     try {
       for (let i = 0; i < n; i++) {
         const ptr = list[i] as number;
         if (ptr === 0) continue;
-        const pool = (ptr & mask) === 0 ? small.poolOf(ptr) : 0;
-        if (pool !== 0) bytes += small.free(ptr, pool);
-        else {
+        let pool = 0;
+        if ((ptr & mask) === 0) {
+          pool = ptr - (ptr & poolMask);
+          if (pool !== last) pool = small.poolOf(ptr);
+        }
+        if (pool !== 0) {
+          bytes += small.free(ptr, pool);
+          last = (this._mem.u32[(pool >>> 2) + PoolHeader.COUNT] as number) === 0 ? 0 : pool;
+        } else {
           this._checkLive(ptr);
           const size = this._large.usableSize(ptr);
           this._large.free(ptr);

@@ -589,6 +589,14 @@ export class Gc {
     const types = ((u32[this.rc._root + R_TYPES] as number) >>> 2) | 0;
     const headerBytes = this._headerBytes;
     const survivors: number[] = [];
+    // Per type: objects freed, and room left on its free list (written back once, after the loop).
+    const typeCount = u32[this.rc._root + R_TYPE_COUNT] as number;
+    const dead = new Int32Array(typeCount + 1);
+    const room = new Int32Array(typeCount + 1);
+    for (let id = 1; id <= typeCount; id++) {
+      const rec = types + id * TYPE_WORDS;
+      room[id] = Math.max(0, (u32[rec + T_FREE_MAX] as number) - (u32[rec + T_FREE_LENGTH] as number));
+    }
     let freed = 0;
     for (let i = 0; i < n; i++) {
       const p = list[i] as number;
@@ -604,16 +612,21 @@ export class Gc {
       u32[w + O_REFCOUNT] = 0;
       u32[w + O_GC_FLAGS] = 0;
       const id = u32[w + O_TYPE] as number;
-      const rec = types + id * TYPE_WORDS;
-      u32[rec + T_LIVE] = (u32[rec + T_LIVE] as number) - 1;
+      dead[id] = (dead[id] as number) + 1;
       freed++;
-      const freeLength = u32[rec + T_FREE_LENGTH] as number;
-      if (freeLength < (u32[rec + T_FREE_MAX] as number)) {
+      if ((room[id] as number) > 0) {
+        room[id] = (room[id] as number) - 1;
+        const rec = types + id * TYPE_WORDS;
         u32[w + O_SERIAL] = u32[rec + T_FREE_HEAD] as number;
         u32[rec + T_FREE_HEAD] = p;
-        u32[rec + T_FREE_LENGTH] = freeLength + 1;
+        u32[rec + T_FREE_LENGTH] = (u32[rec + T_FREE_LENGTH] as number) + 1;
         list[i] = 0;
       } else list[i] = p - (headerBytes[id] as number);
+    }
+    for (let id = 1; id <= typeCount; id++) {
+      if (dead[id] === 0) continue;
+      const rec = types + id * TYPE_WORDS;
+      u32[rec + T_LIVE] = (u32[rec + T_LIVE] as number) - (dead[id] as number);
     }
     mem.f64[F_RC_FREED] = (mem.f64[F_RC_FREED] as number) + freed;
     const tracked = u32[this._table + G_COUNT] as number;
