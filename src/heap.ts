@@ -49,7 +49,7 @@ import {
 } from './layout';
 import { createMemory, type Memory, type StoreKind, type StoreOptions, type WasmMemory, wrapMemory } from './memory/store';
 import { debugMallocStats, smallCheck, smallStats } from './small/inspect';
-import { DEFAULT_ARENA_SIZE, DEFAULT_POOL_SIZE, PoolHeader, SMALL_REQUEST_THRESHOLD } from './small/layout';
+import { DEFAULT_ARENA_SIZE, DEFAULT_POOL_SIZE, SMALL_REQUEST_THRESHOLD } from './small/layout';
 import { SmallHeap } from './small/pymalloc';
 
 export { INTERNAL_REQUEST } from './layout';
@@ -492,48 +492,6 @@ export class Heap {
     this._checkLive(ptr);
     this._countFree(this._large.usableSize(ptr));
     this._large.free(ptr);
-  }
-
-  /**
-   * @internal Frees the non-zero pointers of `list[0..n)` as {@link Heap._rawFree} does (each one
-   * checked), writing the live-bytes and frees counters once instead of per block: the cycle
-   * detector frees its garbage this way. If a pointer is refused, the ones before it stay freed
-   * and counted, and the error propagates. Bypasses `_hooks`: callers test it for null first.
-   */
-  _rawFreeBatch(list: Uint32Array, n: number): void {
-    const small = this._small;
-    const mask = this.align - 1;
-    const poolMask = small.poolMask;
-    let bytes = 0;
-    let frees = 0;
-    // Blocks freed in a row often share a pool: `poolOf` vouched for `last`, which stays a live
-    // small pool until a free empties it (only then can its arena go back to the large heap).
-    let last = 0;
-    try {
-      for (let i = 0; i < n; i++) {
-        const ptr = list[i] as number;
-        if (ptr === 0) continue;
-        let pool = 0;
-        if ((ptr & mask) === 0) {
-          pool = ptr - (ptr & poolMask);
-          if (pool !== last) pool = small.poolOf(ptr);
-        }
-        if (pool !== 0) {
-          bytes += small.free(ptr, pool);
-          last = (this._mem.u32[(pool >>> 2) + PoolHeader.COUNT] as number) === 0 ? 0 : pool;
-        } else {
-          this._checkLive(ptr);
-          const size = this._large.usableSize(ptr);
-          this._large.free(ptr);
-          bytes += size;
-        }
-        frees++;
-      }
-    } finally {
-      const f64 = this._mem.f64;
-      f64[F_LIVE_BYTES] = (f64[F_LIVE_BYTES] as number) - bytes;
-      f64[F_FREES] = (f64[F_FREES] as number) + frees;
-    }
   }
 
   /** @internal Usable size of a live block (checked). */

@@ -41,7 +41,7 @@
 
 import { HeapCorruptedError, InvalidArgumentError } from '../errors';
 import type { Heap } from '../heap';
-import { W_GC_ROOT } from '../layout';
+import { F_FREES, F_LIVE_BYTES, W_GC_ROOT } from '../layout';
 import type { Memory } from '../memory/store';
 import {
   F_RC_FREED,
@@ -69,6 +69,7 @@ import {
   TYPE_WORDS,
 } from '../rc/layout';
 import { allocInternal, type Rc } from '../rc/rc';
+import { PoolHeader } from '../small/layout';
 
 const GC_MAGIC = 0x47434442;
 const GC_VERSION = 1;
@@ -636,7 +637,7 @@ export class Gc {
     u32[uw + O_GC_NEXT] = unreachable;
     u32[uw + O_GC_PREV] = unreachable;
     for (const p of survivors) this._append(older, p);
-    this.rc.heap._rawFreeBatch(list, n);
+    freeBlocks(this.rc.heap, list, n);
   }
 
   /** @internal gcRefs = refcount - bias, minus the references from inside the list; flags COLLECTING. */
@@ -965,4 +966,46 @@ export function createGc(rc: Rc): Gc {
     detectors.set(rc, gc);
   }
   return gc;
+}
+
+/**
+ * @internal Frees the non-zero pointers of `list[0..n)` of `heap` as `Heap._rawFree` does (each one
+ * checked), writing the live-bytes and frees counters once instead of per block: the cycle
+ * detector frees its garbage this way. If a pointer is refused, the ones before it stay freed
+ * and counted, and the error propagates. Bypasses `_hooks`: callers test it for null first.
+ */
+export function freeBlocks(heap: Heap, list: Uint32Array, n: number): void {
+  const small = heap._small;
+  const mask = heap.align - 1;
+  const poolMask = small.poolMask;
+  let bytes = 0;
+  let frees = 0;
+  // Blocks freed in a row often share a pool: `poolOf` vouched for `last`, which stays a live
+  // small pool until a free empties it (only then can its arena go back to the large heap).
+  let last = 0;
+  try {
+    for (let i = 0; i < n; i++) {
+      const ptr = list[i] as number;
+      if (ptr === 0) continue;
+      let pool = 0;
+      if ((ptr & mask) === 0) {
+        pool = ptr - (ptr & poolMask);
+        if (pool !== last) pool = small.poolOf(ptr);
+      }
+      if (pool !== 0) {
+        bytes += small.free(ptr, pool);
+        last = (heap._mem.u32[(pool >>> 2) + PoolHeader.COUNT] as number) === 0 ? 0 : pool;
+      } else {
+        heap._checkLive(ptr);
+        const size = heap._large.usableSize(ptr);
+        heap._large.free(ptr);
+        bytes += size;
+      }
+      frees++;
+    }
+  } finally {
+    const f64 = heap._mem.f64;
+    f64[F_LIVE_BYTES] = (f64[F_LIVE_BYTES] as number) - bytes;
+    f64[F_FREES] = (f64[F_FREES] as number) + frees;
+  }
 }
