@@ -23,6 +23,7 @@
 import Benchmark from 'benchmark';
 import { createDebugHeap } from '../dist/debug.js';
 import { createHeap } from '../dist/index.js';
+import { reportSuite } from './lib/results.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const TIMING = QUICK ? { maxTime: 0.05, minSamples: 2, initCount: 1 } : { maxTime: 1.5, minSamples: 10, initCount: 1 };
@@ -107,18 +108,33 @@ function suite(title, sizes) {
   const plainAfter = time(heapCase('plain heap (after the debug heaps ran)', createHeap(heapOptions), sizes));
   rows.push(plainAfter);
 
-  console.log(`\n${title}: ns per malloc + free pair: mean (±rme), fastest sample`);
-  for (const r of rows) {
-    const ratio = r.minNsPerOp / plainBefore.minNsPerOp;
-    const mean = `${r.nsPerOp.toFixed(1).padStart(8)} ns ±${r.rme.toFixed(1).padStart(4)}%`;
-    console.log(`  ${r.name.padEnd(46)} ${mean}  ${r.minNsPerOp.toFixed(1).padStart(8)} ns  ${ratio.toFixed(2)}× plain`);
-  }
   const cost = debug.minNsPerOp - plainBefore.minNsPerOp;
   const times = debug.minNsPerOp / plainBefore.minNsPerOp;
   const drift = (plainAfter.minNsPerOp / plainBefore.minNsPerOp - 1) * 100;
-  console.log(`  debug mode (fastest samples): ${cost.toFixed(0)} ns more per pair, ${times.toFixed(1)}× the plain heap`);
-  console.log(`  plain heap after vs before the debug heaps ran (fastest samples): ${drift >= 0 ? '+' : ''}${drift.toFixed(1)}%`);
+  measurements.push({
+    title: `${title}: ns per malloc + free pair`,
+    columns: ['contender', 'mean ns', '±rme', 'fastest sample, ns', '× plain (fastest)'],
+    rows: rows.map((r) => [
+      r.name,
+      r.nsPerOp.toFixed(1),
+      `±${r.rme.toFixed(1)}%`,
+      r.minNsPerOp.toFixed(1),
+      (r.minNsPerOp / plainBefore.minNsPerOp).toFixed(2),
+    ]),
+  });
+  notes.push(
+    `${title}: debug mode (fastest samples) costs ${cost.toFixed(0)} ns more per pair, ${times.toFixed(1)}× the plain heap; the plain heap after the debug heaps ran vs before: ${drift >= 0 ? '+' : ''}${drift.toFixed(1)}%.`,
+  );
 }
 
+const measurements = [];
+const notes = [];
 suite('small blocks (1..512 B)', drawSizes(0x2545f491, 1, 512));
 suite('large blocks (513 B..16 KiB)', drawSizes(0x6b43a9b5, 513, 16384));
+
+reportSuite({
+  suite: 'debug',
+  title: 'Debug mode: the cost per malloc + free pair, and none when off',
+  measurements,
+  notes,
+});
