@@ -26,15 +26,12 @@ import {
 } from './errors';
 import { CHUNK_HEADER, MIN_CHUNK, Tlsf } from './large/tlsf';
 import {
-  F_ALLOCATIONS,
-  F_FREES,
+  Counter,
   F_LARGE_FREE_BYTES,
   F_LARGE_FREE_CHUNKS,
   F_LARGE_USED_BYTES,
   F_LARGE_USED_CHUNKS,
-  F_LIVE_BYTES,
   F_PEAK_BACKING,
-  F_PEAK_BYTES,
   HEADER_BYTES,
   INTERNAL_REQUEST,
   LAYOUT_VERSION,
@@ -375,8 +372,8 @@ export class Heap {
    * @throws {@link DoubleFreeError} for a block that is already free; nothing changes
    */
   free(ptr: number): void {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notAPointer(ptr);
     if (ptr === 0) return;
-    checkPointerType(ptr);
     if (this._hooks === null) this._rawFree(ptr);
     else this._hooks.free(ptr);
   }
@@ -420,6 +417,11 @@ export class Heap {
         return ptr;
       }
     }
+    return this._largeMalloc(size);
+  }
+
+  /** @internal malloc from TLSF (a size above 512, or a small request that found no arena); 0 when out of memory. */
+  _largeMalloc(size: number): number {
     if (size > this._large.maxRequest) return 0;
     const ptr = this._large.malloc(size);
     if (ptr === 0) return 0;
@@ -464,9 +466,9 @@ export class Heap {
     } else if (size <= large.maxRequest && large.resizeInPlace(ptr, size)) {
       const now = large.usableSize(ptr);
       const f64 = this._mem.f64;
-      const live = (f64[F_LIVE_BYTES] as number) + now - old;
-      f64[F_LIVE_BYTES] = live;
-      if (live > (f64[F_PEAK_BYTES] as number)) f64[F_PEAK_BYTES] = live;
+      const live = (f64[Counter.LIVE_BYTES] as number) + now - old;
+      f64[Counter.LIVE_BYTES] = live;
+      if (live > (f64[Counter.PEAK_BYTES] as number)) f64[Counter.PEAK_BYTES] = live;
       return ptr;
     }
     const moved = this._rawMalloc(size);
@@ -479,16 +481,17 @@ export class Heap {
 
   /**
    * @internal Frees a non-zero pointer after checking it is a live block. For a small block the
-   * check costs `poolOf` (three loads and compares: pool header arena index, arena count, arena
-   * base) and one bitmap word, which `free` reads anyway to clear the block's bit.
+   * check costs three loads and compares (pool header arena index, arena count, arena base) and
+   * one bitmap word, which the free reads anyway to clear the block's bit (`SmallHeap.tryFree`).
    */
   _rawFree(ptr: number): void {
-    const small = this._small;
-    const pool = (ptr & (this.align - 1)) === 0 ? small.poolOf(ptr) : 0;
-    if (pool !== 0) {
-      this._countFree(small.free(ptr, pool));
-      return;
-    }
+    const bytes = this._small.tryFree(ptr);
+    if (bytes !== 0) this._countFree(bytes);
+    else this._largeFree(ptr);
+  }
+
+  /** @internal Frees a pointer that is no small block: checks it is a live large block first. */
+  _largeFree(ptr: number): void {
     this._checkLive(ptr);
     this._countFree(this._large.usableSize(ptr));
     this._large.free(ptr);
@@ -532,17 +535,17 @@ export class Heap {
   /** @internal */
   _countAlloc(bytes: number): void {
     const f64 = this._mem.f64;
-    const live = (f64[F_LIVE_BYTES] as number) + bytes;
-    f64[F_LIVE_BYTES] = live;
-    if (live > (f64[F_PEAK_BYTES] as number)) f64[F_PEAK_BYTES] = live;
-    f64[F_ALLOCATIONS] = (f64[F_ALLOCATIONS] as number) + 1;
+    const live = (f64[Counter.LIVE_BYTES] as number) + bytes;
+    f64[Counter.LIVE_BYTES] = live;
+    if (live > (f64[Counter.PEAK_BYTES] as number)) f64[Counter.PEAK_BYTES] = live;
+    f64[Counter.ALLOCATIONS] = (f64[Counter.ALLOCATIONS] as number) + 1;
   }
 
   /** @internal */
   _countFree(bytes: number): void {
     const f64 = this._mem.f64;
-    f64[F_LIVE_BYTES] = (f64[F_LIVE_BYTES] as number) - bytes;
-    f64[F_FREES] = (f64[F_FREES] as number) + 1;
+    f64[Counter.LIVE_BYTES] = (f64[Counter.LIVE_BYTES] as number) - bytes;
+    f64[Counter.FREES] = (f64[Counter.FREES] as number) + 1;
   }
 
   /**
@@ -598,15 +601,15 @@ export class Heap {
   stats(): HeapStats {
     this._mem.refresh();
     const f64 = this._mem.f64;
-    const allocations = f64[F_ALLOCATIONS] as number;
-    const frees = f64[F_FREES] as number;
+    const allocations = f64[Counter.ALLOCATIONS] as number;
+    const frees = f64[Counter.FREES] as number;
     return {
       store: this._mem.kind,
       backingBytes: this._mem.byteLength,
       peakBackingBytes: f64[F_PEAK_BACKING] as number,
       liveBlocks: allocations - frees,
-      liveBytes: f64[F_LIVE_BYTES] as number,
-      peakLiveBytes: f64[F_PEAK_BYTES] as number,
+      liveBytes: f64[Counter.LIVE_BYTES] as number,
+      peakLiveBytes: f64[Counter.PEAK_BYTES] as number,
       freeBytes: f64[F_LARGE_FREE_BYTES] as number,
       totalAllocations: allocations,
       totalFrees: frees,
@@ -732,9 +735,13 @@ function invalidSize(size: unknown): InvalidSizeError {
 }
 
 function checkPointerType(ptr: unknown): void {
-  if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) {
-    throw new InvalidPointerError(`not a pointer: ${typeof ptr === 'bigint' ? `${ptr}n` : String(ptr)}`);
-  }
+  if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notAPointer(ptr);
+}
+
+// Kept out of the entries that check: a template literal in a function counts against V8's
+// budget for inlining that function, even on a branch that never runs.
+function notAPointer(ptr: unknown): InvalidPointerError {
+  return new InvalidPointerError(`not a pointer: ${typeof ptr === 'bigint' ? `${ptr}n` : String(ptr)}`);
 }
 
 /**

@@ -41,7 +41,7 @@
 
 import { HeapCorruptedError, InvalidArgumentError } from '../errors';
 import type { Heap } from '../heap';
-import { F_FREES, F_LIVE_BYTES, W_GC_ROOT } from '../layout';
+import { Counter, W_GC_ROOT } from '../layout';
 import type { Memory } from '../memory/store';
 import {
   F_RC_FREED,
@@ -1005,7 +1005,7 @@ export function freeBlocks(heap: Heap, list: Uint32Array, n: number): void {
     }
   } finally {
     const f64 = heap._mem.f64;
-    f64[F_LIVE_BYTES] = (f64[F_LIVE_BYTES] as number) - bytes;
-    f64[F_FREES] = (f64[F_FREES] as number) + frees;
+    f64[Counter.LIVE_BYTES] = (f64[Counter.LIVE_BYTES] as number) - bytes;
+    f64[Counter.FREES] = (f64[Counter.FREES] as number) + frees;
   }
 }

@@ -34,8 +34,9 @@ import {
 export class SmallHeap {
   readonly mem: Memory;
   readonly large: Tlsf;
-  /** Block alignment A and its log2. */
+  /** Block alignment A, A - 1 and log2(A). */
   readonly align: number;
+  readonly alignMask: number;
   readonly alignLog2: number;
   /** Pool size P, and P - 1. */
   readonly poolSize: number;
@@ -55,6 +56,7 @@ export class SmallHeap {
     this.mem = mem;
     this.large = large;
     this.align = align;
+    this.alignMask = align - 1;
     this.alignLog2 = 31 - Math.clz32(align);
     this.poolSize = poolSize;
     this.poolMask = poolSize - 1;
@@ -88,21 +90,47 @@ export class SmallHeap {
   /**
    * Allocates a block for a request of 0..512 bytes; 0 when no arena can be had.
    *
-   * The fast path, a pool of the class already in use: the list head (one header word), the
-   * pool's free-list head, a pop (one load through the block), the count, and one bitmap word
-   * read-modify-write: six typed-array loads, four stores, one well-predicted branch, no call.
-   * As in CPython, a used pool's free list is never empty: when the pop takes its last entry the
-   * next block is carved ahead (`carve`), or the pool is full and leaves its class list. That
-   * keeps the "is it full?" test off both fast paths.
+   * The fast path, a pool of the class in use whose free list holds more than one block: the
+   * class list head, the pool's free-list head, a pop (one load through the block), the count,
+   * and one bitmap word read-modify-write: six typed-array loads, four stores, two
+   * well-predicted branches, no call. Everything else (the last listed block, no used pool,
+   * detached views) is {@link SmallHeap.mallocSlow}'s. The fast path is kept this small so that
+   * V8 inlines all of it into `Heap.malloc`, and that into the caller's loop: a function over
+   * the inlining budget is called instead, which costs more than the whole pop.
    */
   malloc(size: number): number {
-    let u32 = this.mem.u32;
+    const u32 = this.mem.u32;
     const log = this.alignLog2;
     const c = size === 0 ? 0 : (size - 1) >>> log;
-    let pool = u32[SmallState.USED_POOLS + c] as number;
+    const pool = u32[SmallState.USED_POOLS + c] as number;
     // Falsy is 0 (no used pool) or undefined: WASM code grew the memory and detached the views.
+    if (pool) {
+      const pw = pool >>> 2;
+      const block = u32[pw + PoolHeader.FREE_BLOCK] as number;
+      const next = u32[block >>> 2] as number;
+      if (next !== 0) {
+        u32[pw + PoolHeader.FREE_BLOCK] = next;
+        u32[pw + PoolHeader.COUNT] = (u32[pw + PoolHeader.COUNT] as number) + 1;
+        const unit = (block - pool) >>> log;
+        const bw = pw + PoolHeader.BITMAP + (unit >>> 5);
+        u32[bw] = (u32[bw] as number) | (1 << (unit & 31));
+        return block;
+      }
+    }
+    return this.mallocSlow(c);
+  }
+
+  /**
+   * The rest of malloc for class `c`: no used pool (take one), or the pop takes the last listed
+   * block, in which case the next block is carved ahead or the pool becomes full. As in CPython,
+   * a used pool's free list is never empty, which keeps the "is it full?" test off both fast
+   * paths.
+   */
+  private mallocSlow(c: number): number {
+    let u32 = this.mem.u32;
+    let pool = u32[SmallState.USED_POOLS + c] as number;
     if (!pool) {
-      if (this.mem.refresh()) return this.malloc(size);
+      if (this.mem.refresh()) return this.malloc((c + 1) << this.alignLog2);
       pool = this.poolFor(c);
       if (pool === 0) return 0;
       u32 = this.mem.u32;
@@ -112,7 +140,7 @@ export class SmallHeap {
     const next = u32[block >>> 2] as number;
     u32[pw + PoolHeader.FREE_BLOCK] = next === 0 ? this.carve(pool, c) : next;
     u32[pw + PoolHeader.COUNT] = (u32[pw + PoolHeader.COUNT] as number) + 1;
-    const unit = (block - pool) >>> log;
+    const unit = (block - pool) >>> this.alignLog2;
     const bw = pw + PoolHeader.BITMAP + (unit >>> 5);
     u32[bw] = (u32[bw] as number) | (1 << (unit & 31));
     return block;
@@ -220,6 +248,50 @@ export class SmallHeap {
     }
     const base = u32[((u32[SmallState.ARENA_TABLE] as number) >>> 2) + arena * ArenaEntry.STRIDE + ArenaEntry.BASE] as number;
     return base !== 0 && pool >= base && pool - base < this.arenaSize ? pool : 0;
+  }
+
+  /**
+   * `free` for the facade: frees `ptr` if it lies in a pool of a live arena and returns the
+   * block's size; returns 0, changing nothing, when `ptr` is no small pointer (misaligned, or
+   * outside every arena: the caller tries the large-object heap); throws a typed error, changing
+   * nothing, when it lies in a pool but is not an allocated block's start.
+   *
+   * It is {@link SmallHeap.poolOf} and {@link SmallHeap.free} in one body with the rare parts out
+   * of line, for the same reason as `malloc`: small enough that V8 inlines it whole. The cost
+   * over an unchecked free-list push is the address check (the would-be pool header's arena
+   * index against the arena table: three loads, three compares) and the bitmap word, which is
+   * the double-free check and the mark at once.
+   */
+  tryFree(ptr: number): number {
+    const u32 = this.mem.u32;
+    const pool = ptr - (ptr & this.poolMask);
+    const pw = pool >>> 2;
+    // Beyond the store this reads undefined, which fails the comparison as NO_ARENA does.
+    const arena = u32[pw + PoolHeader.ARENA] as number;
+    if (!(arena < (u32[SmallState.ARENA_SLOTS] as number))) return this.notSmall(ptr);
+    const base = u32[((u32[SmallState.ARENA_TABLE] as number) >>> 2) + arena * ArenaEntry.STRIDE + ArenaEntry.BASE] as number;
+    // (pool - base) >>> 0 is huge when pool < base; a released slot has base 0.
+    if (base === 0 || (pool - base) >>> 0 >= this.arenaSize || (ptr & this.alignMask) !== 0) return 0;
+    const unit = (ptr - pool) >>> this.alignLog2;
+    const bw = pw + PoolHeader.BITMAP + (unit >>> 5);
+    const word = u32[bw] as number;
+    const bit = 1 << (unit & 31);
+    if ((word & bit) === 0) throw this.badPointer(ptr, pool);
+    u32[bw] = word & ~bit;
+    const head = u32[pw + PoolHeader.FREE_BLOCK] as number;
+    u32[ptr >>> 2] = head;
+    u32[pw + PoolHeader.FREE_BLOCK] = ptr;
+    const count = (u32[pw + PoolHeader.COUNT] as number) - 1;
+    u32[pw + PoolHeader.COUNT] = count;
+    const c = u32[pw + PoolHeader.CLASS] as number;
+    // An empty free list means the pool was full (a used pool always has a free block).
+    if (head === 0 || count === 0) this.freeTransition(pool, c, head === 0, count);
+    return (c + 1) << this.alignLog2;
+  }
+
+  /** Cold part of tryFree: not a small pointer, unless WASM code detached the views (re-bind, retry). */
+  private notSmall(ptr: number): number {
+    return this.mem.u32.length === 0 && this.mem.refresh() ? this.tryFree(ptr) : 0;
   }
 
   /**
