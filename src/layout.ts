@@ -64,6 +64,7 @@ export const W_RESERVED_15 = 15;
  * the bundler writes the numbers into the hot paths: an imported `const` stays a variable that
  * each access loads, and its bytes count against V8's inlining budget of the caller.
  */
+// biome-ignore lint/suspicious/noConstEnum: inlined by the bundler on the hot paths (see above)
 export const enum Counter {
   /** Usable bytes of all live blocks. */
   LIVE_BYTES = 8,
