@@ -18,4 +18,5 @@ export default defineConfig({
   splitting: true,
   target: 'es2022',
   platform: 'neutral',
+  minifySyntax: true,
 });

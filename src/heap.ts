@@ -183,6 +183,8 @@ export class Heap {
   readonly _large: Tlsf;
   /** @internal */
   readonly _small: SmallHeap;
+  /** @internal Largest request TLSF could ever serve in this store (`Tlsf.maxRequest`, which never changes). */
+  readonly _maxLarge: number;
   /** Payload alignment in bytes (8 or 16). */
   readonly align: number;
   /**
@@ -207,6 +209,7 @@ export class Heap {
     this._large = new Tlsf(mem, align);
     const u32 = mem.u32;
     this._small = new SmallHeap(mem, this._large, align, u32[W_POOL_SIZE] as number, u32[W_ARENA_SIZE] as number);
+    this._maxLarge = this._large.maxRequest;
     this._hooks = null;
     this._tracer = null;
   }
@@ -422,7 +425,7 @@ export class Heap {
 
   /** @internal malloc from TLSF (a size above 512, or a small request that found no arena); 0 when out of memory. */
   _largeMalloc(size: number): number {
-    if (size > this._large.maxRequest) return 0;
+    if (size > this._maxLarge) return 0;
     const ptr = this._large.malloc(size);
     if (ptr === 0) return 0;
     this._countAlloc(this._large.usableSize(ptr));
@@ -492,7 +495,7 @@ export class Heap {
 
   /** @internal Frees a pointer that is no small block: checks it is a live large block first. */
   _largeFree(ptr: number): void {
-    this._checkLive(ptr);
+    this._checkLiveLarge(ptr);
     this._countFree(this._large.usableSize(ptr));
     this._large.free(ptr);
   }
@@ -518,18 +521,25 @@ export class Heap {
 
   /** @internal Throws unless `ptr` (a uint32) is the start of a live user block. O(1). */
   _checkLive(ptr: number): void {
-    if ((ptr & (this.align - 1)) !== 0) throw new InvalidPointerError(`pointer ${ptr} is not aligned to ${this.align}`, ptr);
-    const pool = this._small.poolOf(ptr);
-    if (pool !== 0) {
-      this._small.checkLive(ptr, pool);
-      return;
+    const pool = (ptr & (this.align - 1)) === 0 ? this._small.poolOf(ptr) : 0;
+    if (pool !== 0) this._small.checkLive(ptr, pool);
+    else this._checkLiveLarge(ptr);
+  }
+
+  /** @internal Throws unless `ptr`, known to lie in no small pool, is the start of a live large block. O(1). */
+  _checkLiveLarge(ptr: number): void {
+    if ((ptr & (this.align - 1)) !== 0 || this._large.classify(ptr) !== 0 || this._large.requestedOf(ptr) === INTERNAL_REQUEST) {
+      throw this._notLarge(ptr);
     }
+  }
+
+  /** @internal Why `ptr`, which lies in no small pool, is no live large block. */
+  _notLarge(ptr: number): Error {
+    if ((ptr & (this.align - 1)) !== 0) return new InvalidPointerError(`pointer ${ptr} is not aligned to ${this.align}`, ptr);
     const kind = this._large.classify(ptr);
-    if (kind === 1) throw new DoubleFreeError(`pointer ${ptr} was already freed`, ptr);
-    if (kind !== 0) throw new InvalidPointerError(`pointer ${ptr} is not the start of a block of this heap`, ptr);
-    if (this._large.requestedOf(ptr) === INTERNAL_REQUEST) {
-      throw new InvalidPointerError(`pointer ${ptr} is memory the heap manages itself`, ptr);
-    }
+    if (kind === 1) return new DoubleFreeError(`pointer ${ptr} was already freed`, ptr);
+    if (kind !== 0) return new InvalidPointerError(`pointer ${ptr} is not the start of a block of this heap`, ptr);
+    return new InvalidPointerError(`pointer ${ptr} is memory the heap manages itself`, ptr);
   }
 
   /** @internal */

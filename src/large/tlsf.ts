@@ -67,29 +67,40 @@ import {
 } from '../layout';
 import { type Memory, roundUp, WASM_PAGE } from '../memory/store';
 
-// Word offsets inside a chunk, relative to the chunk's first word.
-const H_PREV_SIZE = 0;
-const H_TAG = 1;
-const H_SIZE = 2;
-const H_REQUESTED = 3;
-const H_NEXT_FREE = 4;
-const H_PREV_FREE = 5;
+// Word offsets inside a chunk, relative to the chunk's first word, and the flag bits of its size
+// word. `const enum`s, so that the bundler writes the numbers into the code: a module-level
+// `const` becomes a variable that V8 loads and checks at every use, and whose bytes count
+// against its budget for inlining the hot paths.
+// biome-ignore lint/suspicious/noConstEnum: inlined by the bundler on the hot paths (see above)
+const enum H {
+  PREV_SIZE = 0,
+  TAG = 1,
+  SIZE = 2,
+  REQUESTED = 3,
+  NEXT_FREE = 4,
+  PREV_FREE = 5,
+}
+// biome-ignore lint/suspicious/noConstEnum: inlined by the bundler on the hot paths (see above)
+const enum Bits {
+  FREE = 1,
+  PREV_FREE = 2,
+  FLAGS = 3,
+  SIZE_MASK = ~3,
+  /** log2 of the number of second-level lists per first level. */
+  SL_LOG2 = 5,
+  SL_COUNT = 32,
+  /** Bytes of a chunk header (exported as CHUNK_HEADER). */
+  HEADER = 16,
+  /** Smallest chunk (exported as MIN_CHUNK). */
+  MIN = 32,
+  /** Mixed into a chunk's address to make its tag. */
+  TAG_KEY = 0x5a17b10c,
+}
 
 /** Bytes of a chunk header. */
 export const CHUNK_HEADER = 16;
 /** Smallest chunk: a header and room for the two free-list links. */
 export const MIN_CHUNK = 32;
-/** Mixed into a chunk's address to make its tag. */
-const TAG_KEY = 0x5a17b10c;
-
-const FREE = 1;
-const PREV_FREE = 2;
-const FLAGS = 3;
-const SIZE_MASK = ~FLAGS;
-
-/** log2 of the number of second-level lists per first level. */
-const SL_LOG2 = 5;
-const SL_COUNT = 1 << SL_LOG2;
 /** First levels: enough for sizes up to 4 GiB at 8-byte alignment. */
 export const FL_COUNT = 25;
 
@@ -100,7 +111,7 @@ function ctz(word: number): number {
 
 /** The tag word of the chunk at `chunk`. */
 function tagOf(chunk: number): number {
-  return ((chunk + CHUNK_HEADER) ^ TAG_KEY) >>> 0;
+  return ((chunk + Bits.HEADER) ^ Bits.TAG_KEY) >>> 0;
 }
 
 /**
@@ -112,16 +123,19 @@ export class Tlsf {
   /** Chunk sizes are multiples of this (8 or 16). */
   readonly align: number;
   readonly alignLog2: number;
+  /** align - 1. */
+  readonly alignMask: number;
   /** Sizes below this all map to first level 0. */
   readonly smallBlock: number;
-  /** SL_LOG2 + alignLog2: how the first level is derived from ⌊log2 size⌋. */
+  /** Bits.SL_LOG2 + alignLog2: how the first level is derived from ⌊log2 size⌋. */
   readonly flShift: number;
 
   constructor(mem: Memory, align: number) {
     this.mem = mem;
     this.align = align;
     this.alignLog2 = 31 - Math.clz32(align);
-    this.flShift = SL_LOG2 + this.alignLog2;
+    this.alignMask = align - 1;
+    this.flShift = Bits.SL_LOG2 + this.alignLog2;
     this.smallBlock = 1 << this.flShift;
   }
 
@@ -129,7 +143,7 @@ export class Tlsf {
   format(): void {
     const u32 = this.mem.u32;
     u32.fill(0, W_TLSF_FL_BITMAP, W_TLSF_FL_BITMAP + 1);
-    u32.fill(0, W_TLSF_SL_BITMAPS, W_TLSF_HEADS + FL_COUNT * SL_COUNT);
+    u32.fill(0, W_TLSF_SL_BITMAPS, W_TLSF_HEADS + FL_COUNT * Bits.SL_COUNT);
     const f64 = this.mem.f64;
     f64[F_LARGE_USED_CHUNKS] = 0;
     f64[F_LARGE_USED_BYTES] = 0;
@@ -139,9 +153,9 @@ export class Tlsf {
     const end = this.mem.byteLength - CHUNK_HEADER;
     this.writeSentinel(end, 0);
     const size = end - HEADER_BYTES;
-    this.writeHeader(HEADER_BYTES, size | FREE, 0);
-    this.mem.u32[(end >>> 2) + H_PREV_SIZE] = size;
-    this.mem.u32[(end >>> 2) + H_SIZE] |= PREV_FREE;
+    this.writeHeader(HEADER_BYTES, size | Bits.FREE, 0);
+    this.mem.u32[(end >>> 2) + H.PREV_SIZE] = size;
+    this.mem.u32[(end >>> 2) + H.SIZE] |= Bits.PREV_FREE;
     this.insertFree(HEADER_BYTES, size);
   }
 
@@ -164,23 +178,34 @@ export class Tlsf {
   private listFor(size: number): number {
     if (size < this.smallBlock) return size >>> this.alignLog2;
     const log2 = 31 - Math.clz32(size);
-    const sl = (size >>> (log2 - SL_LOG2)) ^ SL_COUNT;
-    return ((log2 - this.flShift + 1) << SL_LOG2) | sl;
+    const sl = (size >>> (log2 - Bits.SL_LOG2)) ^ Bits.SL_COUNT;
+    return ((log2 - this.flShift + 1) << Bits.SL_LOG2) | sl;
   }
 
+  /**
+   * Puts the free chunk at `chunk` at the front of its list. The list index is `listFor(size)`
+   * written out, as in `removeFree` and `popFit`: these three run on every malloc and free, and
+   * V8 inlines a function into them only while the sum stays within its budget.
+   */
   private insertFree(chunk: number, size: number): void {
     const u32 = this.mem.u32;
-    const list = this.listFor(size);
-    const headWord = W_TLSF_HEADS + list;
-    const head = u32[headWord] as number;
+    let list: number;
+    if (size < this.smallBlock) list = size >>> this.alignLog2;
+    else {
+      const log2 = 31 - Math.clz32(size);
+      list = ((log2 - this.flShift + 1) << Bits.SL_LOG2) | ((size >>> (log2 - Bits.SL_LOG2)) ^ Bits.SL_COUNT);
+    }
+    const head = u32[W_TLSF_HEADS + list] as number;
     const w = chunk >>> 2;
-    u32[w + H_NEXT_FREE] = head;
-    u32[w + H_PREV_FREE] = 0;
-    if (head !== 0) u32[(head >>> 2) + H_PREV_FREE] = chunk;
-    u32[headWord] = chunk;
-    const fl = list >>> SL_LOG2;
-    u32[W_TLSF_FL_BITMAP] = ((u32[W_TLSF_FL_BITMAP] as number) | (1 << fl)) >>> 0;
-    u32[W_TLSF_SL_BITMAPS + fl] = ((u32[W_TLSF_SL_BITMAPS + fl] as number) | (1 << (list & (SL_COUNT - 1)))) >>> 0;
+    u32[w + H.NEXT_FREE] = head;
+    u32[w + H.PREV_FREE] = 0;
+    if (head !== 0) u32[(head >>> 2) + H.PREV_FREE] = chunk;
+    else {
+      const fl = list >>> Bits.SL_LOG2;
+      u32[W_TLSF_FL_BITMAP] = (u32[W_TLSF_FL_BITMAP] as number) | (1 << fl);
+      u32[W_TLSF_SL_BITMAPS + fl] = (u32[W_TLSF_SL_BITMAPS + fl] as number) | (1 << (list & (Bits.SL_COUNT - 1)));
+    }
+    u32[W_TLSF_HEADS + list] = chunk;
     const f64 = this.mem.f64;
     f64[F_LARGE_FREE_CHUNKS] = (f64[F_LARGE_FREE_CHUNKS] as number) + 1;
     f64[F_LARGE_FREE_BYTES] = (f64[F_LARGE_FREE_BYTES] as number) + size;
@@ -189,46 +214,90 @@ export class Tlsf {
   private removeFree(chunk: number, size: number): void {
     const u32 = this.mem.u32;
     const w = chunk >>> 2;
-    const next = u32[w + H_NEXT_FREE] as number;
-    const prev = u32[w + H_PREV_FREE] as number;
-    if (next !== 0) u32[(next >>> 2) + H_PREV_FREE] = prev;
-    if (prev !== 0) {
-      u32[(prev >>> 2) + H_NEXT_FREE] = next;
-    } else {
-      const list = this.listFor(size);
-      u32[W_TLSF_HEADS + list] = next;
-      if (next === 0) {
-        const fl = list >>> SL_LOG2;
-        const sl = ((u32[W_TLSF_SL_BITMAPS + fl] as number) & ~(1 << (list & (SL_COUNT - 1)))) >>> 0;
-        u32[W_TLSF_SL_BITMAPS + fl] = sl;
-        if (sl === 0) u32[W_TLSF_FL_BITMAP] = ((u32[W_TLSF_FL_BITMAP] as number) & ~(1 << fl)) >>> 0;
-      }
-    }
+    const next = u32[w + H.NEXT_FREE] as number;
+    const prev = u32[w + H.PREV_FREE] as number;
+    if (next !== 0) u32[(next >>> 2) + H.PREV_FREE] = prev;
+    if (prev !== 0) u32[(prev >>> 2) + H.NEXT_FREE] = next;
+    else this.unlinkHead(this.listFor(size), next);
     const f64 = this.mem.f64;
     f64[F_LARGE_FREE_CHUNKS] = (f64[F_LARGE_FREE_CHUNKS] as number) - 1;
     f64[F_LARGE_FREE_BYTES] = (f64[F_LARGE_FREE_BYTES] as number) - size;
   }
 
-  /** A free chunk of at least `size` bytes from the lists, or 0. Search rounds up (good fit). */
+  /** The head of `list` leaves it; `next` (0 or a chunk whose back link is already cleared) is the new head. */
+  private unlinkHead(list: number, next: number): void {
+    const u32 = this.mem.u32;
+    u32[W_TLSF_HEADS + list] = next;
+    if (next !== 0) return;
+    const fl = list >>> Bits.SL_LOG2;
+    const sl = (u32[W_TLSF_SL_BITMAPS + fl] as number) & ~(1 << (list & (Bits.SL_COUNT - 1)));
+    u32[W_TLSF_SL_BITMAPS + fl] = sl;
+    if (sl === 0) u32[W_TLSF_FL_BITMAP] = (u32[W_TLSF_FL_BITMAP] as number) & ~(1 << fl);
+  }
+
+  /**
+   * Takes a free chunk of at least `size` bytes off the lists and returns it, or returns 0,
+   * changing nothing. Search rounds the size up to the next list ("good fit"), so the head of any
+   * non-empty list found is large enough: no list is walked.
+   */
+  private popFit(size: number): number {
+    let fl: number;
+    let sl: number;
+    if (size < this.smallBlock) {
+      fl = 0;
+      sl = size >>> this.alignLog2;
+    } else {
+      const rounded = size + (1 << (31 - Math.clz32(size) - Bits.SL_LOG2)) - 1;
+      if (rounded >= 0x1_0000_0000) return 0;
+      const log2 = 31 - Math.clz32(rounded);
+      fl = log2 - this.flShift + 1;
+      sl = (rounded >>> (log2 - Bits.SL_LOG2)) ^ Bits.SL_COUNT;
+    }
+    const u32 = this.mem.u32;
+    // Falsy: 0 (no list of this first level fits), or undefined (views detached by WASM code).
+    let slMap = (u32[W_TLSF_SL_BITMAPS + fl] as number) & (~0 << sl);
+    if (!slMap) {
+      const flMap = (u32[W_TLSF_FL_BITMAP] as number) & (~0 << (fl + 1));
+      if (!flMap) return 0;
+      fl = 31 - Math.clz32(flMap & -flMap);
+      slMap = u32[W_TLSF_SL_BITMAPS + fl] as number;
+    }
+    const list = (fl << Bits.SL_LOG2) | (31 - Math.clz32(slMap & -slMap));
+    const chunk = u32[W_TLSF_HEADS + list] as number;
+    const w = chunk >>> 2;
+    const next = u32[w + H.NEXT_FREE] as number;
+    if (next !== 0) {
+      u32[(next >>> 2) + H.PREV_FREE] = 0;
+      u32[W_TLSF_HEADS + list] = next;
+    } else {
+      this.unlinkHead(list, 0);
+    }
+    const f64 = this.mem.f64;
+    f64[F_LARGE_FREE_CHUNKS] = (f64[F_LARGE_FREE_CHUNKS] as number) - 1;
+    f64[F_LARGE_FREE_BYTES] = (f64[F_LARGE_FREE_BYTES] as number) - (((u32[w + H.SIZE] as number) & Bits.SIZE_MASK) >>> 0);
+    return chunk;
+  }
+
+  /** A free chunk of at least `size` bytes from the lists (left on them), or 0. For `alignedAlloc`. */
   private findFree(size: number): number {
     let list: number;
     if (size < this.smallBlock) {
       list = size >>> this.alignLog2;
     } else {
-      const rounded = size + (1 << (31 - Math.clz32(size) - SL_LOG2)) - 1;
+      const rounded = size + (1 << (31 - Math.clz32(size) - Bits.SL_LOG2)) - 1;
       if (rounded >= 0x1_0000_0000) return 0;
       list = this.listFor(rounded);
     }
     const u32 = this.mem.u32;
-    let fl = list >>> SL_LOG2;
-    let slMap = (u32[W_TLSF_SL_BITMAPS + fl] as number) & (~0 << (list & (SL_COUNT - 1)));
+    let fl = list >>> Bits.SL_LOG2;
+    let slMap = (u32[W_TLSF_SL_BITMAPS + fl] as number) & (~0 << (list & (Bits.SL_COUNT - 1)));
     if (slMap === 0) {
       const flMap = (u32[W_TLSF_FL_BITMAP] as number) & (~0 << (fl + 1));
       if (flMap === 0) return 0;
       fl = ctz(flMap);
       slMap = u32[W_TLSF_SL_BITMAPS + fl] as number;
     }
-    return u32[W_TLSF_HEADS + (fl << SL_LOG2) + ctz(slMap)] as number;
+    return u32[W_TLSF_HEADS + (fl << Bits.SL_LOG2) + ctz(slMap)] as number;
   }
 
   // ─── headers ───────────────────────────────────────────────────────────────────────────────
@@ -236,9 +305,9 @@ export class Tlsf {
   private writeHeader(chunk: number, sizeAndFlags: number, requested: number): void {
     const u32 = this.mem.u32;
     const w = chunk >>> 2;
-    u32[w + H_TAG] = tagOf(chunk);
-    u32[w + H_SIZE] = sizeAndFlags;
-    u32[w + H_REQUESTED] = requested;
+    u32[w + H.TAG] = tagOf(chunk);
+    u32[w + H.SIZE] = sizeAndFlags;
+    u32[w + H.REQUESTED] = requested;
   }
 
   private writeSentinel(chunk: number, prevFreeFlag: number): void {
@@ -248,17 +317,17 @@ export class Tlsf {
 
   /** Size of the chunk at `chunk` (flags stripped). */
   sizeOf(chunk: number): number {
-    return ((this.mem.u32[(chunk >>> 2) + H_SIZE] as number) & SIZE_MASK) >>> 0;
+    return ((this.mem.u32[(chunk >>> 2) + H.SIZE] as number) & Bits.SIZE_MASK) >>> 0;
   }
 
   /** Bytes the caller asked for when the chunk with payload `ptr` was allocated. */
   requestedOf(ptr: number): number {
-    return this.mem.u32[((ptr - CHUNK_HEADER) >>> 2) + H_REQUESTED] as number;
+    return this.mem.u32[((ptr - CHUNK_HEADER) >>> 2) + H.REQUESTED] as number;
   }
 
   /** Overwrites the `requested` word of the live chunk with payload `ptr` (to mark it internal). */
   setRequested(ptr: number, requested: number): void {
-    this.mem.u32[((ptr - CHUNK_HEADER) >>> 2) + H_REQUESTED] = requested;
+    this.mem.u32[((ptr - CHUNK_HEADER) >>> 2) + H.REQUESTED] = requested;
   }
 
   /** Usable payload bytes of the live chunk with payload `ptr`. */
@@ -282,29 +351,42 @@ export class Tlsf {
     const end = u32[W_HEAP_END] as number;
     if (chunk < HEADER_BYTES || chunk >= end) return 2;
     const w = chunk >>> 2;
-    if (u32[w + H_TAG] !== tagOf(chunk)) return 2;
-    const sizeAndFlags = u32[w + H_SIZE] as number;
-    const size = (sizeAndFlags & SIZE_MASK) >>> 0;
+    if (u32[w + H.TAG] !== tagOf(chunk)) return 2;
+    const sizeAndFlags = u32[w + H.SIZE] as number;
+    const size = (sizeAndFlags & Bits.SIZE_MASK) >>> 0;
     if (size < MIN_CHUNK || size > end - chunk || (size & (this.align - 1)) !== 0) return 2;
-    if (u32[((chunk + size) >>> 2) + H_TAG] !== tagOf(chunk + size)) return 2;
-    return (sizeAndFlags & FREE) !== 0 ? 1 : 0;
+    if (u32[((chunk + size) >>> 2) + H.TAG] !== tagOf(chunk + size)) return 2;
+    return (sizeAndFlags & Bits.FREE) !== 0 ? 1 : 0;
   }
 
   // ─── allocation ────────────────────────────────────────────────────────────────────────────
 
-  /** Allocates a chunk for `request` payload bytes; returns the payload address, or 0. */
+  /**
+   * Allocates a chunk for `request` payload bytes; returns the payload address, or 0.
+   *
+   * The path of a request the lists can serve is this function and `popFit` and `insertFree`
+   * (for the split-off tail): two bitmap searches with `Math.clz32`, a pop, two headers written.
+   */
   malloc(request: number): number {
-    const size = this.chunkSizeFor(request);
-    let chunk = this.findFree(size);
-    if (chunk === 0 && this.mem.refresh()) chunk = this.findFree(size);
+    const raw = request + Bits.HEADER;
+    let size = raw + (-raw & this.alignMask);
+    if (size < Bits.MIN) size = Bits.MIN;
+    const chunk = this.popFit(size);
+    if (chunk === 0) return this.mallocSlow(request, size);
+    this.takeChunk(chunk, size, request);
+    return chunk + Bits.HEADER;
+  }
+
+  /** malloc when no listed chunk fits: re-bind detached views, or grow the store. */
+  private mallocSlow(request: number, size: number): number {
+    let chunk = this.mem.refresh() ? this.popFit(size) : 0;
     if (chunk === 0) {
       if (!this.growFor(size)) return 0;
-      chunk = this.findFree(size);
+      chunk = this.popFit(size);
       if (chunk === 0) return 0;
     }
-    this.removeFree(chunk, this.sizeOf(chunk));
     this.takeChunk(chunk, size, request);
-    return chunk + CHUNK_HEADER;
+    return chunk + Bits.HEADER;
   }
 
   /**
@@ -337,10 +419,10 @@ export class Tlsf {
     if (lead > 0) {
       // The leading piece becomes a free chunk of its own; its predecessor is in use (free chunks
       // never touch), so it carries no PREV_FREE bit.
-      this.writeHeader(chunk, lead | FREE, 0);
+      this.writeHeader(chunk, lead | Bits.FREE, 0);
       this.insertFree(chunk, lead);
-      this.writeHeader(start, (total - lead) | PREV_FREE, 0);
-      this.mem.u32[(start >>> 2) + H_PREV_SIZE] = lead;
+      this.writeHeader(start, (total - lead) | Bits.PREV_FREE, 0);
+      this.mem.u32[(start >>> 2) + H.PREV_SIZE] = lead;
     }
     this.takeChunk(start, size, request);
     return payload;
@@ -353,28 +435,30 @@ export class Tlsf {
   private takeChunk(chunk: number, size: number, request: number): void {
     const u32 = this.mem.u32;
     const w = chunk >>> 2;
-    const total = ((u32[w + H_SIZE] as number) & SIZE_MASK) >>> 0;
-    const prevFlag = (u32[w + H_SIZE] as number) & PREV_FREE;
+    const word = u32[w + H.SIZE] as number;
+    const total = (word & Bits.SIZE_MASK) >>> 0;
+    const prevFlag = word & Bits.PREV_FREE;
     const rest = total - size;
-    if (rest >= MIN_CHUNK) {
-      this.writeHeader(chunk, size | prevFlag, request);
-      const remainder = chunk + size;
-      this.writeHeader(remainder, rest | FREE, 0);
-      u32[((remainder + rest) >>> 2) + H_PREV_SIZE] = rest;
-      this.insertFree(remainder, rest);
-      this.countUsed(size);
-    } else {
-      this.writeHeader(chunk, total | prevFlag, request);
-      const next = (chunk + total) >>> 2;
-      u32[next + H_SIZE] = (u32[next + H_SIZE] as number) & ~PREV_FREE;
-      this.countUsed(total);
-    }
-  }
-
-  private countUsed(size: number): void {
     const f64 = this.mem.f64;
     f64[F_LARGE_USED_CHUNKS] = (f64[F_LARGE_USED_CHUNKS] as number) + 1;
-    f64[F_LARGE_USED_BYTES] = (f64[F_LARGE_USED_BYTES] as number) + size;
+    u32[w + H.TAG] = tagOf(chunk);
+    u32[w + H.REQUESTED] = request;
+    if (rest >= Bits.MIN) {
+      u32[w + H.SIZE] = size | prevFlag;
+      const remainder = chunk + size;
+      const rw = remainder >>> 2;
+      u32[rw + H.TAG] = tagOf(remainder);
+      u32[rw + H.SIZE] = rest | Bits.FREE;
+      u32[rw + H.REQUESTED] = 0;
+      u32[((remainder + rest) >>> 2) + H.PREV_SIZE] = rest;
+      this.insertFree(remainder, rest);
+      f64[F_LARGE_USED_BYTES] = (f64[F_LARGE_USED_BYTES] as number) + size;
+    } else {
+      u32[w + H.SIZE] = total | prevFlag;
+      const next = (chunk + total) >>> 2;
+      u32[next + H.SIZE] = (u32[next + H.SIZE] as number) & ~Bits.PREV_FREE;
+      f64[F_LARGE_USED_BYTES] = (f64[F_LARGE_USED_BYTES] as number) + total;
+    }
   }
 
   /** Frees the live chunk with payload `ptr`, merging it with free neighbours. */
@@ -382,32 +466,32 @@ export class Tlsf {
     const u32 = this.mem.u32;
     let chunk = ptr - CHUNK_HEADER;
     let w = chunk >>> 2;
-    const sizeAndFlags = u32[w + H_SIZE] as number;
-    let size = (sizeAndFlags & SIZE_MASK) >>> 0;
+    const sizeAndFlags = u32[w + H.SIZE] as number;
+    let size = (sizeAndFlags & Bits.SIZE_MASK) >>> 0;
     const f64 = this.mem.f64;
     f64[F_LARGE_USED_CHUNKS] = (f64[F_LARGE_USED_CHUNKS] as number) - 1;
     f64[F_LARGE_USED_BYTES] = (f64[F_LARGE_USED_BYTES] as number) - size;
     // Mark it free before it may be swallowed by its predecessor: a later free of the same
     // pointer then reads a stale header that still says FREE, and is reported as a double free.
-    u32[w + H_SIZE] = sizeAndFlags | FREE;
+    u32[w + H.SIZE] = sizeAndFlags | Bits.FREE;
     const next = chunk + size;
-    if ((sizeAndFlags & PREV_FREE) !== 0) {
-      const prevSize = u32[w + H_PREV_SIZE] as number;
+    if ((sizeAndFlags & Bits.PREV_FREE) !== 0) {
+      const prevSize = u32[w + H.PREV_SIZE] as number;
       chunk -= prevSize;
       this.removeFree(chunk, prevSize);
       size += prevSize;
       w = chunk >>> 2;
     }
-    const nextFlags = u32[(next >>> 2) + H_SIZE] as number;
-    if ((nextFlags & FREE) !== 0) {
-      const nextSize = (nextFlags & SIZE_MASK) >>> 0;
+    const nextFlags = u32[(next >>> 2) + H.SIZE] as number;
+    if ((nextFlags & Bits.FREE) !== 0) {
+      const nextSize = (nextFlags & Bits.SIZE_MASK) >>> 0;
       this.removeFree(next, nextSize);
       size += nextSize;
     }
-    u32[w + H_SIZE] = size | FREE;
+    u32[w + H.SIZE] = size | Bits.FREE;
     const after = (chunk + size) >>> 2;
-    u32[after + H_PREV_SIZE] = size;
-    u32[after + H_SIZE] = (u32[after + H_SIZE] as number) | PREV_FREE;
+    u32[after + H.PREV_SIZE] = size;
+    u32[after + H.SIZE] = (u32[after + H.SIZE] as number) | Bits.PREV_FREE;
     this.insertFree(chunk, size);
   }
 
@@ -424,13 +508,13 @@ export class Tlsf {
     const want = this.chunkSizeFor(request);
     if (want <= size) {
       this.shrinkChunk(chunk, size, want);
-      u32[w + H_REQUESTED] = request;
+      u32[w + H.REQUESTED] = request;
       return true;
     }
     const next = chunk + size;
     const end = u32[W_HEAP_END] as number;
-    const nextFlags = u32[(next >>> 2) + H_SIZE] as number;
-    const nextSize = (nextFlags & FREE) === 0 ? 0 : (nextFlags & SIZE_MASK) >>> 0;
+    const nextFlags = u32[(next >>> 2) + H.SIZE] as number;
+    const nextSize = (nextFlags & Bits.FREE) === 0 ? 0 : (nextFlags & Bits.SIZE_MASK) >>> 0;
     if (size + nextSize < want) {
       // The last chunk (or the one before a free top) grows with the store itself. Growth may
       // replace the views, so start over with fresh ones.
@@ -441,18 +525,18 @@ export class Tlsf {
     const total = size + nextSize;
     const rest = total - want;
     const f64 = this.mem.f64;
-    const prevFlag = (u32[w + H_SIZE] as number) & PREV_FREE;
+    const prevFlag = (u32[w + H.SIZE] as number) & Bits.PREV_FREE;
     if (rest >= MIN_CHUNK) {
       this.writeHeader(chunk, want | prevFlag, request);
       const remainder = chunk + want;
-      this.writeHeader(remainder, rest | FREE, 0);
-      u32[((remainder + rest) >>> 2) + H_PREV_SIZE] = rest;
+      this.writeHeader(remainder, rest | Bits.FREE, 0);
+      u32[((remainder + rest) >>> 2) + H.PREV_SIZE] = rest;
       this.insertFree(remainder, rest);
       f64[F_LARGE_USED_BYTES] = (f64[F_LARGE_USED_BYTES] as number) + (want - size);
     } else {
       this.writeHeader(chunk, total | prevFlag, request);
       const after = (chunk + total) >>> 2;
-      u32[after + H_SIZE] = (u32[after + H_SIZE] as number) & ~PREV_FREE;
+      u32[after + H.SIZE] = (u32[after + H.SIZE] as number) & ~Bits.PREV_FREE;
       f64[F_LARGE_USED_BYTES] = (f64[F_LARGE_USED_BYTES] as number) + nextSize;
     }
     return true;
@@ -464,7 +548,7 @@ export class Tlsf {
     const rest = size - want;
     if (rest < MIN_CHUNK) return;
     const w = chunk >>> 2;
-    u32[w + H_SIZE] = want | ((u32[w + H_SIZE] as number) & PREV_FREE);
+    u32[w + H.SIZE] = want | ((u32[w + H.SIZE] as number) & Bits.PREV_FREE);
     const tail = chunk + want;
     // The tail is written as a used chunk and freed, so that it merges with a free right neighbour.
     this.writeHeader(tail, rest, 0);
@@ -482,10 +566,10 @@ export class Tlsf {
   private growFor(size: number): boolean {
     const u32 = this.mem.u32;
     const end = u32[W_HEAP_END] as number;
-    const endFlags = u32[(end >>> 2) + H_SIZE] as number;
-    const topFree = (endFlags & PREV_FREE) !== 0 ? (u32[(end >>> 2) + H_PREV_SIZE] as number) : 0;
+    const endFlags = u32[(end >>> 2) + H.SIZE] as number;
+    const topFree = (endFlags & Bits.PREV_FREE) !== 0 ? (u32[(end >>> 2) + H.PREV_SIZE] as number) : 0;
     // Search rounds a size up by at most 1/32 of it; ask for that much more so the search succeeds.
-    const need = Math.max(size + (size >>> SL_LOG2) + this.align - topFree, MIN_CHUNK);
+    const need = Math.max(size + (size >>> Bits.SL_LOG2) + this.align - topFree, MIN_CHUNK);
     const target = end + CHUNK_HEADER + need;
     if (!this.mem.grow(target)) return false;
     const f64 = this.mem.f64;
@@ -502,9 +586,9 @@ export class Tlsf {
     // the sentinel stays aligned and a few trailing bytes go unused.
     const newEnd = byteLength - CHUNK_HEADER - ((byteLength - CHUNK_HEADER) % this.align);
     if (newEnd <= end) return;
-    const endFlags = u32[(end >>> 2) + H_SIZE] as number;
+    const endFlags = u32[(end >>> 2) + H.SIZE] as number;
     // The old sentinel becomes a used chunk spanning the new space, then is freed (and merges).
-    this.writeHeader(end, (newEnd - end) | (endFlags & PREV_FREE), 0);
+    this.writeHeader(end, (newEnd - end) | (endFlags & Bits.PREV_FREE), 0);
     this.writeSentinel(newEnd, 0);
     const f64 = this.mem.f64;
     f64[F_LARGE_USED_CHUNKS] = (f64[F_LARGE_USED_CHUNKS] as number) + 1;
@@ -521,9 +605,9 @@ export class Tlsf {
     if (!this.mem.canShrink) return 0;
     const u32 = this.mem.u32;
     const end = u32[W_HEAP_END] as number;
-    const endFlags = u32[(end >>> 2) + H_SIZE] as number;
-    if ((endFlags & PREV_FREE) === 0) return 0;
-    const topSize = u32[(end >>> 2) + H_PREV_SIZE] as number;
+    const endFlags = u32[(end >>> 2) + H.SIZE] as number;
+    if ((endFlags & Bits.PREV_FREE) === 0) return 0;
+    const topSize = u32[(end >>> 2) + H.PREV_SIZE] as number;
     const top = end - topSize;
     let newLength = Math.max(roundUp(top + CHUNK_HEADER, WASM_PAGE), roundUp(keepBytes, WASM_PAGE));
     let newEnd = newLength - CHUNK_HEADER;
@@ -536,9 +620,9 @@ export class Tlsf {
     this.removeFree(top, topSize);
     if (newEnd > top) {
       const size = newEnd - top;
-      this.writeHeader(top, size | FREE, 0);
-      this.writeSentinel(newEnd, PREV_FREE);
-      u32[(newEnd >>> 2) + H_PREV_SIZE] = size;
+      this.writeHeader(top, size | Bits.FREE, 0);
+      this.writeSentinel(newEnd, Bits.PREV_FREE);
+      u32[(newEnd >>> 2) + H.PREV_SIZE] = size;
       this.insertFree(top, size);
     } else {
       this.writeSentinel(top, 0);
@@ -569,19 +653,19 @@ export class Tlsf {
     let usedBytes = 0;
     while (chunk < end) {
       const w = chunk >>> 2;
-      if (u32[w + H_TAG] !== tagOf(chunk)) throw new HeapCorruptedError(`chunk ${chunk}: bad tag`, chunk);
-      const flags = u32[w + H_SIZE] as number;
-      const size = (flags & SIZE_MASK) >>> 0;
+      if (u32[w + H.TAG] !== tagOf(chunk)) throw new HeapCorruptedError(`chunk ${chunk}: bad tag`, chunk);
+      const flags = u32[w + H.SIZE] as number;
+      const size = (flags & Bits.SIZE_MASK) >>> 0;
       if (size < MIN_CHUNK || (size & (this.align - 1)) !== 0 || chunk + size > end) {
         throw new HeapCorruptedError(`chunk ${chunk}: bad size ${size}`, chunk);
       }
-      if (((flags & PREV_FREE) !== 0) !== prevFree) {
-        throw new HeapCorruptedError(`chunk ${chunk}: PREV_FREE bit disagrees with the chunk before it`, chunk);
+      if (((flags & Bits.PREV_FREE) !== 0) !== prevFree) {
+        throw new HeapCorruptedError(`chunk ${chunk}: Bits.PREV_FREE bit disagrees with the chunk before it`, chunk);
       }
-      if (prevFree && u32[w + H_PREV_SIZE] !== prevSize) {
-        throw new HeapCorruptedError(`chunk ${chunk}: prevSize ${u32[w + H_PREV_SIZE]} but previous chunk is ${prevSize}`, chunk);
+      if (prevFree && u32[w + H.PREV_SIZE] !== prevSize) {
+        throw new HeapCorruptedError(`chunk ${chunk}: prevSize ${u32[w + H.PREV_SIZE]} but previous chunk is ${prevSize}`, chunk);
       }
-      const isFree = (flags & FREE) !== 0;
+      const isFree = (flags & Bits.FREE) !== 0;
       if (isFree) {
         if (prevFree) throw new HeapCorruptedError(`chunk ${chunk}: two free chunks side by side`, chunk);
         freeChunks++;
@@ -596,36 +680,36 @@ export class Tlsf {
       chunk += size;
     }
     if (chunk !== end) throw new HeapCorruptedError(`chunks overrun the sentinel at ${end}`, end);
-    if (u32[(end >>> 2) + H_TAG] !== tagOf(end)) throw new HeapCorruptedError('sentinel: bad tag', end);
-    const endFlags = u32[(end >>> 2) + H_SIZE] as number;
-    if ((endFlags & SIZE_MASK) !== 0 || ((endFlags & PREV_FREE) !== 0) !== prevFree) {
-      throw new HeapCorruptedError('sentinel: bad size or PREV_FREE bit', end);
+    if (u32[(end >>> 2) + H.TAG] !== tagOf(end)) throw new HeapCorruptedError('sentinel: bad tag', end);
+    const endFlags = u32[(end >>> 2) + H.SIZE] as number;
+    if ((endFlags & Bits.SIZE_MASK) !== 0 || ((endFlags & Bits.PREV_FREE) !== 0) !== prevFree) {
+      throw new HeapCorruptedError('sentinel: bad size or Bits.PREV_FREE bit', end);
     }
-    if (prevFree && u32[(end >>> 2) + H_PREV_SIZE] !== prevSize) throw new HeapCorruptedError('sentinel: bad prevSize', end);
+    if (prevFree && u32[(end >>> 2) + H.PREV_SIZE] !== prevSize) throw new HeapCorruptedError('sentinel: bad prevSize', end);
 
     // Every list: linked both ways, every member free and of the list's class, bitmaps agree.
     let listed = 0;
     let flMap = 0;
-    for (let list = 0; list < FL_COUNT * SL_COUNT; list++) {
-      const fl = list >>> SL_LOG2;
+    for (let list = 0; list < FL_COUNT * Bits.SL_COUNT; list++) {
+      const fl = list >>> Bits.SL_LOG2;
       let member = u32[W_TLSF_HEADS + list] as number;
-      const bit = ((u32[W_TLSF_SL_BITMAPS + fl] as number) >>> (list & (SL_COUNT - 1))) & 1;
+      const bit = ((u32[W_TLSF_SL_BITMAPS + fl] as number) >>> (list & (Bits.SL_COUNT - 1))) & 1;
       if ((member !== 0) !== (bit === 1)) throw new HeapCorruptedError(`list ${list}: bitmap bit ${bit} disagrees with its head`);
       if (member !== 0) flMap |= 1 << fl;
       let prev = 0;
       while (member !== 0) {
         if (++listed > freeChunks) throw new HeapCorruptedError(`list ${list}: more members than free chunks (a cycle?)`);
-        if (member < HEADER_BYTES || member >= end || u32[(member >>> 2) + H_TAG] !== tagOf(member)) {
+        if (member < HEADER_BYTES || member >= end || u32[(member >>> 2) + H.TAG] !== tagOf(member)) {
           throw new HeapCorruptedError(`list ${list}: member ${member} is not a chunk`, member);
         }
-        const flags = u32[(member >>> 2) + H_SIZE] as number;
-        if ((flags & FREE) === 0) throw new HeapCorruptedError(`list ${list}: member ${member} is not free`, member);
-        if (this.listFor((flags & SIZE_MASK) >>> 0) !== list) {
+        const flags = u32[(member >>> 2) + H.SIZE] as number;
+        if ((flags & Bits.FREE) === 0) throw new HeapCorruptedError(`list ${list}: member ${member} is not free`, member);
+        if (this.listFor((flags & Bits.SIZE_MASK) >>> 0) !== list) {
           throw new HeapCorruptedError(`list ${list}: member ${member} belongs to another class`, member);
         }
-        if (u32[(member >>> 2) + H_PREV_FREE] !== prev) throw new HeapCorruptedError(`list ${list}: broken back link at ${member}`, member);
+        if (u32[(member >>> 2) + H.PREV_FREE] !== prev) throw new HeapCorruptedError(`list ${list}: broken back link at ${member}`, member);
         prev = member;
-        member = u32[(member >>> 2) + H_NEXT_FREE] as number;
+        member = u32[(member >>> 2) + H.NEXT_FREE] as number;
       }
     }
     if (listed !== freeChunks) throw new HeapCorruptedError(`${freeChunks} free chunks but ${listed} on the lists`);
@@ -648,9 +732,9 @@ export class Tlsf {
     const end = u32[W_HEAP_END] as number;
     let chunk = HEADER_BYTES;
     while (chunk < end) {
-      const flags = u32[(chunk >>> 2) + H_SIZE] as number;
-      const size = (flags & SIZE_MASK) >>> 0;
-      visit(chunk + CHUNK_HEADER, size, (flags & FREE) !== 0);
+      const flags = u32[(chunk >>> 2) + H.SIZE] as number;
+      const size = (flags & Bits.SIZE_MASK) >>> 0;
+      visit(chunk + CHUNK_HEADER, size, (flags & Bits.FREE) !== 0);
       chunk += size;
     }
   }
