@@ -219,7 +219,8 @@ function jsBytes(make) {
   return after.heapUsed + after.external - (before.heapUsed + before.external);
 }
 
-const dHeap = createHeap();
+// A resizable store, named: trim() shrinks no other (the default, a growable SharedArrayBuffer in Node, cannot shrink).
+const dHeap = createHeap({ store: 'resizable' });
 const dHeapHigh = fillAllocator(dHeap, (p) => dHeap.usableSize(p));
 const dHeapGrown = dHeap.stats().backingBytes;
 // The store grows by at least a sixteenth at a time; trim() hands the free space above the top block back, which

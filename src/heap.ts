@@ -262,7 +262,11 @@ export class Heap {
     return this._mem.wasm;
   }
 
-  /** The kind of backing store. */
+  /**
+   * The kind of backing store: the one the options named, or for a heap created without a `store`
+   * option the default that was chosen (`'shared'` where the runtime has a growable
+   * `SharedArrayBuffer`, else `'resizable'`).
+   */
   get store(): StoreKind {
     return this._mem.kind;
   }
@@ -679,9 +683,12 @@ export class Heap {
 
   /**
    * Gives free memory at the top of the heap back to the backing store, where the store can
-   * shrink (a resizable ArrayBuffer). Views over the released range go stale.
+   * shrink: only a `'resizable'` store (a resizable ArrayBuffer) can. On every other store,
+   * including the default `'shared'` one (a SharedArrayBuffer never shrinks), it returns 0 and
+   * changes nothing; a heap that needs `trim()` is created with `store: 'resizable'`. Views over
+   * the released range go stale.
    *
-   * @returns the number of bytes released
+   * @returns the number of bytes released (0 unless the store is `'resizable'`)
    */
   trim(): number {
     return this._large.trim(HEADER_BYTES + CHUNK_HEADER + MIN_CHUNK);
@@ -689,7 +696,8 @@ export class Heap {
 }
 
 /**
- * Creates a heap in a new backing store.
+ * Creates a heap in a new backing store: by default a growable `SharedArrayBuffer` where the
+ * runtime has one, else a resizable `ArrayBuffer` (see {@link StoreOptions.store}).
  *
  * @example
  * ```ts

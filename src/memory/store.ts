@@ -11,6 +11,10 @@
  * | `shared`    | growable `SharedArrayBuffer`             | in place (`grow`)              | never   |
  * | `wasm`      | `WebAssembly.Memory` (64 KiB pages)      | `grow()`, detaches old buffer  | never   |
  *
+ * `createHeap()` without a `store` option makes a `shared` store where the runtime has a growable
+ * `SharedArrayBuffer`, else a `resizable` one (see {@link StoreOptions.store}): V8 accesses typed
+ * arrays over a resizable `ArrayBuffer` several times more slowly than over the other three.
+ *
  * Every view is rebuilt by {@link Memory.rebind} after growth, and {@link Memory.epoch} counts
  * how often that happened, so a view handed to a user can tell that it has gone stale.
  *
@@ -183,7 +187,23 @@ export function roundUp(n: number, to: number): number {
 export interface StoreOptions {
   /**
    * The kind of store to create.
-   * @defaultValue `'resizable'`
+   *
+   * The default is `'shared'`, a growable `SharedArrayBuffer`, wherever the runtime has one
+   * (Node 20 and later, and cross-origin isolated browser pages), and `'resizable'`, a resizable
+   * `ArrayBuffer`, elsewhere (browser pages that are not cross-origin isolated, where
+   * `SharedArrayBuffer` is undefined); `heap.store` says which one a heap got. Both grow in
+   * place, so growth never leaves a view stale. The shared store is the default because V8
+   * reads and writes typed arrays over a resizable `ArrayBuffer` several times more slowly than over
+   * a plain one, a growable `SharedArrayBuffer` or a `WebAssembly.Memory`.
+   *
+   * What the default costs: a `SharedArrayBuffer` cannot shrink, so `heap.trim()` returns 0 on
+   * it; pass `store: 'resizable'` to get memory back with `trim()`, at the price of the slower
+   * access. On the default store `heap.buffer` is a `SharedArrayBuffer`, whose views a few web
+   * APIs refuse (in browsers `TextDecoder.decode` and `crypto.getRandomValues`, for instance): copy
+   * the bytes out, or choose `'resizable'` or `'fixed'`. And `heap.buffer.slice(0)` is a `SharedArrayBuffer` that
+   * cannot grow: `Heap.attach` opens it as a `'fixed'` store.
+   *
+   * @defaultValue `'shared'` where the runtime has a growable `SharedArrayBuffer`, else `'resizable'`
    */
   store?: StoreKind;
   /**
@@ -212,8 +232,24 @@ export function createMemory(options: StoreOptions): Memory {
   return mem;
 }
 
+// Whether the runtime has a growable SharedArrayBuffer: undefined until the first heap asks, so
+// that importing the module does no work.
+let growableShared: boolean | undefined;
+
+/** The store a heap gets when its options name none: `'shared'` where it can, else `'resizable'`. */
+function defaultStore(): StoreKind {
+  if (growableShared === undefined) {
+    try {
+      growableShared = typeof SharedArrayBuffer === 'function' && new SharedArrayBuffer(0, { maxByteLength: WASM_PAGE }).growable === true;
+    } catch {
+      growableShared = false;
+    }
+  }
+  return growableShared ? 'shared' : 'resizable';
+}
+
 function newMemory(options: StoreOptions): Memory {
-  const kind = options.store ?? 'resizable';
+  const kind = options.store ?? defaultStore();
   const initial = roundUp(checkBytes('initialBytes', options.initialBytes ?? 1 << 20), WASM_PAGE);
   const max = kind === 'fixed' ? initial : roundUp(checkBytes('maxBytes', options.maxBytes ?? 1 << 28), WASM_PAGE);
   if (max < initial) throw new InvalidArgumentError(`maxBytes (${max}) is below initialBytes (${initial})`);
