@@ -89,12 +89,15 @@ const enum Bits {
   /** log2 of the number of second-level lists per first level. */
   SL_LOG2 = 5,
   SL_COUNT = 32,
+  /** Mixed into a chunk's address to make its tag. */
+  TAG_KEY = 0x5a17b10c,
+}
+// biome-ignore lint/suspicious/noConstEnum: inlined by the bundler on the hot paths (see above)
+const enum Chunk {
   /** Bytes of a chunk header (exported as CHUNK_HEADER). */
   HEADER = 16,
   /** Smallest chunk (exported as MIN_CHUNK). */
   MIN = 32,
-  /** Mixed into a chunk's address to make its tag. */
-  TAG_KEY = 0x5a17b10c,
 }
 
 /** Bytes of a chunk header. */
@@ -111,7 +114,7 @@ function ctz(word: number): number {
 
 /** The tag word of the chunk at `chunk`. */
 function tagOf(chunk: number): number {
-  return ((chunk + Bits.HEADER) ^ Bits.TAG_KEY) >>> 0;
+  return ((chunk + Chunk.HEADER) ^ Bits.TAG_KEY) >>> 0;
 }
 
 /**
@@ -368,13 +371,13 @@ export class Tlsf {
    * (for the split-off tail): two bitmap searches with `Math.clz32`, a pop, two headers written.
    */
   malloc(request: number): number {
-    const raw = request + Bits.HEADER;
+    const raw = request + Chunk.HEADER;
     let size = raw + (-raw & this.alignMask);
-    if (size < Bits.MIN) size = Bits.MIN;
+    if (size < Chunk.MIN) size = Chunk.MIN;
     const chunk = this.popFit(size);
     if (chunk === 0) return this.mallocSlow(request, size);
     this.takeChunk(chunk, size, request);
-    return chunk + Bits.HEADER;
+    return chunk + Chunk.HEADER;
   }
 
   /** malloc when no listed chunk fits: re-bind detached views, or grow the store. */
@@ -386,7 +389,7 @@ export class Tlsf {
       if (chunk === 0) return 0;
     }
     this.takeChunk(chunk, size, request);
-    return chunk + Bits.HEADER;
+    return chunk + Chunk.HEADER;
   }
 
   /**
@@ -443,7 +446,7 @@ export class Tlsf {
     f64[F_LARGE_USED_CHUNKS] = (f64[F_LARGE_USED_CHUNKS] as number) + 1;
     u32[w + H.TAG] = tagOf(chunk);
     u32[w + H.REQUESTED] = request;
-    if (rest >= Bits.MIN) {
+    if (rest >= Chunk.MIN) {
       u32[w + H.SIZE] = size | prevFlag;
       const remainder = chunk + size;
       const rw = remainder >>> 2;
