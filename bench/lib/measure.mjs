@@ -23,7 +23,7 @@ const require = createRequire(import.meta.url);
  * A private copy of the built library: its CommonJS build, loaded afresh (the module cache
  * entries of `dist/` are dropped before and after). Its functions are distinct from those of
  * every other copy, so they gather their own type feedback: a contender that runs arenalloc
- * over another kind of store (a plain `ArrayBuffer` where the default is a resizable one) is
+ * over another kind of store (a plain `ArrayBuffer` where the default is a growable shared one) is
  * measured as a program that uses only that kind would run it, not with code that has seen both.
  */
 export function freshArenalloc() {
