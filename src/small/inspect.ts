@@ -10,7 +10,7 @@
 import { HeapCorruptedError } from '../errors';
 import type { SmallHeapStats } from '../heap';
 import { CHUNK_HEADER } from '../large/tlsf';
-import { INTERNAL_REQUEST } from '../layout';
+import { INTERNAL_REQUEST, W_SMALL_STATE_END } from '../layout';
 import { ArenaEntry, F_ARENAS_ALLOCATED, F_ARENAS_PEAK, F_ARENAS_RECLAIMED, NO_ARENA, NONE, PoolHeader, SmallState } from './layout';
 import type { SmallHeap } from './pymalloc';
 
@@ -170,6 +170,21 @@ export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } 
   if (capacity !== 0 && (large.classify(table) !== 0 || large.requestedOf(table) !== INTERNAL_REQUEST)) {
     fail(`the arena table at ${table} is not an internal chunk`, table);
   }
+  // The pool map: where it says, as long as it says, and (below) a bit exactly for every pool
+  // handed out, counted here and compared with the bits set.
+  const map = u32[SmallState.POOL_MAP] as number;
+  const pages = u32[SmallState.POOL_MAP_PAGES] as number;
+  const mapWords = Math.ceil(pages / 32);
+  if (map !== SmallState.END << 2 && pages !== 0) {
+    if (large.classify(map) !== 0 || large.requestedOf(map) !== INTERNAL_REQUEST || large.usableSize(map) < mapWords * 4) {
+      fail(`the pool map at ${map} is not an internal chunk large enough for ${pages} pages`, map);
+    }
+  } else if (map === SmallState.END << 2 && SmallState.END + mapWords > W_SMALL_STATE_END) {
+    fail(`the pool map of ${pages} pages overruns the heap header`);
+  }
+  const mapped = (pool: number): boolean =>
+    (((u32[(map >>> 2) + ((pool >>> small.poolLog2) >>> 5)] as number) >>> ((pool >>> small.poolLog2) & 31)) & 1) === 1;
+  let handedOut = 0;
   const total = small.poolsPerArena;
   let blocks = 0;
   let bytes = 0;
@@ -200,8 +215,11 @@ export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } 
       const pw = pool >>> 2;
       if (pool >= watermark) {
         if (u32[pw + PoolHeader.ARENA] !== NO_ARENA) fail(`untouched pool ${pool} does not say so`, pool);
+        if (mapped(pool)) fail(`untouched pool ${pool} is in the pool map`, pool);
         continue;
       }
+      if (!mapped(pool)) fail(`pool ${pool} is missing from the pool map`, pool);
+      handedOut++;
       if (u32[pw + PoolHeader.ARENA] !== arena) fail(`pool ${pool} names arena ${u32[pw + PoolHeader.ARENA]}, not ${arena}`, pool);
       const k = u32[pw + PoolHeader.CLASS] as number;
       if (k >= small.classes) fail(`pool ${pool}: class ${k}`, pool);
@@ -281,6 +299,13 @@ export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } 
       fail(`bad unused arena slot ${slot}`);
   }
   if (unused !== unusedSlots) fail(`${unusedSlots} unused arena slots, ${unused} on the list`);
+  let bits = 0;
+  for (let i = 0; i < mapWords; i++) {
+    let word = u32[(map >>> 2) + i] as number;
+    if (i === mapWords - 1 && (pages & 31) !== 0 && word >>> (pages & 31) !== 0) fail('the pool map has bits past its last page');
+    for (; word !== 0; word &= word - 1) bits++;
+  }
+  if (bits !== handedOut) fail(`the pool map has ${bits} pools, the arenas have handed out ${handedOut}`);
 
   // The usable list: every arena with a free pool, fewest free pools first, back links, lastWith.
   const lastWith = new Array<number>(total + 1).fill(NONE);

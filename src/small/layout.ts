@@ -82,6 +82,13 @@
  *   (CPython's `address_in_range`): arena memory is the library's own, so an address inside a live
  *   arena is a pool header whatever a user wrote elsewhere. Pools not yet handed out carry
  *   `NO_ARENA` from the moment their arena is made.
+ * - The **pool map** has one bit per pool-sized page of the store's address range, set while the
+ *   page is a pool that malloc has handed out (from its first use until its arena goes back).
+ *   `free` tests it first: one load from a small, hot table says whether `ptr` is a small block,
+ *   where reading the would-be pool header below a large block's payload would touch a cold
+ *   line of user data on every large free. The map sits in the header after the small state when
+ *   it fits there (2,360 bytes: a 295 MiB store with 16 KiB pools, the default 256 MiB one among
+ *   them), else in an internal chunk; arenas are only made below the end of the map.
  * - The **live bitmap** is what makes `free` checked in O(1): a block is allocated exactly when
  *   its start bit is set. Interior, header and double-freed pointers all find a clear bit, and
  *   only then (off the fast path) does `free` work out which of those it was.
@@ -217,6 +224,10 @@ export const enum SmallState {
   EMPTY_ARENAS = 1125,
   /** Arenas currently allocated. */
   ARENAS = 1126,
+  /** Byte address of the pool map (see below): in this header after END, or an internal chunk. */
+  POOL_MAP = 1127,
+  /** Pool-sized pages the pool map covers: pages from 0 to this, of the store's maximum size. */
+  POOL_MAP_PAGES = 1128,
   /** usedPools[class]: first pool of the class's list of partly used pools, 0 if none. 64 words. */
   USED_POOLS = 1136,
   /** lastWith[k]: last arena on the usable list with k free pools, NONE if none. 257 words. */

@@ -11,7 +11,7 @@
 
 import { DoubleFreeError, InvalidPointerError } from '../errors';
 import { CHUNK_HEADER, type Tlsf } from '../large/tlsf';
-import { INTERNAL_REQUEST } from '../layout';
+import { INTERNAL_REQUEST, W_SMALL_STATE_END } from '../layout';
 import type { Memory } from '../memory/store';
 import {
   ArenaEntry,
@@ -38,9 +38,10 @@ export class SmallHeap {
   readonly align: number;
   readonly alignMask: number;
   readonly alignLog2: number;
-  /** Pool size P, and P - 1. */
+  /** Pool size P, P - 1 and log2(P). */
   readonly poolSize: number;
   readonly poolMask: number;
+  readonly poolLog2: number;
   /** Arena size R: the TLSF chunk of an arena is exactly this many bytes. */
   readonly arenaSize: number;
   /** R / P. */
@@ -60,6 +61,7 @@ export class SmallHeap {
     this.alignLog2 = 31 - Math.clz32(align);
     this.poolSize = poolSize;
     this.poolMask = poolSize - 1;
+    this.poolLog2 = 31 - Math.clz32(poolSize);
     this.arenaSize = arenaSize;
     this.poolsPerArena = arenaSize / poolSize;
     this.bitmapWords = Math.ceil(poolSize / align / 32);
@@ -67,7 +69,10 @@ export class SmallHeap {
     this.classes = SMALL_REQUEST_THRESHOLD / align;
   }
 
-  /** Lays out the empty state in the heap header: no arenas, every list empty. */
+  /**
+   * Lays out the empty state in the heap header: no arenas, every list empty, and a clear pool
+   * map for the store's maximum size (see `./layout.ts`). Runs once, on a new heap.
+   */
   format(): void {
     const u32 = this.mem.u32;
     u32.fill(0, SmallState.ARENA_TABLE, SmallState.END);
@@ -78,6 +83,29 @@ export class SmallHeap {
     f64[F_ARENAS_ALLOCATED] = 0;
     f64[F_ARENAS_RECLAIMED] = 0;
     f64[F_ARENAS_PEAK] = 0;
+    let pages = Math.ceil(this.mem.maxBytes / this.poolSize);
+    const words = Math.ceil(pages / 32);
+    let map = SmallState.END << 2;
+    if (SmallState.END + words > W_SMALL_STATE_END) {
+      map = this.large.malloc(words * 4);
+      // A store too small for its own map gets no arenas: every request goes to TLSF.
+      if (map === 0) pages = 0;
+      else this.large.setRequested(map, INTERNAL_REQUEST);
+    }
+    const mapped = this.mem.u32;
+    if (pages !== 0) mapped.fill(0, map >>> 2, (map >>> 2) + words);
+    mapped[SmallState.POOL_MAP] = map;
+    mapped[SmallState.POOL_MAP_PAGES] = pages;
+  }
+
+  /** Sets (`on`) or clears the pool-map bits of the `count` pages from address `first`. */
+  private mapPools(first: number, count: number, on: boolean): void {
+    const u32 = this.mem.u32;
+    const mapWord = (u32[SmallState.POOL_MAP] as number) >>> 2;
+    for (let page = first >>> this.poolLog2, end = page + count; page < end; page++) {
+      const w = mapWord + (page >>> 5);
+      u32[w] = on ? (u32[w] as number) | (1 << (page & 31)) : (u32[w] as number) & ~(1 << (page & 31));
+    }
   }
 
   /** Block size of class `c`. */
@@ -209,6 +237,7 @@ export class SmallHeap {
     u32[pw + PoolHeader.NEXT_OFFSET] = this.poolHeader + this.classSize(c);
     u32[pw + PoolHeader.MAX_NEXT_OFFSET] = limit - this.classSize(c);
     u32.fill(0, pw + PoolHeader.BITMAP, pw + PoolHeader.BITMAP + this.bitmapWords);
+    this.mapPools(pool, 1, true);
   }
 
   /** Links `pool` at the front of usedPools[c]. */
@@ -233,45 +262,48 @@ export class SmallHeap {
   // ─── free ──────────────────────────────────────────────────────────────────────────────────
 
   /**
-   * The pool that holds address `ptr` when `ptr` lies in a pool of a live arena, else 0. O(1):
-   * the arena index in the would-be pool header is trusted only if that arena's range holds the
-   * pool (arena memory is the library's own, so no user data can pass this test).
+   * The pool that holds address `ptr` when `ptr` lies in a pool that malloc has handed out, else
+   * 0. O(1): the pool map is the library's own memory, so no user data can pass this test.
    */
   poolOf(ptr: number): number {
     const u32 = this.mem.u32;
-    const pool = ptr - (ptr & this.poolMask);
-    // Beyond the store this reads undefined, which fails the comparison as NO_ARENA does.
-    const arena = u32[(pool >>> 2) + PoolHeader.ARENA] as number;
-    if (!(arena < (u32[SmallState.ARENA_SLOTS] as number))) {
+    const page = ptr >>> this.poolLog2;
+    // Beyond the store (or with detached views) this reads undefined, which fails the tests.
+    if (
+      !(page < (u32[SmallState.POOL_MAP_PAGES] as number)) ||
+      (((u32[((u32[SmallState.POOL_MAP] as number) >>> 2) + (page >>> 5)] as number) >>> (page & 31)) & 1) === 0
+    ) {
       // Cold: not a small pool, or the views were detached by a WASM-side memory.grow.
       return u32.length === 0 && this.mem.refresh() ? this.poolOf(ptr) : 0;
     }
-    const base = u32[((u32[SmallState.ARENA_TABLE] as number) >>> 2) + arena * ArenaEntry.STRIDE + ArenaEntry.BASE] as number;
-    return base !== 0 && pool >= base && pool - base < this.arenaSize ? pool : 0;
+    return ptr - (ptr & this.poolMask);
   }
 
   /**
-   * `free` for the facade: frees `ptr` if it lies in a pool of a live arena and returns the
-   * block's size; returns 0, changing nothing, when `ptr` is no small pointer (misaligned, or
-   * outside every arena: the caller tries the large-object heap); throws a typed error, changing
-   * nothing, when it lies in a pool but is not an allocated block's start.
+   * `free` for the facade: frees `ptr` if it lies in a pool that malloc has handed out and
+   * returns the block's size; returns 0, changing nothing, when `ptr` is no small pointer
+   * (misaligned, or in no such pool: the caller tries the large-object heap); throws a typed
+   * error, changing nothing, when it lies in a pool but is not an allocated block's start.
    *
    * It is {@link SmallHeap.poolOf} and {@link SmallHeap.free} in one body with the rare parts out
    * of line, for the same reason as `malloc`: small enough that V8 inlines it whole. The cost
-   * over an unchecked free-list push is the address check (the would-be pool header's arena
-   * index against the arena table: three loads, three compares) and the bitmap word, which is
-   * the double-free check and the mark at once.
+   * over an unchecked free-list push is the address check (the pool map: three loads from the
+   * heap header and the map, two compares) and the bitmap word, which is the double-free check
+   * and the mark at once.
    */
   tryFree(ptr: number): number {
     const u32 = this.mem.u32;
+    const page = ptr >>> this.poolLog2;
+    // Detached views (WASM code grew the memory) read undefined, which fails both tests.
+    if (
+      !(page < (u32[SmallState.POOL_MAP_PAGES] as number)) ||
+      (((u32[((u32[SmallState.POOL_MAP] as number) >>> 2) + (page >>> 5)] as number) >>> (page & 31)) & 1) === 0
+    ) {
+      return this.notSmall(ptr);
+    }
+    if ((ptr & this.alignMask) !== 0) return 0;
     const pool = ptr - (ptr & this.poolMask);
     const pw = pool >>> 2;
-    // Beyond the store this reads undefined, which fails the comparison as NO_ARENA does.
-    const arena = u32[pw + PoolHeader.ARENA] as number;
-    if (!(arena < (u32[SmallState.ARENA_SLOTS] as number))) return this.notSmall(ptr);
-    const base = u32[((u32[SmallState.ARENA_TABLE] as number) >>> 2) + arena * ArenaEntry.STRIDE + ArenaEntry.BASE] as number;
-    // (pool - base) >>> 0 is huge when pool < base; a released slot has base 0.
-    if (base === 0 || (pool - base) >>> 0 >= this.arenaSize || (ptr & this.alignMask) !== 0) return 0;
     const unit = (ptr - pool) >>> this.alignLog2;
     const bw = pw + PoolHeader.BITMAP + (unit >>> 5);
     const word = u32[bw] as number;
@@ -389,6 +421,12 @@ export class SmallHeap {
     const large = this.large;
     const base = large.alignedAlloc(this.arenaSize - CHUNK_HEADER, this.poolSize);
     if (base === 0) return NONE;
+    // The pool map ends at the store's maximum size as the heap was created; a store attached
+    // with room to grow beyond it gets no arenas there.
+    if (base + this.arenaSize > (this.mem.u32[SmallState.POOL_MAP_PAGES] as number) * this.poolSize) {
+      large.free(base);
+      return NONE;
+    }
     large.setRequested(base, INTERNAL_REQUEST);
     let u32 = this.mem.u32;
     let arena = u32[SmallState.UNUSED_SLOTS] as number;
@@ -518,6 +556,7 @@ export class SmallHeap {
     }
     this.unlinkUsable(arena);
     const base = u32[aw + ArenaEntry.BASE] as number;
+    this.mapPools(base, ((u32[aw + ArenaEntry.WATERMARK] as number) - base) >>> this.poolLog2, false);
     u32[aw + ArenaEntry.BASE] = 0;
     u32[aw + ArenaEntry.FREE_POOLS] = 0;
     u32[aw + ArenaEntry.FREE_POOL_LIST] = 0;
