@@ -77,17 +77,15 @@
  *   needed"), but always one ahead, as in CPython: a used pool's free list is never empty, so an
  *   empty free list means a full pool and neither fast path tests `nextOffset`. `maxNextOffset`:
  *   the last offset at which a whole block still fits.
- * - `arena`: the index of the pool's arena in the arena table (CPython's `arenaindex`). `free`
- *   reads it from `ptr & ~(P - 1)` and trusts it only if that arena's range holds the pool
- *   (CPython's `address_in_range`): arena memory is the library's own, so an address inside a live
- *   arena is a pool header whatever a user wrote elsewhere. Pools not yet handed out carry
- *   `NO_ARENA` from the moment their arena is made.
+ * - `arena`: the index of the pool's arena in the arena table (CPython's `arenaindex`), which
+ *   the pool-state transitions use. Pools not yet handed out carry `NO_ARENA` from the moment
+ *   their arena is made, which `check()` verifies.
  * - The **pool map** has one bit per pool-sized page of the store's address range, set while the
  *   page is a pool that malloc has handed out (from its first use until its arena goes back).
  *   `free` tests it first: one load from a small, hot table says whether `ptr` is a small block,
  *   where reading the would-be pool header below a large block's payload would touch a cold
  *   line of user data on every large free. The map sits in the header after the small state when
- *   it fits there (2,360 bytes: a 295 MiB store with 16 KiB pools, the default 256 MiB one among
+ *   it fits there (2,364 bytes: a 295 MiB store with 16 KiB pools, the default 256 MiB one among
  *   them), else in an internal chunk; arenas are only made below the end of the map.
  * - The **live bitmap** is what makes `free` checked in O(1): a block is allocated exactly when
  *   its start bit is set. Interior, header and double-freed pointers all find a clear bit, and
@@ -141,6 +139,11 @@
  * - The word offsets became `const enum`s after a measurement: a malloc+free pair straight on
  *   this allocator went from about 14 ns to 9 ns (Node 20, fixed store), the whole difference
  *   being module-level constants read from the module context on every access.
+ * - `free` first told a small pointer from a large one as CPython's `address_in_range` does: it
+ *   read the arena index from the would-be pool header at `ptr & ~(P - 1)` and trusted it only
+ *   if that arena's range held the pool. Sound, but for a large block that header is user data
+ *   somewhere below the payload, a cache line no other part of the free touches; the pool map
+ *   replaced it (layout version 2).
  * - Of two wholly free arenas the lower one is kept (at first: whichever emptied first), so that
  *   `trim()` finds the free space at the top, and a heap whose blocks are all freed comes back to
  *   the large-heap layout it started from (a property test checks this).
