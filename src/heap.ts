@@ -323,7 +323,7 @@ export class Heap {
       throw new InvalidSizeError(`calloc(${count}, ${size}): ${total} bytes exceeds the maximum request of ${MAX_REQUEST}`);
     const ptr = this._hooks === null ? this._rawMalloc(total) : this._hooks.malloc(total);
     if (ptr === 0) throw outOfMemory(total);
-    this._mem.u8.fill(0, ptr, ptr + total);
+    this._mem.fillBytes(0, ptr, ptr + total);
     return ptr;
   }
 

@@ -284,18 +284,17 @@ export class DebugLayer {
     const user = inner + lead;
     const serial = (this._allocations = this._allocations + 1) >>> 0;
     const mem = this.heap._mem; // after the allocation: the store may have grown
-    const u8 = mem.u8;
     const header = user - this._lead;
-    if (header > inner) u8.fill(FORBIDDEN_BYTE, inner, header);
+    if (header > inner) mem.fillBytes(FORBIDDEN_BYTE, inner, header);
     const w = header >>> 2;
     const u32 = mem.u32;
     u32[w + D_REQUESTED] = size;
     u32[w + D_SERIAL] = serial;
     u32[w + D_OFFSET] = lead;
     u32[w + D_CHECKSUM] = checksumOf(user, size, serial, lead, STATE_LIVE);
-    u8.fill(FORBIDDEN_BYTE, user - this.guardBytes, user);
-    u8.fill(CLEAN_BYTE, user, user + size);
-    u8.fill(FORBIDDEN_BYTE, user + size, inner + innerBytes);
+    mem.fillBytes(FORBIDDEN_BYTE, user - this.guardBytes, user);
+    mem.fillBytes(CLEAN_BYTE, user, user + size);
+    mem.fillBytes(FORBIDDEN_BYTE, user + size, inner + innerBytes);
     this._live.add(user);
     this._liveBytes += size;
     return user;
@@ -310,7 +309,7 @@ export class DebugLayer {
     this._live.delete(user);
     this._liveBytes -= requested;
     const mem = this.heap._mem;
-    mem.u8.fill(DEAD_BYTE, user, user + requested);
+    mem.fillBytes(DEAD_BYTE, user, user + requested);
     if (evictions < 0) {
       this._next.free(inner);
       return;
