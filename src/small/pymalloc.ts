@@ -285,8 +285,7 @@ export class SmallHeap {
    * (misaligned, or in no such pool: the caller tries the large-object heap); throws a typed
    * error, changing nothing, when it lies in a pool but is not an allocated block's start.
    *
-   * It is {@link SmallHeap.poolOf} and {@link SmallHeap.free} in one body with the rare parts out
-   * of line, for the same reason as `malloc`: small enough that V8 inlines it whole. The cost
+   * It is {@link SmallHeap.poolOf} and then {@link SmallHeap.free}, which V8 inlines here. The cost
    * over an unchecked free-list push is the address check (the pool map: three loads from the
    * heap header and the map, two compares) and the bitmap word, which is the double-free check
    * and the mark at once.
@@ -302,23 +301,7 @@ export class SmallHeap {
       return this.notSmall(ptr);
     }
     if ((ptr & this.alignMask) !== 0) return 0;
-    const pool = ptr - (ptr & this.poolMask);
-    const pw = pool >>> 2;
-    const unit = (ptr - pool) >>> this.alignLog2;
-    const bw = pw + PoolHeader.BITMAP + (unit >>> 5);
-    const word = u32[bw] as number;
-    const bit = 1 << (unit & 31);
-    if ((word & bit) === 0) throw this.badPointer(ptr, pool);
-    u32[bw] = word & ~bit;
-    const head = u32[pw + PoolHeader.FREE_BLOCK] as number;
-    u32[ptr >>> 2] = head;
-    u32[pw + PoolHeader.FREE_BLOCK] = ptr;
-    const count = (u32[pw + PoolHeader.COUNT] as number) - 1;
-    u32[pw + PoolHeader.COUNT] = count;
-    const c = u32[pw + PoolHeader.CLASS] as number;
-    // An empty free list means the pool was full (a used pool always has a free block).
-    if (head === 0 || count === 0) this.freeTransition(pool, c, head === 0, count);
-    return (c + 1) << this.alignLog2;
+    return this.free(ptr, ptr - (ptr & this.poolMask));
   }
 
   /** Cold part of tryFree: not a small pointer, unless WASM code detached the views (re-bind, retry). */
