@@ -291,22 +291,9 @@ export class SmallHeap {
    * and the mark at once.
    */
   tryFree(ptr: number): number {
-    const u32 = this.mem.u32;
-    const page = ptr >>> this.poolLog2;
-    // Detached views (WASM code grew the memory) read undefined, which fails both tests.
-    if (
-      !(page < (u32[SmallState.POOL_MAP_PAGES] as number)) ||
-      (((u32[((u32[SmallState.POOL_MAP] as number) >>> 2) + (page >>> 5)] as number) >>> (page & 31)) & 1) === 0
-    ) {
-      return this.notSmall(ptr);
-    }
     if ((ptr & this.alignMask) !== 0) return 0;
-    return this.free(ptr, ptr - (ptr & this.poolMask));
-  }
-
-  /** Cold part of tryFree: not a small pointer, unless WASM code detached the views (re-bind, retry). */
-  private notSmall(ptr: number): number {
-    return this.mem.u32.length === 0 && this.mem.refresh() ? this.tryFree(ptr) : 0;
+    const pool = this.poolOf(ptr);
+    return pool === 0 ? 0 : this.free(ptr, pool);
   }
 
   /**
