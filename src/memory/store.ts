@@ -97,22 +97,29 @@ export class Memory {
   }
 
   /**
-   * Fills bytes `start` to `end` with `value` (0 to 255). The 4-aligned middle of a long range is
-   * filled through the word view: V8 fills a typed array over shared memory element by element,
-   * so four bytes at a time is about 4× faster on a `'shared'` store (16 KiB: 1.6 µs against
-   * 6.5 µs in Node 20), and about 2× on the others.
+   * Fills bytes `start` to `end` with `value` (0 to 255), four bytes at a time where it can. V8
+   * fills a typed array over shared memory element by element, so words are about 4× faster on
+   * a `'shared'` store (16 KiB: 1.6 µs against 6.5 µs in Node 20) and about 2× on the others; a
+   * short range is a loop of stores, cheaper than the call into `fill`.
    */
   fillBytes(value: number, start: number, end: number): void {
     const u8 = this.u8;
-    if (end - start < 64) {
-      u8.fill(value, start, end);
+    // Not `(start + 3) & ~3`: addresses reach 4 GiB, past what a 32-bit signed `&` keeps.
+    const first = start + (-start & 3);
+    const last = end - (end & 3);
+    if (last <= first) {
+      for (let i = start; i < end; i++) u8[i] = value;
       return;
     }
-    const first = (start + 3) & ~3;
-    const last = end & ~3;
-    u8.fill(value, start, first);
-    this.u32.fill((value & 0xff) * 0x01010101, first >>> 2, last >>> 2);
-    u8.fill(value, last, end);
+    for (let i = start; i < first; i++) u8[i] = value;
+    const word = (value & 0xff) * 0x01010101;
+    if (last - first <= 256) {
+      const u32 = this.u32;
+      for (let w = first >>> 2, stop = last >>> 2; w < stop; w++) u32[w] = word;
+    } else {
+      this.u32.fill(word, first >>> 2, last >>> 2);
+    }
+    for (let i = last; i < end; i++) u8[i] = value;
   }
 
   /** Current byte length of the store. */
