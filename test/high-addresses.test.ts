@@ -3,7 +3,9 @@
 // that blocks past 2 GiB work like any other. A fixed store of 2 GiB + 64 MiB is allocated lazily
 // by the engine (pages no one touches cost nothing).
 import { describe, expect, it } from 'vitest';
+import { createGc } from '../src/gc/index';
 import { createHeap } from '../src/index';
+import { createRc } from '../src/rc/index';
 
 const HIGH = 2 ** 31;
 
@@ -37,6 +39,29 @@ describe('blocks above 2 GiB', () => {
     for (const p of small) heap.free(p);
     heap.free(moved);
     for (const p of large.slice(1)) heap.free(p);
+    for (const p of low) heap.free(p);
+    heap.check();
+    expect(heap.stats().liveBlocks).toBe(0);
+  });
+});
+
+describe('refcounted objects and the cycle detector above 2 GiB', () => {
+  it('objects past 2^31 are created, linked, collected and freed', () => {
+    const heap = createHeap({ store: 'fixed', initialBytes: HIGH + (64 << 20) });
+    const low = [heap.malloc(HIGH / 2), heap.malloc(HIGH / 2)];
+    const rc = createRc(heap);
+    const gc = createGc(rc);
+    const Node = rc.struct('Node', { value: 'f64', next: { ref: 'Node' } });
+    const nodes: number[] = [];
+    for (let i = 0; i < 1000; i++) nodes.push(Node.create());
+    expect(nodes.every((p) => p > HIGH)).toBe(true);
+    for (let i = 0; i < 1000; i++) {
+      Node.fields.value.set(nodes[i] as number, i);
+      Node.fields.next.set(nodes[i] as number, nodes[(i + 1) % 1000] as number); // one ring
+    }
+    expect(Node.fields.value.get(nodes[999] as number)).toBe(999);
+    for (const p of nodes) rc.release(p);
+    expect(gc.collect()).toBe(1000);
     for (const p of low) heap.free(p);
     heap.check();
     expect(heap.stats().liveBlocks).toBe(0);
