@@ -118,13 +118,14 @@ export class SmallHeap {
   /**
    * Allocates a block for a request of 0..512 bytes; 0 when no arena can be had.
    *
-   * The fast path, a pool of the class in use whose free list holds more than one block: the
-   * class list head, the pool's free-list head, a pop (one load through the block), the count,
-   * and one bitmap word read-modify-write: six typed-array loads, four stores, two
-   * well-predicted branches, no call. Everything else (the last listed block, no used pool,
-   * detached views) is {@link SmallHeap.mallocSlow}'s. The fast path is kept this small so that
-   * V8 inlines all of it into `Heap.malloc`, and that into the caller's loop: a function over
-   * the inlining budget is called instead, which costs more than the whole pop.
+   * The fast path, a pool of the class in use: the class list head, the pool's free-list head, a
+   * pop (one load through the block), the count, and one bitmap word read-modify-write: six
+   * typed-array loads, four stores, two well-predicted branches, no call. When the pop takes the
+   * last listed block, the next never-used block is carved ahead right here (two more loads, two
+   * stores): a pool's blocks are all carved this way once. The rest (a full pool, no used pool,
+   * detached views) is {@link SmallHeap.mallocSlow}'s. The function is kept this small so that V8
+   * inlines it into `Heap.malloc`, and that into the caller's loop: a function over the inlining
+   * budget is called instead, which costs more than the whole pop.
    */
   malloc(size: number): number {
     const u32 = this.mem.u32;
@@ -135,15 +136,21 @@ export class SmallHeap {
     if (pool) {
       const pw = pool >>> 2;
       const block = u32[pw + PoolHeader.FREE_BLOCK] as number;
-      const next = u32[block >>> 2] as number;
-      if (next !== 0) {
-        u32[pw + PoolHeader.FREE_BLOCK] = next;
-        u32[pw + PoolHeader.COUNT] = (u32[pw + PoolHeader.COUNT] as number) + 1;
-        const unit = (block - pool) >>> log;
-        const bw = pw + PoolHeader.BITMAP + (unit >>> 5);
-        u32[bw] = (u32[bw] as number) | (1 << (unit & 31));
-        return block;
+      let next = u32[block >>> 2] as number;
+      if (next === 0) {
+        // The last listed block: carve the next one ahead (as CPython does), unless none is left.
+        const offset = u32[pw + PoolHeader.NEXT_OFFSET] as number;
+        if (offset > (u32[pw + PoolHeader.MAX_NEXT_OFFSET] as number)) return this.mallocSlow(c);
+        u32[pw + PoolHeader.NEXT_OFFSET] = offset + ((c + 1) << log);
+        next = pool + offset;
+        u32[next >>> 2] = 0;
       }
+      u32[pw + PoolHeader.FREE_BLOCK] = next;
+      u32[pw + PoolHeader.COUNT] = (u32[pw + PoolHeader.COUNT] as number) + 1;
+      const unit = (block - pool) >>> log;
+      const bw = pw + PoolHeader.BITMAP + (unit >>> 5);
+      u32[bw] = (u32[bw] as number) | (1 << (unit & 31));
+      return block;
     }
     return this.mallocSlow(c);
   }
