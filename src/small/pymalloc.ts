@@ -165,7 +165,8 @@ export class SmallHeap {
     let u32 = this.mem.u32;
     let pool = u32[SmallState.USED_POOLS + c] as number;
     if (!pool) {
-      if (this.mem.refresh()) return this.malloc((c + 1) << this.alignLog2);
+      // Detached views (WASM code grew the memory) have length 0: only then ask the memory.
+      if (u32.length === 0 && this.mem.refresh()) return this.malloc((c + 1) << this.alignLog2);
       pool = this.poolFor(c);
       if (pool === 0) return 0;
       u32 = this.mem.u32;
