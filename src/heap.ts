@@ -488,8 +488,8 @@ export class Heap {
 
   /**
    * @internal Frees a non-zero pointer after checking it is a live block. For a small block the
-   * check costs three loads and compares (pool header arena index, arena count, arena base) and
-   * one bitmap word, which the free reads anyway to clear the block's bit (`SmallHeap.tryFree`).
+   * check costs the pool map (three loads from the heap header and the map) and one bitmap word,
+   * which the free reads anyway to clear the block's bit (`SmallHeap.tryFree`).
    */
   _rawFree(ptr: number): void {
     const bytes = this._small.tryFree(ptr);
