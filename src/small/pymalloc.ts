@@ -224,7 +224,7 @@ export class SmallHeap {
       u32[aw + ArenaEntry.WATERMARK] = pool + this.poolSize;
       this.initPool(pool, arena, c);
     }
-    this.arenaTookPool(arena);
+    this.arenaTookPool(arena, aw);
     this.linkUsed(pool, c);
     return pool;
   }
@@ -345,7 +345,7 @@ export class SmallHeap {
     const aw = this.entryWord(arena);
     u32[pw + PoolHeader.NEXT] = u32[aw + ArenaEntry.FREE_POOL_LIST] as number;
     u32[aw + ArenaEntry.FREE_POOL_LIST] = pool;
-    this.arenaFreedPool(arena);
+    this.arenaFreedPool(arena, aw);
   }
 
   /** Whether `ptr` in `pool` is an allocated block's start. */
@@ -463,9 +463,8 @@ export class SmallHeap {
    * The head arena of the usable list gave a pool away. It has the fewest free pools, so it stays
    * the head, unless it has none left and leaves the list.
    */
-  private arenaTookPool(arena: number): void {
+  private arenaTookPool(arena: number, aw: number): void {
     const u32 = this.mem.u32;
-    const aw = this.entryWord(arena);
     const free = u32[aw + ArenaEntry.FREE_POOLS] as number;
     if (free === this.poolsPerArena) u32[SmallState.EMPTY_ARENAS] = (u32[SmallState.EMPTY_ARENAS] as number) - 1;
     if (u32[SmallState.LAST_WITH + free] === arena) u32[SmallState.LAST_WITH + free] = NONE;
@@ -487,9 +486,8 @@ export class SmallHeap {
    * list at the head. A wholly free arena goes back to the large-object heap unless it is the
    * only one (the spare).
    */
-  private arenaFreedPool(arena: number): void {
+  private arenaFreedPool(arena: number, aw: number): void {
     const u32 = this.mem.u32;
-    const aw = this.entryWord(arena);
     const free = u32[aw + ArenaEntry.FREE_POOLS] as number;
     if (free === 0) {
       const head = u32[SmallState.USABLE_HEAD] as number;
