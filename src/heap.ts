@@ -439,7 +439,7 @@ export class Heap {
   /** @internal Aligned allocation of a validated size and power-of-two alignment; 0 when out of memory. */
   _rawAlignedAlloc(size: number, alignment: number): number {
     if (alignment <= this.align) return this._rawMalloc(size);
-    const ptr = size > this._large.maxRequest ? 0 : this._large.alignedAlloc(size, alignment);
+    const ptr = size > this._maxLarge ? 0 : this._large.alignedAlloc(size, alignment);
     if (ptr === 0) return 0;
     this._countAlloc(this._large.usableSize(ptr));
     return ptr;
@@ -470,7 +470,7 @@ export class Heap {
     const old = large.usableSize(ptr);
     if (size <= SMALL_REQUEST_THRESHOLD) {
       if (size <= old && 4 * size > 3 * old) return ptr;
-    } else if (size <= large.maxRequest && large.resizeInPlace(ptr, size)) {
+    } else if (size <= this._maxLarge && large.resizeInPlace(ptr, size)) {
       const now = large.usableSize(ptr);
       const f64 = this._mem.f64;
       const live = (f64[Counter.LIVE_BYTES] as number) + now - old;

@@ -107,11 +107,6 @@ export const MIN_CHUNK = 32;
 /** First levels: enough for sizes up to 4 GiB at 8-byte alignment. */
 export const FL_COUNT = 25;
 
-/** Count of trailing zeros of a non-zero word. */
-function ctz(word: number): number {
-  return 31 - Math.clz32(word & -word);
-}
-
 /** The tag word of the chunk at `chunk`. */
 function tagOf(chunk: number): number {
   return ((chunk + Chunk.HEADER) ^ Bits.TAG_KEY) >>> 0;
@@ -281,28 +276,6 @@ export class Tlsf {
     return chunk;
   }
 
-  /** A free chunk of at least `size` bytes from the lists (left on them), or 0. For `alignedAlloc`. */
-  private findFree(size: number): number {
-    let list: number;
-    if (size < this.smallBlock) {
-      list = size >>> this.alignLog2;
-    } else {
-      const rounded = size + (1 << (31 - Math.clz32(size) - Bits.SL_LOG2)) - 1;
-      if (rounded >= 0x1_0000_0000) return 0;
-      list = this.listFor(rounded);
-    }
-    const u32 = this.mem.u32;
-    let fl = list >>> Bits.SL_LOG2;
-    let slMap = (u32[W_TLSF_SL_BITMAPS + fl] as number) & (~0 << (list & (Bits.SL_COUNT - 1)));
-    if (slMap === 0) {
-      const flMap = (u32[W_TLSF_FL_BITMAP] as number) & (~0 << (fl + 1));
-      if (flMap === 0) return 0;
-      fl = ctz(flMap);
-      slMap = u32[W_TLSF_SL_BITMAPS + fl] as number;
-    }
-    return u32[W_TLSF_HEADS + (fl << Bits.SL_LOG2) + ctz(slMap)] as number;
-  }
-
   // ─── headers ───────────────────────────────────────────────────────────────────────────────
 
   private writeHeader(chunk: number, sizeAndFlags: number, requested: number): void {
@@ -374,22 +347,22 @@ export class Tlsf {
     const raw = request + Chunk.HEADER;
     let size = raw + (-raw & this.alignMask);
     if (size < Chunk.MIN) size = Chunk.MIN;
-    const chunk = this.popFit(size);
-    if (chunk === 0) return this.mallocSlow(request, size);
+    const chunk = this.popFit(size) || this.refill(size);
+    if (chunk === 0) return 0;
     this.takeChunk(chunk, size, request);
     return chunk + Chunk.HEADER;
   }
 
-  /** malloc when no listed chunk fits: re-bind detached views, or grow the store. */
-  private mallocSlow(request: number, size: number): number {
-    let chunk = this.mem.refresh() ? this.popFit(size) : 0;
-    if (chunk === 0) {
-      if (!this.growFor(size)) return 0;
-      chunk = this.popFit(size);
-      if (chunk === 0) return 0;
+  /**
+   * `popFit` for when no listed chunk fits: after re-binding views that WASM code detached, or
+   * after growing the store. 0, changing nothing, when the store cannot grow enough.
+   */
+  private refill(size: number): number {
+    if (this.mem.refresh()) {
+      const chunk = this.popFit(size);
+      if (chunk !== 0) return chunk;
     }
-    this.takeChunk(chunk, size, request);
-    return chunk + Chunk.HEADER;
+    return this.growFor(size) ? this.popFit(size) : 0;
   }
 
   /**
@@ -402,15 +375,9 @@ export class Tlsf {
     // Room for the chunk, for moving its payload up to the next multiple of `alignment`, and for
     // a leading free chunk of at least MIN_CHUNK bytes in front of it.
     const search = size + alignment + MIN_CHUNK;
-    let chunk = this.findFree(search);
-    if (chunk === 0 && this.mem.refresh()) chunk = this.findFree(search);
-    if (chunk === 0) {
-      if (!this.growFor(search)) return 0;
-      chunk = this.findFree(search);
-      if (chunk === 0) return 0;
-    }
+    const chunk = this.popFit(search) || this.refill(search);
+    if (chunk === 0) return 0;
     const total = this.sizeOf(chunk);
-    this.removeFree(chunk, total);
     let payload = roundUp(chunk + CHUNK_HEADER, alignment);
     // A gap in front must hold a free chunk; one step of `alignment` is not enough when the
     // alignment is below MIN_CHUNK (16 on an 8-aligned heap), so round up past MIN_CHUNK instead.
