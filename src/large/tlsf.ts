@@ -84,7 +84,6 @@ const enum H {
 const enum Bits {
   FREE = 1,
   PREV_FREE = 2,
-  FLAGS = 3,
   SIZE_MASK = ~3,
   /** log2 of the number of second-level lists per first level. */
   SL_LOG2 = 5,
@@ -121,18 +120,15 @@ export class Tlsf {
   /** Chunk sizes are multiples of this (8 or 16). */
   readonly align: number;
   readonly alignLog2: number;
-  /** align - 1. */
-  readonly alignMask: number;
   /** Sizes below this all map to first level 0. */
   readonly smallBlock: number;
-  /** Bits.SL_LOG2 + alignLog2: how the first level is derived from ⌊log2 size⌋. */
+  /** SL_LOG2 + alignLog2: how the first level is derived from ⌊log2 size⌋. */
   readonly flShift: number;
 
   constructor(mem: Memory, align: number) {
     this.mem = mem;
     this.align = align;
     this.alignLog2 = 31 - Math.clz32(align);
-    this.alignMask = align - 1;
     this.flShift = Bits.SL_LOG2 + this.alignLog2;
     this.smallBlock = 1 << this.flShift;
   }
@@ -182,8 +178,8 @@ export class Tlsf {
 
   /**
    * Puts the free chunk at `chunk` at the front of its list. The list index is `listFor(size)`
-   * written out, as in `removeFree` and `popFit`: these three run on every malloc and free, and
-   * V8 inlines a function into them only while the sum stays within its budget.
+   * written out, as `popFit` writes out its search: both run on every malloc and free, and V8
+   * inlines a function into them only while the sum stays within its budget.
    */
   private insertFree(chunk: number, size: number): void {
     const u32 = this.mem.u32;
@@ -344,9 +340,7 @@ export class Tlsf {
    * (for the split-off tail): two bitmap searches with `Math.clz32`, a pop, two headers written.
    */
   malloc(request: number): number {
-    const raw = request + Chunk.HEADER;
-    let size = raw + (-raw & this.alignMask);
-    if (size < Chunk.MIN) size = Chunk.MIN;
+    const size = this.chunkSizeFor(request);
     const chunk = this.popFit(size) || this.refill(size);
     if (chunk === 0) return 0;
     this.takeChunk(chunk, size, request);
@@ -411,20 +405,15 @@ export class Tlsf {
     const rest = total - size;
     const f64 = this.mem.f64;
     f64[F_LARGE_USED_CHUNKS] = (f64[F_LARGE_USED_CHUNKS] as number) + 1;
-    u32[w + H.TAG] = tagOf(chunk);
-    u32[w + H.REQUESTED] = request;
     if (rest >= Chunk.MIN) {
-      u32[w + H.SIZE] = size | prevFlag;
+      this.writeHeader(chunk, size | prevFlag, request);
       const remainder = chunk + size;
-      const rw = remainder >>> 2;
-      u32[rw + H.TAG] = tagOf(remainder);
-      u32[rw + H.SIZE] = rest | Bits.FREE;
-      u32[rw + H.REQUESTED] = 0;
+      this.writeHeader(remainder, rest | Bits.FREE, 0);
       u32[((remainder + rest) >>> 2) + H.PREV_SIZE] = rest;
       this.insertFree(remainder, rest);
       f64[F_LARGE_USED_BYTES] = (f64[F_LARGE_USED_BYTES] as number) + size;
     } else {
-      u32[w + H.SIZE] = total | prevFlag;
+      this.writeHeader(chunk, total | prevFlag, request);
       const next = (chunk + total) >>> 2;
       u32[next + H.SIZE] = (u32[next + H.SIZE] as number) & ~Bits.PREV_FREE;
       f64[F_LARGE_USED_BYTES] = (f64[F_LARGE_USED_BYTES] as number) + total;
@@ -630,7 +619,7 @@ export class Tlsf {
         throw new HeapCorruptedError(`chunk ${chunk}: bad size ${size}`, chunk);
       }
       if (((flags & Bits.PREV_FREE) !== 0) !== prevFree) {
-        throw new HeapCorruptedError(`chunk ${chunk}: Bits.PREV_FREE bit disagrees with the chunk before it`, chunk);
+        throw new HeapCorruptedError(`chunk ${chunk}: PREV_FREE bit disagrees with the chunk before it`, chunk);
       }
       if (prevFree && u32[w + H.PREV_SIZE] !== prevSize) {
         throw new HeapCorruptedError(`chunk ${chunk}: prevSize ${u32[w + H.PREV_SIZE]} but previous chunk is ${prevSize}`, chunk);
@@ -653,7 +642,7 @@ export class Tlsf {
     if (u32[(end >>> 2) + H.TAG] !== tagOf(end)) throw new HeapCorruptedError('sentinel: bad tag', end);
     const endFlags = u32[(end >>> 2) + H.SIZE] as number;
     if ((endFlags & Bits.SIZE_MASK) !== 0 || ((endFlags & Bits.PREV_FREE) !== 0) !== prevFree) {
-      throw new HeapCorruptedError('sentinel: bad size or Bits.PREV_FREE bit', end);
+      throw new HeapCorruptedError('sentinel: bad size or PREV_FREE bit', end);
     }
     if (prevFree && u32[(end >>> 2) + H.PREV_SIZE] !== prevSize) throw new HeapCorruptedError('sentinel: bad prevSize', end);
 
