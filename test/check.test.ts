@@ -54,3 +54,28 @@ describe('check() on a damaged heap', () => {
     damagedCopies(words, () => 0);
   });
 });
+
+describe('check() names what it found', () => {
+  it('a PREV_FREE bit that disagrees with the chunk before it, in the words of the chunk layout', () => {
+    const heap = createHeap({ store: 'fixed', initialBytes: 1 << 16 });
+    const a = heap.malloc(1000);
+    const b = heap.malloc(1000);
+    heap.check();
+    // The size word of b's chunk header (word 2 of the chunk, 16 bytes before the payload):
+    // claim that a, which is live, is free.
+    const u32 = heap._mem.u32;
+    const w = ((b - 16) >>> 2) + 2;
+    u32[w] = (u32[w] as number) | 2;
+    let message = '';
+    try {
+      heap.check();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^chunk \d+: PREV_FREE bit disagrees with the chunk before it/);
+    u32[w] = (u32[w] as number) & ~2;
+    heap.check();
+    heap.free(a);
+    heap.free(b);
+  });
+});
