@@ -23,6 +23,7 @@
 import Benchmark from 'benchmark';
 import { createDebugHeap } from '../dist/debug.js';
 import { createHeap } from '../dist/index.js';
+import { isolated } from './lib/measure.mjs';
 import { reportSuite } from './lib/results.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -42,11 +43,6 @@ function drawSizes(seed, min, max) {
     sizes[i] = min + ((x >>> 0) % (max - min + 1));
   }
   return sizes;
-}
-
-/** Re-creates a factory from its source, so that the loop it makes has call sites of its own. */
-function isolated(factory) {
-  return new Function(`'use strict'; return (${factory.toString()});`)();
 }
 
 function heapCase(name, heap, sizes) {

@@ -15,7 +15,7 @@
 
 import { createHeap } from '../dist/index.js';
 import { Pow2FreeList } from './baselines/pow2-free-list.mjs';
-import { atLeast, atMost, freshArenalloc, isolated, QUICK, rowOf, timeCases, withRatios } from './lib/measure.mjs';
+import { atLeast, atMost, footprintOf, freshArenalloc, isolated, QUICK, rowOf, timeCases, withRatios } from './lib/measure.mjs';
 import { createRng, randomInts } from './lib/prng.mjs';
 import { reportSuite } from './lib/results.mjs';
 
@@ -47,7 +47,7 @@ function pointerCase(name, allocator) {
       }
     };
   })(allocator, ptrs, stepSlots, stepSizes, OPS_PER_CALL, STEP_MASK);
-  return { name, opsPerCall: OPS_PER_CALL, fn };
+  return { name, opsPerCall: OPS_PER_CALL, fn, footprint: footprintOf(allocator) };
 }
 
 /** A case over a JS constructor of byte arrays; freeing is dropping the reference. */
@@ -63,7 +63,7 @@ function objectCase(name, make) {
       }
     };
   })(make, live, stepSlots, stepSizes, OPS_PER_CALL, STEP_MASK);
-  return { name, opsPerCall: OPS_PER_CALL, fn };
+  return { name, opsPerCall: OPS_PER_CALL, fn, garbage: true };
 }
 
 const FREE_LIST = 'power-of-two free list';

@@ -15,28 +15,17 @@
  * call sites of its own.
  */
 
-import Benchmark from 'benchmark';
 import { createHeap } from '../dist/index.js';
 import { createRc } from '../dist/rc.js';
-import { withRatios } from './lib/measure.mjs';
+import { isolated, timeCases, withRatios } from './lib/measure.mjs';
 import { reportSuite } from './lib/results.mjs';
 
-const QUICK = process.env.BENCH_QUICK === '1';
-const TIMING = QUICK ? { maxTime: 0.05, minSamples: 2, initCount: 1 } : { maxTime: 1.5, minSamples: 10, initCount: 1 };
 const OPS = 1000;
 const RING = 1024;
 
-function isolated(factory) {
-  return new Function(`'use strict'; return (${factory.toString()});`)();
-}
-
+/** Times the cases (each `OPS` operations per call) with the suites' interleaved rounds. */
 function time(cases) {
-  return cases.map((c) => {
-    const bench = new Benchmark(c.name, c.fn, TIMING);
-    bench.run();
-    if (bench.error) throw bench.error;
-    return { name: c.name, nsPerOp: 1e9 / (bench.hz * OPS), rme: bench.stats.rme };
-  });
+  return timeCases(cases.map((c) => ({ opsPerCall: OPS, ...c })));
 }
 
 const timing = [];
@@ -188,6 +177,7 @@ function fixture(options = {}) {
     ringCase('arenalloc, free list of 64', { freeListSize: 64 }),
     {
       name: 'new Vec3 (JS class, GC frees)',
+      garbage: true,
       fn: isolated((Vec3, ring, mask, n) => {
         let slot = 0;
         return () => {

@@ -19,7 +19,18 @@
 import { MemPool } from '@thi.ng/malloc';
 import { createHeap } from '../dist/index.js';
 import { LifoFreeList, SizeClassFreeList } from './baselines/lifo-free-list.mjs';
-import { atLeast, atMost, collectGarbage, freshArenalloc, isolated, QUICK, rowOf, timeCases, withRatios } from './lib/measure.mjs';
+import {
+  atLeast,
+  atMost,
+  collectGarbage,
+  footprintOf,
+  freshArenalloc,
+  isolated,
+  QUICK,
+  rowOf,
+  timeCases,
+  withRatios,
+} from './lib/measure.mjs';
 import { createRng, permutation, randomInts } from './lib/prng.mjs';
 import { reportSuite } from './lib/results.mjs';
 
@@ -42,7 +53,7 @@ function pairCase(name, allocator, size) {
   const fn = isolated((allocator, size, count) => () => {
     for (let n = 0; n < count; n++) allocator.free(allocator.malloc(size));
   })(allocator, size, PAIRS_PER_CALL);
-  return { name, opsPerCall: PAIRS_PER_CALL, fn };
+  return { name, opsPerCall: PAIRS_PER_CALL, fn, footprint: footprintOf(allocator) };
 }
 
 function pairObjectCase(name, make, size) {
@@ -51,7 +62,7 @@ function pairObjectCase(name, make, size) {
   const fn = isolated((make, size, count, keep) => () => {
     for (let n = 0; n < count; n++) keep[0] = make(size);
   })(make, size, PAIRS_PER_CALL, [null]);
-  return { name, opsPerCall: PAIRS_PER_CALL, fn };
+  return { name, opsPerCall: PAIRS_PER_CALL, fn, garbage: true };
 }
 
 const ONE_CLASS = 'free list (one class)';
@@ -114,7 +125,7 @@ function batchCase(name, allocator) {
     for (let i = 0; i < count; i++) ptrs[i] = allocator.malloc(sizes[i]);
     for (let i = 0; i < count; i++) allocator.free(ptrs[order[i]]);
   })(allocator, bSizes, bOrder, new Int32Array(B_COUNT));
-  return { name, opsPerCall: B_COUNT, fn };
+  return { name, opsPerCall: B_COUNT, fn, footprint: footprintOf(allocator) };
 }
 
 function batchObjectCase(name, make) {
@@ -123,7 +134,7 @@ function batchObjectCase(name, make) {
     for (let i = 0; i < count; i++) live[i] = make(sizes[i]);
     for (let i = 0; i < count; i++) live[order[i]] = null;
   })(make, bSizes, bOrder, new Array(B_COUNT).fill(null));
-  return { name, opsPerCall: B_COUNT, fn };
+  return { name, opsPerCall: B_COUNT, fn, garbage: true };
 }
 
 // ─── the cost of free's check ────────────────────────────────────────────────────────────────

@@ -50,39 +50,117 @@ export function freshLayers(names) {
 /** Whether this is the short smoke-test mode (`BENCH_QUICK=1`). */
 export const QUICK = process.env.BENCH_QUICK === '1';
 
-/** benchmark.js options: a few short samples in quick mode, enough for a stable figure otherwise. */
-export const TIMING = QUICK ? { maxTime: 0.05, minSamples: 2, initCount: 1 } : { maxTime: 1.5, minSamples: 10, initCount: 1 };
+/**
+ * How many interleaved rounds {@link timeCases} runs (`BENCH_ROUNDS`, default 7; 1 in quick mode).
+ * Each round times every contender once, one after another, so that a burst of load on a shared
+ * machine slows one round of every contender rather than every round of one; a row reports the
+ * fastest round (the least disturbed) and the median.
+ */
+export const ROUNDS = QUICK ? 1 : Number(process.env.BENCH_ROUNDS ?? 7);
+
+/** benchmark.js options for one round of one contender. */
+export const TIMING = QUICK ? { maxTime: 0.05, minSamples: 2, initCount: 1 } : { maxTime: 0.3, minSamples: 5, initCount: 1 };
 
 /**
- * Times each case and returns one row per case: `{ name, nsPerOp, rme, samples }`.
- * A case is `{ name, fn, opsPerCall }`. A case that throws aborts the suite with its error.
+ * Operations every contender runs, untimed, before its first round (a case may ask for more with
+ * `warmOps`). A fresh heap keeps growing (and taking page faults on new memory) for its first
+ * ~200,000 operations of a random mix; timing it before then measures the operating system.
  */
-export function timeCases(cases) {
-  const rows = [];
-  for (const c of cases) {
-    const bench = new Benchmark(c.name, c.fn, TIMING);
-    bench.run();
-    if (bench.error) {
-      const error = new Error(`benchmark "${c.name}" failed: ${bench.error.message ?? bench.error}`);
-      error.cause = bench.error;
-      throw error;
-    }
-    rows.push({
-      name: c.name,
-      nsPerOp: 1e9 / (bench.hz * c.opsPerCall),
-      rme: bench.stats.rme,
-      samples: bench.stats.sample.length,
-    });
+export const WARM_OPS = QUICK ? 20_000 : 200_000;
+
+/**
+ * Runs a case untimed until it has done `warmOps` operations and, if it reports a `footprint()`
+ * (backing bytes), until three calls in a row left that footprint unchanged, so that timing
+ * starts once the contender has reached its footprint.
+ */
+function warm(c) {
+  const target = c.warmOps ?? WARM_OPS;
+  let ops = 0;
+  while (ops < target) {
+    c.fn();
+    ops += c.opsPerCall;
   }
-  return rows;
+  if (typeof c.footprint !== 'function') return;
+  let steady = 0;
+  let last = c.footprint();
+  for (let calls = 0; steady < 3 && calls < 100_000; calls++) {
+    c.fn();
+    const now = c.footprint();
+    steady = now === last ? steady + 1 : 0;
+    last = now;
+  }
+}
+
+/** One benchmark.js run of a case: ns per operation and benchmark.js's relative margin of error. */
+function timeOnce(c) {
+  const bench = new Benchmark(c.name, c.fn, TIMING);
+  bench.run();
+  if (bench.error) {
+    const error = new Error(`benchmark "${c.name}" failed: ${bench.error.message ?? bench.error}`);
+    error.cause = bench.error;
+    throw error;
+  }
+  return { nsPerOp: 1e9 / (bench.hz * c.opsPerCall), rme: bench.stats.rme, samples: bench.stats.sample.length };
 }
 
 /**
- * Re-creates `factory` from its source text, so that the functions it makes have call sites of
- * their own. Closures made by one function literal share V8's type feedback: had every contender
- * run through the same loop, `allocator.malloc(size)` would turn polymorphic as contenders are
- * added, slowing (and deoptimising) whichever contender comes later. A fresh copy per contender
- * keeps each loop monomorphic, as it would be in a program that uses one allocator.
+ * Times each case and returns one row per case, in the order given:
+ * `{ name, nsPerOp, medianNsPerOp, rme, samples, rounds }`, where `nsPerOp` is the fastest of
+ * {@link ROUNDS} interleaved rounds.
+ *
+ * A case is `{ name, fn, opsPerCall, garbage?, warmOps?, footprint? }`. Every case is warmed
+ * first ({@link WARM_OPS}). Cases marked `garbage: true` (JS baselines that allocate, such as
+ * `new Uint8Array`) run in a pass of their own after the allocators of each round, behind a full
+ * collection: garbage they leave would otherwise be collected inside the next contender's timed
+ * window and be charged to it. A case that throws aborts the suite with its error.
+ */
+export function timeCases(cases) {
+  const allocators = cases.filter((c) => c.garbage !== true);
+  const garbageMakers = cases.filter((c) => c.garbage === true);
+  const runs = new Map(cases.map((c) => [c, []]));
+  for (const c of allocators) warm(c);
+  for (let round = 0; round < ROUNDS; round++) {
+    collectGarbage();
+    for (const c of allocators) runs.get(c).push(timeOnce(c));
+    for (const c of garbageMakers) {
+      if (round === 0) warm(c);
+      collectGarbage();
+      runs.get(c).push(timeOnce(c));
+    }
+  }
+  collectGarbage();
+  return cases.map((c) => {
+    const times = runs.get(c);
+    const best = times.reduce((a, b) => (b.nsPerOp < a.nsPerOp ? b : a));
+    const sorted = times.map((t) => t.nsPerOp).sort((a, b) => a - b);
+    return {
+      name: c.name,
+      nsPerOp: best.nsPerOp,
+      medianNsPerOp: sorted[sorted.length >> 1],
+      rme: best.rme,
+      samples: times.reduce((n, t) => n + t.samples, 0),
+      rounds: times.length,
+    };
+  });
+}
+
+/** Copies made by {@link isolated} so far: each gets a number that makes its source text unique. */
+let isolatedCopies = 0;
+/** The source text each copy made by {@link isolated} was compiled from (for the tests). */
+const isolatedSources = new WeakMap();
+
+/**
+ * Re-creates `factory` from its source text, so that the functions it makes have call sites and
+ * type feedback of their own. Closures made by one function literal share V8's type feedback: had
+ * every contender run through the same loop, `allocator.malloc(size)` would turn polymorphic as
+ * contenders are added, slowing (and deoptimising) whichever contender comes later. A fresh copy
+ * per contender keeps each loop monomorphic, as it would be in a program that uses one allocator.
+ *
+ * Each copy's source text carries a number of its own. Without it, copies of one factory are
+ * the same text, and V8's compilation cache for `new Function` (keyed on the source) hands every
+ * copy the same function *and the same feedback vector*: the copies then share feedback after
+ * all (seen with `%DebugPrint` on Node 20: one vector, POLYMORPHIC loads; `test/bench-isolation`
+ * checks it).
  *
  * The factory runs in the global scope: it must take everything it uses as parameters.
  *
@@ -94,7 +172,27 @@ export function timeCases(cases) {
  * ```
  */
 export function isolated(factory) {
-  return new Function(`'use strict'; return (${factory.toString()});`)();
+  isolatedCopies += 1;
+  const source = `'use strict'; /* contender copy ${isolatedCopies} */ return (${factory.toString()});`;
+  const copy = new Function(source)();
+  isolatedSources.set(copy, source);
+  return copy;
+}
+
+/** The source text a copy made by {@link isolated} was compiled from. */
+export function isolatedSource(copy) {
+  return isolatedSources.get(copy);
+}
+
+/**
+ * A `footprint()` for a case over `allocator` (its backing bytes), for {@link timeCases}' warm-up:
+ * the heap's `stats().backingBytes`, a baseline's `backingBytes`, or none for allocators with a
+ * fixed buffer.
+ */
+export function footprintOf(allocator) {
+  if (typeof allocator.stats === 'function') return () => allocator.stats().backingBytes;
+  if ('backingBytes' in allocator) return () => allocator.backingBytes;
+  return undefined;
 }
 
 /** Adds `ratio` (ns/op over the reference row's ns/op) to each row. */

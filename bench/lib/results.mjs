@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { QUICK } from './measure.mjs';
-import { describeCheck, printChecks, printMeasurement, printTiming, timingCells } from './table.mjs';
+import { describeCheck, printChecks, printMeasurement, printTiming, timingCells, timingHeader } from './table.mjs';
 
 /** The machine and runtime a figure was measured on. */
 export function environment() {
@@ -70,7 +70,7 @@ export function renderMarkdown(preamble, merged) {
       '',
     );
     for (const t of r.timing ?? []) {
-      parts.push(`**${t.title}**`, '', mdTable(['contender', 'ns/op', '±rme', `× ${t.reference}`], timingCells(t)), '');
+      parts.push(`**${t.title}**`, '', mdTable(timingHeader(t), timingCells(t)), '');
     }
     for (const m of r.measurements ?? []) parts.push(`**${m.title}**`, '', mdTable(m.columns, m.rows), '');
     if ((r.checks ?? []).length > 0) {

@@ -28,15 +28,29 @@ export function printGrid(header, cells) {
   for (const row of cells) console.log(line(row));
 }
 
-/** The cells of a timing table: contender, ns/op, ±rme, ratio to the reference. */
+/** The header of a timing table. */
+export function timingHeader(table) {
+  return ['contender', 'ns/op (best round)', 'median', '±rme', `× ${table.reference}`];
+}
+
+/**
+ * The cells of a timing table: contender, ns/op of the fastest round, the median round, ±rme of
+ * the fastest round, ratio to the reference. Rows from before interleaved rounds have no median.
+ */
 export function timingCells(table) {
-  return table.rows.map((r) => [r.name, formatNs(r.nsPerOp), `±${r.rme.toFixed(1)}%`, formatRatio(r.ratio)]);
+  return table.rows.map((r) => [
+    r.name,
+    formatNs(r.nsPerOp),
+    r.medianNsPerOp === undefined ? '—' : formatNs(r.medianNsPerOp),
+    `±${r.rme.toFixed(1)}%`,
+    formatRatio(r.ratio),
+  ]);
 }
 
 /** Prints a timing table (`{ title, reference, rows }` with rows from `withRatios`). */
 export function printTiming(table) {
   console.log(`\n${table.title}`);
-  printGrid(['contender', 'ns/op', '±rme', `× ${table.reference}`], timingCells(table));
+  printGrid(timingHeader(table), timingCells(table));
 }
 
 /** Prints a measurement table (`{ title, columns, rows: string[][] }`). */
