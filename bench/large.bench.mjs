@@ -5,15 +5,18 @@
  * Contenders in the same run: arenalloc (TLSF; its default store, a growable SharedArrayBuffer in
  * Node, and for comparison a fixed 128 MiB store and a resizable ArrayBuffer, which V8 reads several
  * times more slowly), a plain power-of-two segregated free list over an
- * Int32Array (the reference: the practical speed limit), `new Uint8Array` and
+ * Int32Array (the floor: it checks nothing, splits and merges nothing), the checked TLSF reference
+ * (bench/baselines/checked-tlsf.mjs: boundary tags, immediate coalescing, every check arenalloc's
+ * large free makes, over the same kind of store as the default), `new Uint8Array` and
  * `Buffer.allocUnsafeSlow` (which "free" by dropping the reference, leaving the work to the GC).
  *
- * Targets: arenalloc within 3× of the free list; at least 50× faster than `new Uint8Array`; peak
- * backing size at most 1.2× the peak live bytes (measured in an untimed replay of the same
- * sequence on a fresh heap).
+ * Targets: L (this pair) at most 1.3× the checked reference (issue 14 §3); at least 50× faster
+ * than `new Uint8Array` (issue 2); peak backing size at most 1.2× the peak live bytes (measured in
+ * an untimed replay of the same sequence on a fresh heap).
  */
 
 import { createHeap } from '../dist/index.js';
+import { CheckedTlsf } from './baselines/checked-tlsf.mjs';
 import { Pow2FreeList } from './baselines/pow2-free-list.mjs';
 import { atLeast, atMost, footprintOf, freshArenalloc, isolated, QUICK, rowOf, timeCases, withRatios } from './lib/measure.mjs';
 import { createRng, randomInts } from './lib/prng.mjs';
@@ -67,12 +70,15 @@ function objectCase(name, make) {
 }
 
 const FREE_LIST = 'power-of-two free list';
+/** The checked reference: the limit the L target is set against. */
+const CHECKED = 'checked TLSF (reference)';
 const ARENALLOC = 'arenalloc';
 const UINT8 = 'new Uint8Array';
 
 const rows = withRatios(
   timeCases([
     pointerCase(FREE_LIST, new Pow2FreeList()),
+    pointerCase(CHECKED, new CheckedTlsf()),
     pointerCase(ARENALLOC, createHeap()),
     // Each store kind runs on its own copy of the library (see freshArenalloc).
     pointerCase(`${ARENALLOC} (fixed store)`, freshArenalloc().createHeap({ store: 'fixed', initialBytes: 1 << 27 })),
@@ -142,7 +148,7 @@ reportSuite({
     },
   ],
   checks: [
-    atMost('arenalloc vs the free list', arenalloc.ratio, 3, '×'),
+    atMost('L: arenalloc vs the checked TLSF reference', arenalloc.nsPerOp / rowOf(rows, CHECKED).nsPerOp, 1.3, '×'),
     atLeast('arenalloc speed-up over new Uint8Array', rowOf(rows, UINT8).nsPerOp / arenalloc.nsPerOp, 50, '×'),
     atMost('arenalloc peak backing / peak live bytes', heapStats.peakBackingBytes / heapReplay.peakLive, 1.2, '×'),
   ],

@@ -1,7 +1,8 @@
 /**
- * Small objects (issue 3 §6).
+ * Small objects (issue 3 §6, with the targets of issue 14 §3).
  *
- * - A. a steady alloc+free pair of 16, 64 and 256 bytes;
+ * - A. a steady alloc+free pair of 16, 64 and 256 bytes; A′ the same while another block of the
+ *   class stays live;
  * - B. 10,000 seeded random sizes of 8–512 bytes allocated, then freed in a seeded random order
  *   (ns per alloc+free pair);
  * - D. 1,000,000 live 32-byte blocks: backing bytes per block (a measurement, not a timing).
@@ -9,15 +10,19 @@
  * arenalloc runs with its default store (a growable SharedArrayBuffer in Node) and, for comparison,
  * a fixed one and a resizable ArrayBuffer (the default before, which V8 reads several times more
  * slowly); the targets are checked on the default. Baselines in the same run: a minimal LIFO free list over an Int32Array (one class for A and D,
- * 16-byte classes for B; the reference, the practical speed limit), `new Uint8Array(n)`,
+ * 16-byte classes for B: the floor, which checks nothing), the checked pymalloc reference
+ * (bench/baselines/checked-pymalloc.mjs: pools, a live bitmap, counters in the buffer, every check
+ * arenalloc's free makes, over the same kind of store as the default), `new Uint8Array(n)`,
  * `Buffer.allocUnsafe(n)`, and the peer allocator `@thi.ng/malloc` (`MemPool`).
  *
- * Targets: A within 1.5× of the free list; B within 2× of the size-class free list and at least
- * 50× faster than `new Uint8Array`; D at most 33 bytes per 32-byte block.
+ * Targets (issue 14 §3, ratios to the checked reference in the same run): A′ at most 1.3×, A at
+ * most 1.5×, B at most 1.05×; B at least 50× faster than `new Uint8Array` (issue 3); D at most 33
+ * bytes per 32-byte block.
  */
 
 import { MemPool } from '@thi.ng/malloc';
 import { createHeap } from '../dist/index.js';
+import { CheckedPymalloc } from './baselines/checked-pymalloc.mjs';
 import { LifoFreeList, SizeClassFreeList } from './baselines/lifo-free-list.mjs';
 import {
   atLeast,
@@ -66,12 +71,15 @@ function pairObjectCase(name, make, size) {
 }
 
 const ONE_CLASS = 'free list (one class)';
+/** The checked reference (bench/baselines/checked-pymalloc.mjs): the limit the targets are set against. */
+const CHECKED = 'checked pymalloc (reference)';
 const timing = [];
 const checks = [];
 for (const size of [16, 64, 256]) {
   const rows = withRatios(
     timeCases([
       pairCase(ONE_CLASS, new LifoFreeList(size), size),
+      pairCase(CHECKED, new CheckedPymalloc(), size),
       pairCase(ARENALLOC, createHeap(), size),
       pairCase(ARENALLOC_FIXED, fixedLib.createHeap({ store: 'fixed', initialBytes: 1 << 24 }), size),
       pairCase(ARENALLOC_RESIZABLE, resizableLib.createHeap({ store: 'resizable' }), size),
@@ -82,7 +90,9 @@ for (const size of [16, 64, 256]) {
     ONE_CLASS,
   );
   timing.push({ title: `A. malloc(${size}) + free, repeated (ns per pair)`, reference: ONE_CLASS, rows });
-  checks.push(atMost(`A ${size} B: arenalloc vs the free list`, rowOf(rows, ARENALLOC).ratio, 1.5, '×'));
+  checks.push(
+    atMost(`A ${size} B: arenalloc vs the checked reference`, rowOf(rows, ARENALLOC).nsPerOp / rowOf(rows, CHECKED).nsPerOp, 1.5, '×'),
+  );
 }
 
 // A′: the same pair while another block of the class stays live. In A the pair is the only use
@@ -98,6 +108,7 @@ for (const size of [16, 256]) {
   const rows = withRatios(
     timeCases([
       pairCase(ONE_CLASS, new LifoFreeList(size), size),
+      pairCase(CHECKED, withLive(new CheckedPymalloc(), size), size),
       pairCase(ARENALLOC, withLive(createHeap(), size), size),
       pairCase(ARENALLOC_FIXED, withLive(fixedLib.createHeap({ store: 'fixed', initialBytes: 1 << 24 }), size), size),
       pairCase(ARENALLOC_RESIZABLE, withLive(resizableLib.createHeap({ store: 'resizable' }), size), size),
@@ -110,6 +121,9 @@ for (const size of [16, 256]) {
     reference: ONE_CLASS,
     rows,
   });
+  checks.push(
+    atMost(`A′ ${size} B: arenalloc vs the checked reference`, rowOf(rows, ARENALLOC).nsPerOp / rowOf(rows, CHECKED).nsPerOp, 1.3, '×'),
+  );
 }
 
 // ─── B: 10,000 random sizes, allocated then freed in random order ───────────────────────────
@@ -185,6 +199,7 @@ const SIZE_CLASSES = 'size-class free list';
 const bRows = withRatios(
   timeCases([
     batchCase(SIZE_CLASSES, new SizeClassFreeList()),
+    batchCase(CHECKED, new CheckedPymalloc()),
     batchCase(ARENALLOC, createHeap()),
     batchCase(ARENALLOC_FIXED, fixedLib.createHeap({ store: 'fixed', initialBytes: 1 << 24 })),
     batchCase(ARENALLOC_RESIZABLE, resizableLib.createHeap({ store: 'resizable' })),
@@ -200,7 +215,7 @@ timing.push({
   rows: bRows,
 });
 const bArenalloc = rowOf(bRows, ARENALLOC);
-checks.push(atMost('B: arenalloc vs the size-class free list', bArenalloc.ratio, 2, '×'));
+checks.push(atMost('B: arenalloc vs the checked reference', bArenalloc.nsPerOp / rowOf(bRows, CHECKED).nsPerOp, 1.05, '×'));
 checks.push(atLeast('B: arenalloc speed-up over new Uint8Array', rowOf(bRows, UINT8).nsPerOp / bArenalloc.nsPerOp, 50, '×'));
 
 // ─── D: bytes per live 32-byte block ─────────────────────────────────────────────────────────
