@@ -24,9 +24,20 @@
 
 import { OutOfMemoryError } from '../errors';
 import { createHeap, type Heap } from '../heap';
+import { MAX_STORE_BYTES } from '../memory/store';
 
-/** Bytes a segment keeps for the heap's own header and structures besides its blocks. */
+/**
+ * Bytes a segment made for one large block adds for the heap's own header and structures (about
+ * 16 KiB), rounded to the 64 KiB of a store's growth step.
+ */
 const SEGMENT_OVERHEAD = 64 * 1024;
+
+/**
+ * A large block's share of extra room in a segment made for it: TLSF serves a request from a free
+ * chunk of the next size class up, up to 1/32 larger (measured: a 4 MiB fixed heap serves at most
+ * 4 MiB − 65,552 bytes), so a sixteenth is enough.
+ */
+const LARGE_SLACK_SHIFT = 4;
 
 /** One heap of a pool. @internal */
 export interface Segment {
@@ -121,7 +132,8 @@ export class Segments {
     if (!this.list[0]?.owned) {
       throw new OutOfMemoryError(`the pool's heap cannot allocate ${bytes} bytes`, bytes);
     }
-    const size = Math.max(this.segmentBytes, roundUp(bytes + SEGMENT_OVERHEAD, SEGMENT_OVERHEAD));
+    const size = Math.max(this.segmentBytes, roundUp(bytes + Math.floor(bytes / (1 << LARGE_SLACK_SHIFT)) + SEGMENT_OVERHEAD, SEGMENT_OVERHEAD));
+    if (size > MAX_STORE_BYTES) throw new OutOfMemoryError(`no heap can hold a block of ${bytes} bytes`, bytes);
     if (this.bytes + size > this.maxBytes) {
       throw new OutOfMemoryError(
         `the buffer pool holds ${this.bytes} bytes; a segment of ${size} more for ${bytes} bytes would pass its maxBytes (${this.maxBytes})`,
