@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createHeap } from '../dist/index.js';
 import { BufferPool } from '../dist/pool.js';
-import { atLeast, atMost, collectGarbage, isolated, QUICK, timeCases, withRatios } from './lib/measure.mjs';
+import { atMost, collectGarbage, isolated, QUICK, timeCases, withRatios } from './lib/measure.mjs';
 import { reportSuite } from './lib/results.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -210,31 +210,33 @@ async function echoRound(server) {
   let frames = 0;
   const deadline = Date.now() + ROUND_MS;
   await Promise.all(
-    Array.from({ length: CONNECTIONS }, (_, c) =>
-      new Promise((done, fail) => {
-        const socket = net.connect({ host: '127.0.0.1', port: server.port });
-        let k = c;
-        let expected = 0;
-        let sent = 0n;
-        const next = () => {
-          if (Date.now() >= deadline) return socket.end();
-          const body = bodies[k++ % bodies.length];
-          expected = body.length;
-          sent = process.hrtime.bigint();
-          socket.write(body);
-        };
-        socket.on('data', (chunk) => {
-          expected -= chunk.length;
-          if (expected === 0) {
-            latencies.push(Number(process.hrtime.bigint() - sent) / 1e6);
-            frames++;
-            next();
-          }
-        });
-        socket.on('connect', next);
-        socket.on('close', done);
-        socket.on('error', fail);
-      }),
+    Array.from(
+      { length: CONNECTIONS },
+      (_, c) =>
+        new Promise((done, fail) => {
+          const socket = net.connect({ host: '127.0.0.1', port: server.port });
+          let k = c;
+          let expected = 0;
+          let sent = 0n;
+          const next = () => {
+            if (Date.now() >= deadline) return socket.end();
+            const body = bodies[k++ % bodies.length];
+            expected = body.length;
+            sent = process.hrtime.bigint();
+            socket.write(body);
+          };
+          socket.on('data', (chunk) => {
+            expected -= chunk.length;
+            if (expected === 0) {
+              latencies.push(Number(process.hrtime.bigint() - sent) / 1e6);
+              frames++;
+              next();
+            }
+          });
+          socket.on('connect', next);
+          socket.on('close', done);
+          socket.on('error', fail);
+        }),
     ),
   );
   const stats = await ask(server.proc, 'report');
@@ -277,7 +279,19 @@ const ratio = (runs, v, f) => median(runs[v].map((run, i) => f(run) / f(runs.all
 function loadTable(title, runs) {
   return {
     title,
-    columns: ['variant', 'requests/s', 'p50 ms', 'p99 ms', 'CPU µs/request', 'GC ms per 1,000 req', 'peak RSS MiB', 'peak external MiB', '× allocUnsafe CPU', '× p99', '× RSS'],
+    columns: [
+      'variant',
+      'requests/s',
+      'p50 ms',
+      'p99 ms',
+      'CPU µs/request',
+      'GC ms per 1,000 req',
+      'peak RSS MiB',
+      'peak external MiB',
+      '× allocUnsafe CPU',
+      '× p99',
+      '× RSS',
+    ],
     rows: VARIANTS.map((v) => [
       v,
       fixed(median(runs[v].map((r) => r.rps)), 0),
@@ -288,8 +302,14 @@ function loadTable(title, runs) {
       mib(median(runs[v].map((r) => r.rss))),
       mib(median(runs[v].map((r) => r.external))),
       fixed(ratio(runs, v, perRequest), 3),
-      fixed(ratio(runs, v, (r) => r.p99), 3),
-      fixed(ratio(runs, v, (r) => r.rss), 3),
+      fixed(
+        ratio(runs, v, (r) => r.p99),
+        3,
+      ),
+      fixed(
+        ratio(runs, v, (r) => r.rss),
+        3,
+      ),
     ]),
   };
 }
@@ -303,8 +323,18 @@ const checks = [
   atMost(`GC pauses over ${STEADY.toLocaleString('en')} lease + release in steady state`, steadyPool.pauses, 0, 'pauses'),
   atMost('Buffer.copy of 64 KiB into a lease, × into a plain Buffer', copyBuffer.rows[1].ratio, 1.1, '×'),
   atMost('HTTP: CPU per request, × allocUnsafe', ratio(httpRuns, 'pool', perRequest), 0.95, '×'),
-  atMost('HTTP: p99 latency, × allocUnsafe', ratio(httpRuns, 'pool', (r) => r.p99), 1.0, '×'),
-  atMost('HTTP: peak RSS, × allocUnsafe', ratio(httpRuns, 'pool', (r) => r.rss), 0.9, '×'),
+  atMost(
+    'HTTP: p99 latency, × allocUnsafe',
+    ratio(httpRuns, 'pool', (r) => r.p99),
+    1.0,
+    '×',
+  ),
+  atMost(
+    'HTTP: peak RSS, × allocUnsafe',
+    ratio(httpRuns, 'pool', (r) => r.rss),
+    0.9,
+    '×',
+  ),
   atMost('onread reads: CPU per MB, × stream reads', onreadCpuRatio, 0.75, '×'),
   atMost('onread reads: GC pauses per GB', median(readRuns.onread.map(gcPerGb)), 0.99, 'per GB'),
   atMost('200,000 kept 32-byte values as leases: RSS', kept.pool.rss / 2 ** 20, 10, 'MiB'),
@@ -316,14 +346,32 @@ const checks = [
 reportSuite({
   suite: 'pool',
   title: 'Buffer pool: leases for Node services (× Buffer.allocUnsafe / a plain Buffer)',
-  timing: [{ title: 'lease + release of a 64 KiB frame (ns per operation)', reference: 'Buffer.allocUnsafe (dropped)', rows: leaseRows }, copyBuffer, copySet],
+  timing: [
+    { title: 'lease + release of a 64 KiB frame (ns per operation)', reference: 'Buffer.allocUnsafe (dropped)', rows: leaseRows },
+    copyBuffer,
+    copySet,
+  ],
   measurements: [
     {
       title: 'Steady state: CPU and GC pauses per operation',
       columns: ['contender', 'operations', 'CPU ns/op', 'GC pauses', 'GC ms', 'share of time in GC'],
       rows: [
-        ['BufferPool lease + release (64 KiB)', STEADY.toLocaleString('en'), fixed(steadyPool.cpuNs), String(steadyPool.pauses), fixed(steadyPool.pauseMs, 2), `${fixed(steadyPool.gcShare * 100)}%`],
-        ['Buffer.allocUnsafe(65536)', (QUICK ? 20_000 : 200_000).toLocaleString('en'), fixed(steadyUnsafe.cpuNs), String(steadyUnsafe.pauses), fixed(steadyUnsafe.pauseMs, 2), `${fixed(steadyUnsafe.gcShare * 100)}%`],
+        [
+          'BufferPool lease + release (64 KiB)',
+          STEADY.toLocaleString('en'),
+          fixed(steadyPool.cpuNs),
+          String(steadyPool.pauses),
+          fixed(steadyPool.pauseMs, 2),
+          `${fixed(steadyPool.gcShare * 100)}%`,
+        ],
+        [
+          'Buffer.allocUnsafe(65536)',
+          (QUICK ? 20_000 : 200_000).toLocaleString('en'),
+          fixed(steadyUnsafe.cpuNs),
+          String(steadyUnsafe.pauses),
+          fixed(steadyUnsafe.pauseMs, 2),
+          `${fixed(steadyUnsafe.gcShare * 100)}%`,
+        ],
       ],
     },
     {
@@ -331,8 +379,14 @@ reportSuite({
       columns: ['kept as', 'RSS MiB', 'external MiB', 'JS heap MiB', 'full GC ms (min of 5)'],
       rows: KEEPERS.map(([name, v]) => [name, mib(kept[v].rss), mib(kept[v].external), mib(kept[v].heapUsed), fixed(kept[v].fullGcMs, 2)]),
     },
-    loadTable(`HTTP echo (node:http, autocannon, ${CONNECTIONS} connections, bodies ${BODY_SIZES.map((n) => n / 1024).join('/')} KiB; median of ${ROUNDS} paired rounds of ${ROUND_MS / 1000} s)`, httpRuns),
-    loadTable(`net echo (${CONNECTIONS} connections, frames ${BODY_SIZES.map((n) => n / 1024).join('/')} KiB; median of ${ROUNDS} paired rounds of ${ROUND_MS / 1000} s)`, echoRuns),
+    loadTable(
+      `HTTP echo (node:http, autocannon, ${CONNECTIONS} connections, bodies ${BODY_SIZES.map((n) => n / 1024).join('/')} KiB; median of ${ROUNDS} paired rounds of ${ROUND_MS / 1000} s)`,
+      httpRuns,
+    ),
+    loadTable(
+      `net echo (${CONNECTIONS} connections, frames ${BODY_SIZES.map((n) => n / 1024).join('/')} KiB; median of ${ROUNDS} paired rounds of ${ROUND_MS / 1000} s)`,
+      echoRuns,
+    ),
     {
       title: `Reading client: stream ('data') against onread into pool memory (median of ${ROUNDS} alternating rounds of ${READ_MS / 1000} s)`,
       columns: ['reader', 'MiB/s', 'CPU µs per MiB', 'GC pauses per GiB', '× stream CPU'],

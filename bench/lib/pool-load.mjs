@@ -103,7 +103,9 @@ function reader() {
   const deadline = Number(msArg);
   let bytes = 0;
   const read = variant === 'onread' ? readIntoPool(pool, 65536, (_b, n) => void (bytes += n)) : null;
-  const socket = net.connect(read === null ? { host: '127.0.0.1', port: Number(portArg) } : { host: '127.0.0.1', port: Number(portArg), onread: read });
+  const socket = net.connect(
+    read === null ? { host: '127.0.0.1', port: Number(portArg) } : { host: '127.0.0.1', port: Number(portArg), onread: read },
+  );
   if (read === null) socket.on('data', (chunk) => void (bytes += chunk.length));
   socket.on('error', () => {});
   socket.on('connect', () => {
@@ -137,7 +139,8 @@ function keep() {
   const before = process.memoryUsage();
   const kept = new Array(COUNT);
   let heap = null;
-  if (variant === 'allocUnsafe') for (let i = 0; i < COUNT; i++) kept[i] = Buffer.from(source); // slices of Node's slab
+  if (variant === 'allocUnsafe')
+    for (let i = 0; i < COUNT; i++) kept[i] = Buffer.from(source); // slices of Node's slab
   else if (variant === 'allocUnsafeSlow') for (let i = 0; i < COUNT; i++) source.copy((kept[i] = Buffer.allocUnsafeSlow(SIZE)));
   else if (variant === 'pool') {
     for (let i = 0; i < COUNT; i++) source.copy((kept[i] = pool.lease(SIZE)).bytes);

@@ -19,7 +19,16 @@
  */
 
 export { LeaseWrittenAfterReleaseError } from './errors';
-export { type CorkableLike, type EndableLike, endWithLease, type PooledRead, readIntoPool, type WritableLike, writeLease, writeLeases } from './io';
+export {
+  type CorkableLike,
+  type EndableLike,
+  endWithLease,
+  type PooledRead,
+  readIntoPool,
+  type WritableLike,
+  writeLease,
+  writeLeases,
+} from './io';
 export { Lease, type LeaseBytes } from './lease';
 export type { BufferPoolOptions, LeakedLease, PoolClassStats, PoolStats } from './options';
 export { BufferPool } from './pool';

@@ -147,7 +147,8 @@ export interface PooledRead {
  */
 export function readIntoPool(pool: BufferPool, chunkBytes: number, onData: (bytes: Uint8Array, length: number) => unknown): PooledRead {
   if (typeof onData !== 'function') throw new InvalidArgumentError('onData must be a function');
-  if (typeof pool !== 'object' || pool === null || typeof pool.lease !== 'function') throw new InvalidArgumentError('pool must be a BufferPool');
+  if (typeof pool !== 'object' || pool === null || typeof pool.lease !== 'function')
+    throw new InvalidArgumentError('pool must be a BufferPool');
   if (chunkBytes === 0) throw new InvalidArgumentError('chunkBytes must be at least 1: Node cannot read into an empty buffer');
   const lease = pool.lease(chunkBytes);
   const buffer = lease.bytes;

@@ -159,7 +159,8 @@ export function validateOptions(options: BufferPoolOptions): ResolvedOptions {
     if (typeof heap !== 'object' || typeof (heap as Heap).tryMalloc !== 'function' || !('_mem' in heap)) {
       throw new InvalidArgumentError('heap must be a Heap made by createHeap or Heap.attach');
     }
-    if (heap.store === 'wasm') throw new InvalidArgumentError("heap must not be a 'wasm' store: its growth would detach the bytes of live leases");
+    if (heap.store === 'wasm')
+      throw new InvalidArgumentError("heap must not be a 'wasm' store: its growth would detach the bytes of live leases");
   }
   const segmentBytes = options.segmentBytes ?? 4 << 20;
   if (!isInteger(segmentBytes) || segmentBytes < 65536 || segmentBytes > 1 << 30 || segmentBytes % 65536 !== 0) {
@@ -170,15 +171,22 @@ export function validateOptions(options: BufferPoolOptions): ResolvedOptions {
     throw new InvalidArgumentError(`maxBytes must be an integer of at least segmentBytes (${segmentBytes}), got ${String(maxBytes)}`);
   }
   const maxClassBytes = options.maxClassBytes ?? DEFAULT_MAX_CLASS_BYTES;
-  if (!isInteger(maxClassBytes) || maxClassBytes < MIN_CLASS_BYTES || maxClassBytes > MAX_CLASS_BYTES_LIMIT || (maxClassBytes & (maxClassBytes - 1)) !== 0) {
+  if (
+    !isInteger(maxClassBytes) ||
+    maxClassBytes < MIN_CLASS_BYTES ||
+    maxClassBytes > MAX_CLASS_BYTES_LIMIT ||
+    (maxClassBytes & (maxClassBytes - 1)) !== 0
+  ) {
     throw new InvalidArgumentError(`maxClassBytes must be a power of two from 16 to 16 MiB, got ${String(maxClassBytes)}`);
   }
   const maxIdleBytes = options.maxIdleBytes ?? 16 << 20;
   if (!isInteger(maxIdleBytes)) throw new InvalidArgumentError(`maxIdleBytes must be a non-negative integer, got ${String(maxIdleBytes)}`);
   const quarantineBytes = options.quarantineBytes ?? 1 << 20;
-  if (!isInteger(quarantineBytes)) throw new InvalidArgumentError(`quarantineBytes must be a non-negative integer, got ${String(quarantineBytes)}`);
+  if (!isInteger(quarantineBytes))
+    throw new InvalidArgumentError(`quarantineBytes must be a non-negative integer, got ${String(quarantineBytes)}`);
   const views = options.views ?? 'buffer';
-  if (views !== 'buffer' && views !== 'uint8array') throw new InvalidArgumentError(`views must be 'buffer' or 'uint8array', got ${String(views)}`);
+  if (views !== 'buffer' && views !== 'uint8array')
+    throw new InvalidArgumentError(`views must be 'buffer' or 'uint8array', got ${String(views)}`);
   for (const name of ['debug', 'releaseLeaked', 'traceLeases'] as const) {
     const v = options[name];
     if (v !== undefined && typeof v !== 'boolean') throw new InvalidArgumentError(`${name} must be a boolean, got ${String(v)}`);

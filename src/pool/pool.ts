@@ -193,7 +193,9 @@ export class BufferPool {
     let leases = 0;
     for (const n of this._leasedPerClass) leases += n;
     if (idle !== this._idleBytes || leases !== this._leases) {
-      throw new HeapCorruptedError(`pool counters disagree: ${this._idleBytes} idle bytes counted, ${idle} found; ${this._leases} leases, ${leases} per class`);
+      throw new HeapCorruptedError(
+        `pool counters disagree: ${this._idleBytes} idle bytes counted, ${idle} found; ${this._leases} leases, ${leases} per class`,
+      );
     }
   }
 
@@ -202,7 +204,18 @@ export class BufferPool {
     const capacity = classBytes(cls);
     const ptr = this._segments.allocate(capacity);
     const heap = this._segments.last.heap;
-    const state: LeaseState = { heap, ptr, capacity, cls, cached: true, length: capacity, refs: 0, view: this._view(heap, ptr, capacity), site: undefined, live: true };
+    const state: LeaseState = {
+      heap,
+      ptr,
+      capacity,
+      cls,
+      cached: true,
+      length: capacity,
+      refs: 0,
+      view: this._view(heap, ptr, capacity),
+      site: undefined,
+      live: true,
+    };
     const lease = new Lease(this, state);
     this._registry.register(lease, state);
     return lease;
@@ -222,7 +235,18 @@ export class BufferPool {
     } else if (this._options.traceLeases === true) {
       site = new Error('lease taken here').stack;
     }
-    const state: LeaseState = { heap, ptr, capacity, cls, cached: false, length: size, refs: 1, view: this._view(heap, ptr, size), site, live: true };
+    const state: LeaseState = {
+      heap,
+      ptr,
+      capacity,
+      cls,
+      cached: false,
+      length: size,
+      refs: 1,
+      view: this._view(heap, ptr, size),
+      site,
+      live: true,
+    };
     const lease = new Lease(this, state);
     this._registry.register(lease, state, state);
     this._count(cls < 0 ? this._free.length : cls, size);

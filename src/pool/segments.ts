@@ -69,7 +69,9 @@ export class Segments {
     this.maxBytes = maxBytes;
     this.dropped = 0;
     const first: Segment =
-      heap === null ? { heap: createHeap({ store: 'fixed', initialBytes: segmentBytes }), blocks: 0, owned: true } : { heap, blocks: 0, owned: false };
+      heap === null
+        ? { heap: createHeap({ store: 'fixed', initialBytes: segmentBytes }), blocks: 0, owned: true }
+        : { heap, blocks: 0, owned: false };
     this.list = [first];
     this.bytes = heap === null ? segmentBytes : 0;
     this.last = first;
@@ -132,7 +134,10 @@ export class Segments {
     if (!this.list[0]?.owned) {
       throw new OutOfMemoryError(`the pool's heap cannot allocate ${bytes} bytes`, bytes);
     }
-    const size = Math.max(this.segmentBytes, roundUp(bytes + Math.floor(bytes / (1 << LARGE_SLACK_SHIFT)) + SEGMENT_OVERHEAD, SEGMENT_OVERHEAD));
+    const size = Math.max(
+      this.segmentBytes,
+      roundUp(bytes + Math.floor(bytes / (1 << LARGE_SLACK_SHIFT)) + SEGMENT_OVERHEAD, SEGMENT_OVERHEAD),
+    );
     if (size > MAX_STORE_BYTES) throw new OutOfMemoryError(`no heap can hold a block of ${bytes} bytes`, bytes);
     if (this.bytes + size > this.maxBytes) {
       throw new OutOfMemoryError(

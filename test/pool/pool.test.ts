@@ -4,7 +4,15 @@
 import { describe, expect, it } from 'vitest';
 import { ArenallocError } from '../../src/errors';
 import { createHeap } from '../../src/heap';
-import { BufferPool, endWithLease, Lease, LeaseWrittenAfterReleaseError, readIntoPool, writeLease, writeLeases } from '../../src/pool/index';
+import {
+  BufferPool,
+  endWithLease,
+  type Lease,
+  LeaseWrittenAfterReleaseError,
+  readIntoPool,
+  writeLease,
+  writeLeases,
+} from '../../src/pool/index';
 import { markLeaks, start, stop, takeSnapshot } from '../../src/profile/index';
 
 function codeOf(fn: () => unknown): string {
@@ -144,7 +152,11 @@ describe('bad input is typed and changes nothing', () => {
       { heap: {} },
       { heap: createHeap({ store: 'wasm' }) },
     ];
-    for (const options of bad) expect(codeOf(() => new BufferPool(options as never)), JSON.stringify(options)).toBe('ERR_INVALID_ARGUMENT');
+    for (const options of bad)
+      expect(
+        codeOf(() => new BufferPool(options as never)),
+        JSON.stringify(options),
+      ).toBe('ERR_INVALID_ARGUMENT');
   });
 
   it('foreign and released leases given to the I/O helpers', () => {
@@ -234,7 +246,11 @@ describe('tracing (arenalloc/profile)', () => {
     expect(report.count).toBe(1);
     expect(report.groups[0]?.types).toEqual(['Lease']);
     expect(report.groups[0]?.traceback.frames[0]?.filename).toContain('pool.test.ts');
-    expect(takeSnapshot(heap).statistics('type').some((s) => s.type === 'Lease')).toBe(true);
+    expect(
+      takeSnapshot(heap)
+        .statistics('type')
+        .some((s) => s.type === 'Lease'),
+    ).toBe(true);
     leaked.release();
     expect(mark.report().count).toBe(0);
     stop(heap);

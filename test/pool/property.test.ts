@@ -27,7 +27,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: sizeArb.map((size) => ({ kind: 'lease' as const, size })) },
   { weight: 2, arbitrary: fc.nat().map((pick) => ({ kind: 'retain' as const, pick })) },
   { weight: 5, arbitrary: fc.nat().map((pick) => ({ kind: 'release' as const, pick })) },
-  { weight: 3, arbitrary: fc.record({ pick: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }).map((r) => ({ kind: 'write' as const, ...r })) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ pick: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }).map((r) => ({ kind: 'write' as const, ...r })),
+  },
   { weight: 1, arbitrary: fc.nat().map((pick) => ({ kind: 'releaseReleased' as const, pick })) },
   { weight: 1, arbitrary: fc.nat().map((pick) => ({ kind: 'readReleased' as const, pick })) },
   { weight: 1, arbitrary: fc.constant({ kind: 'trim' as const }) },

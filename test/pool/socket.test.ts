@@ -98,7 +98,7 @@ describe('loopback round trip', () => {
     const answers = await Promise.all(bodies.map(ask));
     agent.destroy();
     await new Promise((done) => server.close(done));
-    answers.forEach((a, i) => expect(a.equals(Buffer.from(bodies[i] as Buffer).reverse())).toBe(true));
+    for (const [i, a] of answers.entries()) expect(a.equals(Buffer.from(bodies[i] as Buffer).reverse())).toBe(true);
     for (let i = 0; i < 20 && pool.stats().leases > 0; i++) await new Promise((r) => setTimeout(r, 5));
     expect(pool.stats().leases).toBe(0);
     pool.check();
