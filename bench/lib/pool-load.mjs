@@ -10,7 +10,9 @@
  *   node pool-load.mjs keep <variant>         keeps 200,000 values of 32 bytes; RSS and full-GC time
  *
  * Variants: `allocUnsafe` (Buffer.allocUnsafe per body), `alloc` (Buffer.alloc, zero-filled),
- * `pool` (a BufferPool lease, released when the write completes). Readers: `stream` ('data'
+ * `pool` (a BufferPool lease, released when the write completes), and for HTTP `freelist`: exact-size
+ * Buffers kept in a plain JS free list per body size and reused, released on the response's
+ * 'close' — the least a pool of any design could cost, the floor for the pool variant. Readers: `stream` ('data'
  * events, a Buffer per chunk) or `onread` (Node reads into one leased chunk of pool memory).
  *
  * Every server listens on 127.0.0.1 only and exits when the suite says so or its parent dies.
@@ -46,11 +48,19 @@ const sampler = setInterval(() => {
 sampler.unref();
 
 const pool = new BufferPool();
+const freeLists = new Map();
 
-/** The body buffer of one request, by variant: `{ bytes, done() }` after the answer is written. */
+/** The body buffer of one request, by variant (a lease for `pool`, else a Buffer). */
 function takeBuffer(size) {
   if (variant === 'pool') return pool.lease(size);
+  if (variant === 'freelist') return freeLists.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
   return variant === 'alloc' ? Buffer.alloc(size) : Buffer.allocUnsafe(size);
+}
+
+function giveBack(buffer) {
+  let list = freeLists.get(buffer.length);
+  if (list === undefined) freeLists.set(buffer.length, (list = []));
+  list.push(buffer);
 }
 
 function httpServer() {
@@ -67,7 +77,10 @@ function httpServer() {
       requests++;
       res.writeHead(200, { 'content-length': size });
       if (variant === 'pool') endWithLease(res, body);
-      else res.end(bytes);
+      else if (variant === 'freelist') {
+        res.once('close', () => giveBack(body));
+        res.end(bytes);
+      } else res.end(bytes);
     });
   });
 }
