@@ -1,3 +1,4 @@
+// @browser-skip: checks that leases are Node Buffers and names source files in traced sites
 // Example tests of the buffer pool: exact figures after each step, reuse of blocks, views and
 // lease objects, segments made and dropped, debug mode's poison, tracing's sites, and bad input
 // (typed errors that leave the pool as it was).
