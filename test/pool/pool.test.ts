@@ -70,6 +70,17 @@ describe('BufferPool', () => {
     expect(lease.length).toBe(100);
   });
 
+  it('[Symbol.dispose] releases once, and does nothing on a released lease', () => {
+    const pool = new BufferPool();
+    const lease = pool.lease(64).retain();
+    lease[Symbol.dispose]();
+    expect(lease.refs).toBe(1);
+    lease[Symbol.dispose]();
+    expect(lease.refs).toBe(0);
+    lease[Symbol.dispose]();
+    expect(pool.stats().leases).toBe(0);
+  });
+
   it('serves leases above the largest class from large blocks, uncached', () => {
     const pool = new BufferPool({ maxClassBytes: 4096 });
     const big = pool.lease(1 << 20);
