@@ -65,6 +65,7 @@ const leaseRows = withRatios(
     {
       name: 'Buffer.allocUnsafe (dropped)',
       opsPerCall: OPS,
+      garbage: true,
       fn: isolated((size, n) => () => {
         let keep = 0;
         for (let i = 0; i < n; i++) keep += Buffer.allocUnsafe(size).length;
@@ -81,6 +82,7 @@ const leaseRows = withRatios(
     {
       name: 'heap malloc + new Buffer view + free',
       opsPerCall: OPS,
+      garbage: true,
       fn: isolated((heap, size, n) => () => {
         let keep = 0;
         for (let i = 0; i < n; i++) {
@@ -97,7 +99,7 @@ const leaseRows = withRatios(
 
 /** CPU ns per operation and GC pauses over `count` operations of `fn`, after a warm-up. */
 async function steadyState(fn, count) {
-  fn(count >> 2);
+  fn(Math.max(count >> 2, 200_000));
   collectGarbage();
   let pauses = 0;
   let pauseMs = 0;
