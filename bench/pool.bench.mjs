@@ -183,6 +183,7 @@ const KEEPERS = [
   ['Buffer.from (slices of Node’s slab)', 'allocUnsafe'],
   ['Buffer.allocUnsafeSlow (a store each)', 'allocUnsafeSlow'],
   ['BufferPool leases', 'pool'],
+  ['KeptBytes handles (arenalloc/pool)', 'kept'],
   ['heap pointers (malloc, numbers in an array)', 'heap'],
 ];
 const kept = {};
@@ -364,6 +365,8 @@ const checks = [
   atMost('onread reads: GC pauses per GB', median(readRuns.onread.map(gcPerGb)), 0.99, 'per GB'),
   atMost('200,000 kept 32-byte values as leases: RSS', kept.pool.rss / 2 ** 20, 10, 'MiB'),
   atMost('200,000 kept 32-byte values as leases: full GC', kept.pool.fullGcMs, 5, 'ms'),
+  atMost('200,000 kept 32-byte values in KeptBytes: RSS', kept.kept.rss / 2 ** 20, 10, 'MiB'),
+  atMost('200,000 kept 32-byte values in KeptBytes: full GC', kept.kept.fullGcMs, 5, 'ms'),
   atMost('200,000 kept 32-byte values as heap pointers: RSS', kept.heap.rss / 2 ** 20, 10, 'MiB'),
   atMost('200,000 kept 32-byte values as heap pointers: full GC', kept.heap.fullGcMs, 5, 'ms'),
 ];

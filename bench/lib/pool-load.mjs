@@ -22,7 +22,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { createHeap } from '../../dist/index.js';
-import { BufferPool, endWithLease, readIntoPool, writeLease } from '../../dist/pool.js';
+import { BufferPool, endWithLease, KeptBytes, readIntoPool, writeLease } from '../../dist/pool.js';
 
 const [mode, variant, portArg, msArg] = process.argv.slice(2);
 
@@ -157,6 +157,9 @@ function keep() {
   else if (variant === 'allocUnsafeSlow') for (let i = 0; i < COUNT; i++) source.copy((kept[i] = Buffer.allocUnsafeSlow(SIZE)));
   else if (variant === 'pool') {
     for (let i = 0; i < COUNT; i++) source.copy((kept[i] = pool.lease(SIZE)).bytes);
+  } else if (variant === 'kept') {
+    const store = new KeptBytes();
+    for (let i = 0; i < COUNT; i++) kept[i] = store.keep(source);
   } else {
     heap = createHeap({ store: 'fixed', initialBytes: 16 << 20 });
     const u8 = new Uint8Array(heap.buffer);

@@ -4,7 +4,8 @@
  * size class, so a server that churns request bodies or frames allocates nothing in steady state.
  * Helpers release leases when Node's I/O is done with them, and read sockets into pool memory.
  *
- * For typed objects reused through free lists (game loops), see `arenalloc/rc`.
+ * For many small values kept a long time, {@link KeptBytes} keeps them by number, at no cost to the
+ * garbage collector. For typed objects reused through free lists (game loops), see `arenalloc/rc`.
  *
  * @example
  * ```ts
@@ -29,6 +30,7 @@ export {
   writeLease,
   writeLeases,
 } from './io';
+export { KeptBytes, type KeptBytesOptions } from './kept';
 export { Lease, type LeaseBytes } from './lease';
 export type { BufferPoolOptions, LeakedLease, PoolClassStats, PoolStats } from './options';
 export { BufferPool } from './pool';
