@@ -30,7 +30,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
 );
 
-const valueOf = (length: number, seed: number) => Uint8Array.from({ length }, (_, i) => (seed + i * 31) & 0xff);
+const makeValue = (length: number, seed: number) => Uint8Array.from({ length }, (_, i) => (seed + i * 31) & 0xff);
 
 function codeOf(fn: () => unknown): string {
   try {
@@ -51,7 +51,7 @@ function run(ops: Op[]): void {
     const handles = [...live.keys()];
     const pick = (list: number[], n: number) => (list.length === 0 ? undefined : list[n % list.length]);
     if (op.kind === 'keep') {
-      const value = valueOf(op.length, op.seed);
+      const value = makeValue(op.length, op.seed);
       const handle = kept.keep(value);
       expect(live.has(handle)).toBe(false);
       live.set(handle, value);
