@@ -9,6 +9,7 @@ export default defineConfig({
     gc: 'src/gc/index.ts',
     profile: 'src/profile/index.ts',
     debug: 'src/debug/index.ts',
+    pool: 'src/pool/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

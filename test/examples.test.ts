@@ -42,5 +42,9 @@ describe('examples', () => {
       expect(output).toContain('Small block threshold = 512'); // the debugMallocStats() report
       expect(output).toMatch(/after freeing everything: \{[^}]*liveBlocks: 0,/s);
     }
+    if (file === 'http-pool-service.mjs') {
+      expect(output).toContain('answered 3 requests, the first as "loop ,olleh"');
+      expect(output).toMatch(/pool after the requests: \{ leases: 0,/);
+    }
   });
 });
