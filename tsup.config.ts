@@ -9,6 +9,7 @@ export default defineConfig({
     gc: 'src/gc/index.ts',
     profile: 'src/profile/index.ts',
     debug: 'src/debug/index.ts',
+    wasm: 'src/wasm/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

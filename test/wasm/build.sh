@@ -1,0 +1,23 @@
+#!/bin/sh
+# Builds the two WebAssembly modules of test/wasm/ from workload.c with Debian's clang, lld and
+# wasi-libc, installing them when they are missing (as root, with apt-get). The .wasm files are
+# committed, so tests and CI need no compiler; run this after changing workload.c.
+#   workload-imports.wasm  the malloc family imported from JS ("env"), no libc, memory imported
+#   workload-libc.wasm     wasi-libc's own malloc compiled in, memory its own (the benchmark's baseline)
+set -eu
+cd "$(dirname "$0")"
+if ! command -v clang >/dev/null || ! command -v wasm-ld >/dev/null || [ ! -e /usr/lib/wasm32-wasi/libc.a ] ||
+  ! ls /usr/lib/llvm-*/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a >/dev/null 2>&1; then
+  apt-get update
+  apt-get install -y clang lld wasi-libc libclang-rt-dev-wasm32
+fi
+COMMON="--target=wasm32-wasi -O2 -fno-builtin -Wall -Wextra -Werror -Wl,--no-entry -Wl,--export=__heap_base"
+# Imports: no libc, memory from JS, data from 1024 up (wasm-ld's default), the stack after it.
+clang $COMMON -DARENALLOC_IMPORTS -nostdlib -Wl,--import-memory -Wl,--global-base=1024 \
+  -Wl,-z,stack-size=65536 -Wl,--initial-memory=131072 -Wl,--max-memory=268435456 \
+  -o workload-imports.wasm workload.c
+# Compiled-in malloc: wasi-libc (dlmalloc), no start files, the module's own memory.
+clang $COMMON -nostartfiles -Wl,--global-base=1024 -Wl,-z,stack-size=65536 \
+  -Wl,--initial-memory=131072 -Wl,--max-memory=268435456 \
+  -o workload-libc.wasm workload.c
+ls -l workload-imports.wasm workload-libc.wasm
