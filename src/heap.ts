@@ -795,10 +795,19 @@ export function createHeap(options: HeapOptions = {}): Heap {
   const arenaSize = options.arenaSize ?? DEFAULT_ARENA_SIZE;
   const problem = checkSmallTunables(poolSize, arenaSize);
   if (problem !== null) throw new InvalidArgumentError(problem);
+  const guardLow = options.guardLow === true ? Math.min(1024, options.base ?? 0) : (options.guardLow ?? 0);
+  if (typeof guardLow !== 'number' || guardLow >>> 0 !== guardLow || (guardLow & 3) !== 0 || guardLow > (options.base ?? 0)) {
+    throw new InvalidArgumentError(
+      `guardLow must be a multiple of 4 from 0 to base (${String(options.base ?? 0)}), got ${String(options.guardLow)}`,
+    );
+  }
   const mem = createMemory(options);
-  const u32 = mem.u32;
   const header = mem.head;
-  u32.fill(0, 0, HEADER_BYTES >>> 2);
+  header.fill(0);
+  // The guard is the one range below the base the heap writes, and only here, at creation.
+  if (guardLow !== 0) mem.u8.fill(0, 0, guardLow);
+  header[W_BASE] = mem.base;
+  header[W_GUARD_LOW] = guardLow;
   header[W_MAGIC] = MAGIC;
   header[W_VERSION] = LAYOUT_VERSION;
   header[W_HEADER_BYTES] = HEADER_BYTES;

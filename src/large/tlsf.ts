@@ -140,9 +140,9 @@ export class Tlsf {
 
   /** Lays out an empty heap: one free chunk from the first chunk's address to a sentinel at the end. */
   format(): void {
-    const u32 = this.mem.u32;
-    u32.fill(0, W_TLSF_FL_BITMAP, W_TLSF_FL_BITMAP + 1);
-    u32.fill(0, W_TLSF_SL_BITMAPS, W_TLSF_HEADS + FL_COUNT * Bits.SL_COUNT);
+    const header = this.mem.head;
+    header.fill(0, W_TLSF_FL_BITMAP, W_TLSF_FL_BITMAP + 1);
+    header.fill(0, W_TLSF_SL_BITMAPS, W_TLSF_HEADS + FL_COUNT * Bits.SL_COUNT);
     const counters = this.mem.counters;
     counters[F_LARGE_USED_CHUNKS] = 0;
     counters[F_LARGE_USED_BYTES] = 0;

@@ -74,12 +74,11 @@ export class SmallHeap {
    * map for the store's maximum size (see `./layout.ts`). Runs once, on a new heap.
    */
   format(): void {
-    const u32 = this.mem.u32;
     const header = this.mem.head;
-    u32.fill(0, SmallState.ARENA_TABLE, SmallState.END);
+    header.fill(0, SmallState.ARENA_TABLE, SmallState.END);
     header[SmallState.UNUSED_SLOTS] = NONE;
     header[SmallState.USABLE_HEAD] = NONE;
-    u32.fill(NONE, SmallState.LAST_WITH, SmallState.LAST_WITH + this.poolsPerArena + 1);
+    header.fill(NONE, SmallState.LAST_WITH, SmallState.LAST_WITH + this.poolsPerArena + 1);
     const counters = this.mem.counters;
     counters[F_ARENAS_ALLOCATED] = 0;
     counters[F_ARENAS_RECLAIMED] = 0;
@@ -95,8 +94,8 @@ export class SmallHeap {
     }
     const mapped = this.mem.u32;
     if (pages !== 0) mapped.fill(0, map >>> 2, (map >>> 2) + words);
-    mapped[SmallState.POOL_MAP] = map;
-    mapped[SmallState.POOL_MAP_PAGES] = pages;
+    this.mem.head[SmallState.POOL_MAP] = map;
+    this.mem.head[SmallState.POOL_MAP_PAGES] = pages;
   }
 
   /** Sets (`on`) or clears the pool-map bits of the `count` pages from address `first`. */
@@ -467,8 +466,8 @@ export class SmallHeap {
       fresh.copyWithin(table >>> 2, old >>> 2, (old >>> 2) + capacity * ArenaEntry.STRIDE);
       this.large.free(old);
     }
-    fresh[SmallState.ARENA_TABLE] = table;
-    fresh[SmallState.ARENA_CAPACITY] = next;
+    this.mem.head[SmallState.ARENA_TABLE] = table;
+    this.mem.head[SmallState.ARENA_CAPACITY] = next;
     return true;
   }
 

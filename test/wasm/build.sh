@@ -3,6 +3,7 @@
 # wasi-libc, installing them when they are missing (as root, with apt-get). The .wasm files are
 # committed, so tests and CI need no compiler; run this after changing workload.c.
 #   workload-imports.wasm  the malloc family imported from JS ("env"), no libc, memory imported
+#   workload-shared.wasm   the same over a shared (threads) memory
 #   workload-libc.wasm     wasi-libc's own malloc compiled in, memory its own (the benchmark's baseline)
 set -eu
 cd "$(dirname "$0")"
@@ -16,8 +17,12 @@ COMMON="--target=wasm32-wasi -O2 -fno-builtin -Wall -Wextra -Werror -Wl,--no-ent
 clang $COMMON -DARENALLOC_IMPORTS -nostdlib -Wl,--import-memory -Wl,--global-base=1024 \
   -Wl,-z,stack-size=65536 -Wl,--initial-memory=131072 -Wl,--max-memory=268435456 \
   -o workload-imports.wasm workload.c
+# The same for a shared memory, as a threaded module has (atomics and bulk memory are needed).
+clang $COMMON -DARENALLOC_IMPORTS -nostdlib -matomics -mbulk-memory -Wl,--import-memory -Wl,--shared-memory \
+  -Wl,--global-base=1024 -Wl,-z,stack-size=65536 -Wl,--initial-memory=131072 -Wl,--max-memory=268435456 \
+  -o workload-shared.wasm workload.c
 # Compiled-in malloc: wasi-libc (dlmalloc), no start files, the module's own memory.
 clang $COMMON -nostartfiles -Wl,--global-base=1024 -Wl,-z,stack-size=65536 \
   -Wl,--initial-memory=131072 -Wl,--max-memory=268435456 \
   -o workload-libc.wasm workload.c
-ls -l workload-imports.wasm workload-libc.wasm
+ls -l workload-imports.wasm workload-shared.wasm workload-libc.wasm
