@@ -297,6 +297,8 @@ export class Heap {
 
   /** The buffer the heap lives in. After growth of a `wasm` store this is a new object. */
   get buffer(): ArrayBuffer | SharedArrayBuffer {
+    // WASM code may have grown (and so replaced) the memory since the heap last looked.
+    this._mem.refresh();
     return this._mem.buffer;
   }
 

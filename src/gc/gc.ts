@@ -379,6 +379,8 @@ export class Gc {
   collect(generation = 2): number {
     if (generation !== 0 && generation !== 1 && generation !== 2)
       throw new InvalidArgumentError(`generation must be 0, 1 or 2, got ${String(generation)}`);
+    // WASM code may have grown the memory since the heap last looked: re-bind before the walk.
+    this._mem.refresh();
     const u32 = this._mem.u32;
     const t = this._table;
     if (u32[t + G_COLLECTING] !== 0) return 0;

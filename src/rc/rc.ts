@@ -380,7 +380,8 @@ export class Rc {
    * @throws `UseAfterFreeError` for a destroyed object
    */
   refcount(ptr: number): number {
-    const count = this._mem.u32[this._validate(ptr) + O_REFCOUNT] as number;
+    const w = this._validate(ptr); // first: it re-binds the views that the load below reads
+    const count = this._mem.u32[w + O_REFCOUNT] as number;
     if (count === 0 && ptr !== this._finalizing) throw destroyed(ptr);
     return count;
   }
@@ -391,7 +392,8 @@ export class Rc {
    * @throws `InvalidPointerError` for a non-object
    */
   typeOf(ptr: number): StructType | undefined {
-    return this._types[this._mem.u32[this._validate(ptr) + O_TYPE] as number];
+    const w = this._validate(ptr); // first: it re-binds the views that the load below reads
+    return this._types[this._mem.u32[w + O_TYPE] as number];
   }
 
   /** The objects the `ref` fields of `ptr` point at, in field order, zeros left out (borrowed). */
@@ -461,6 +463,7 @@ export class Rc {
   /** @internal Whether a handle's object is still the one it was made for (generation check). */
   _matches(state: HandleState): boolean {
     const ptr = state.ptr;
+    this._mem.reach(ptr);
     const u32 = this._mem.u32;
     const w = ptr >>> 2;
     return ptr + 4 <= this._mem.byteLength && u32[w + O_SERIAL] === state.serial && u32[w + O_REFCOUNT] !== 0;
