@@ -3,6 +3,8 @@
 // with arenalloc as its malloc, in the module's own memory above its __heap_base.
 
 import { describe, expect, it } from 'vitest';
+import { createDebugHeap, debugLayerOf, GuardBytesError } from '../../src/debug/index';
+import { HeapCorruptedError } from '../../src/index';
 import { WASM_PAGE } from '../../src/memory/store';
 import { libc, serve } from './modules';
 
@@ -98,5 +100,31 @@ describe('workload.c with arenalloc as its malloc', () => {
     wasm.wl_free(state);
     heap.check();
     expect(heap.stats().liveBlocks).toBe(0);
+  });
+
+  it('debug mode catches a one-byte overrun made by the C code, at its free', () => {
+    const { wasm, heap } = serve({ make: createDebugHeap });
+    // The workload runs clean under debug mode (its guards and fills change nothing it computes).
+    expect(wasm.wl_run(3, 500)).toBe(libc().wl_run(3, 500));
+    for (const n of [1, 24, 100, 513, 5000]) {
+      let caught: unknown;
+      try {
+        wasm.wl_overrun(n);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, `overrun of a ${n}-byte block`).toBeInstanceOf(GuardBytesError);
+      expect((caught as GuardBytesError).message).toContain('after');
+    }
+    expect(() => debugLayerOf(heap)?.check()).toThrow(GuardBytesError);
+  });
+
+  it('the null-pointer guard catches a write through NULL made by the C code', () => {
+    const { wasm, heap } = serve({ guardLow: true });
+    wasm.wl_run(1, 200);
+    heap.check();
+    wasm.wl_null_write(28);
+    expect(() => heap.check()).toThrow(HeapCorruptedError);
+    expect(() => heap.check()).toThrow(/null-pointer write: byte 28/);
   });
 });

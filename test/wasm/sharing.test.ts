@@ -119,7 +119,7 @@ describe('pages the module grew are the module’s', () => {
     const heap = createHeap({ store: 'wasm', initialBytes: 2 * PAGE, maxBytes: 1 << 26 });
     const memory = heap.memory as WebAssembly.Memory;
     const first = memory.grow(3); // the module's own arena
-    const mine = new Uint32Array(memory.buffer, first * PAGE, 3 * PAGE / 4);
+    const mine = new Uint32Array(memory.buffer, first * PAGE, (3 * PAGE) / 4);
     mine.fill(0xc0de);
     const blocks = [heap.malloc(100_000), heap.malloc(PAGE), heap.malloc(300)];
     for (const p of blocks) {
@@ -127,7 +127,7 @@ describe('pages the module grew are the module’s', () => {
       expect(end <= first * PAGE || p >= (first + 3) * PAGE).toBe(true);
       heap.bytes(p).fill(0xff);
     }
-    expect(new Uint32Array(memory.buffer, first * PAGE, 3 * PAGE / 4).every((w) => w === 0xc0de)).toBe(true);
+    expect(new Uint32Array(memory.buffer, first * PAGE, (3 * PAGE) / 4).every((w) => w === 0xc0de)).toBe(true);
     heap.check();
     for (const p of blocks) heap.free(p);
     heap.check();
@@ -135,7 +135,7 @@ describe('pages the module grew are the module’s', () => {
     const again = heap.malloc(8 * PAGE);
     expect(again).toBeGreaterThanOrEqual((first + 3) * PAGE);
     heap.free(again);
-    expect(new Uint32Array(memory.buffer, first * PAGE, 3 * PAGE / 4).every((w) => w === 0xc0de)).toBe(true);
+    expect(new Uint32Array(memory.buffer, first * PAGE, (3 * PAGE) / 4).every((w) => w === 0xc0de)).toBe(true);
     // The fence survives a re-attach.
     const reopened = Heap.attach(memory);
     reopened.check();
