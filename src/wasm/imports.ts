@@ -105,19 +105,18 @@ export function wasmImports(source: Heap | (() => Heap), options: WasmImportsOpt
   const onError = options.onError ?? rethrow;
   if (typeof onError !== 'function') throw new InvalidArgumentError('onError must be a function');
   if (typeof source === 'function') {
-    let resolved: WasmImports | null = null;
-    const get = (): WasmImports => {
-      if (resolved === null) resolved = importsOver(source(), onError);
-      return resolved;
-    };
+    // Forwarders that resolve the heap at the first call; each later call is one null test and
+    // a call to the real import.
+    let real: WasmImports | null = null;
+    const get = (): WasmImports => real ?? (real = importsOver(source(), onError));
     return {
-      malloc: (size) => get().malloc(size),
-      free: (ptr) => get().free(ptr),
-      calloc: (count, size) => get().calloc(count, size),
-      realloc: (ptr, size) => get().realloc(ptr, size),
-      aligned_alloc: (alignment, size) => get().aligned_alloc(alignment, size),
-      posix_memalign: (out, alignment, size) => get().posix_memalign(out, alignment, size),
-      malloc_usable_size: (ptr) => get().malloc_usable_size(ptr),
+      malloc: (size) => (real ?? get()).malloc(size),
+      free: (ptr) => (real ?? get()).free(ptr),
+      calloc: (count, size) => (real ?? get()).calloc(count, size),
+      realloc: (ptr, size) => (real ?? get()).realloc(ptr, size),
+      aligned_alloc: (alignment, size) => (real ?? get()).aligned_alloc(alignment, size),
+      posix_memalign: (out, alignment, size) => (real ?? get()).posix_memalign(out, alignment, size),
+      malloc_usable_size: (ptr) => (real ?? get()).malloc_usable_size(ptr),
     };
   }
   return importsOver(source, onError);
@@ -127,16 +126,23 @@ function importsOver(heap: Heap, onError: (error: Error) => void): WasmImports {
   const memory = heap instanceof Heap ? heap.memory : null;
   if (memory === null) throw new InvalidArgumentError("wasmImports needs a heap in a WebAssembly.Memory (store: 'wasm')");
 
+  // `>>> 0` makes every argument an unsigned 32-bit integer, which is what the heap's raw entries
+  // take (the public ones would test that again): the hooks of tracing and debug mode, when
+  // installed, stand in for the raw entries exactly as the public entries would call them.
   const malloc = (size: number): number => {
     const n = size >>> 0;
-    return n > MAX_REQUEST ? 0 : heap.tryMalloc(n);
+    if (n > MAX_REQUEST) return 0;
+    const hooks = heap._hooks;
+    return hooks === null ? heap._rawMalloc(n) : hooks.malloc(n);
   };
 
   const free = (ptr: number): void => {
     const p = ptr >>> 0;
     if (p === 0) return;
     try {
-      heap.free(p);
+      const hooks = heap._hooks;
+      if (hooks === null) heap._rawFree(p);
+      else hooks.free(p);
     } catch (error) {
       onError(error as Error);
     }

@@ -3,14 +3,14 @@
 
 import { describe, expect, it } from 'vitest';
 import { createHeap, DoubleFreeError, type Heap, InvalidArgumentError, InvalidPointerError } from '../../src/index';
-import { EINVAL, ENOMEM, wasmImports } from '../../src/wasm/index';
+import { EINVAL, ENOMEM, type WasmImports, wasmImports } from '../../src/wasm/index';
 import { expectError } from '../helpers';
 
 /** What an i32 argument looks like when WASM passes a size_t of 2^31 or more: negative. */
 const asI32 = (n: number): number => n | 0;
 const SIZES = [0, 1, 2 ** 31, 0xffffffff, asI32(0xfffffff0), -1];
 
-function fresh(): { heap: Heap; errors: Error[]; env: ReturnType<typeof wasmImports> } {
+function fresh(): { heap: Heap; errors: Error[]; env: WasmImports } {
   const heap = createHeap({ store: 'wasm', initialBytes: 1 << 17, maxBytes: 1 << 24, base: 1024 });
   const errors: Error[] = [];
   const env = wasmImports(heap, { onError: (e) => errors.push(e) });
