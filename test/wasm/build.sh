@@ -5,6 +5,7 @@
 #   workload-imports.wasm  the malloc family imported from JS ("env"), no libc, memory imported
 #   workload-shared.wasm   the same over a shared (threads) memory
 #   workload-libc.wasm     wasi-libc's own malloc compiled in, memory its own (the benchmark's baseline)
+#   list.wasm              the WebAssembly guide's example (list.c)
 set -eu
 cd "$(dirname "$0")"
 if ! command -v clang >/dev/null || ! command -v wasm-ld >/dev/null || [ ! -e /usr/lib/wasm32-wasi/libc.a ] ||
@@ -25,4 +26,6 @@ clang $COMMON -DARENALLOC_IMPORTS -nostdlib -matomics -mbulk-memory -Wl,--import
 clang $COMMON -nostartfiles -Wl,--global-base=1024 -Wl,-z,stack-size=65536 \
   -Wl,--initial-memory=131072 -Wl,--max-memory=268435456 \
   -o workload-libc.wasm workload.c
-ls -l workload-imports.wasm workload-shared.wasm workload-libc.wasm
+# The guide's example (docs/guides/webassembly.md shows these bytes; a test compares them).
+clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--import-memory -Wl,--export=__heap_base -o list.wasm list.c
+ls -l list.wasm workload-imports.wasm workload-shared.wasm workload-libc.wasm
