@@ -63,7 +63,7 @@ describe.each(SHAPES)('after module-side growth of a $name memory', ({ shared })
     const gc = createGc(rc);
     const Node = rc.struct('Node', { next: { ref: 'Node' } });
     const nodes = Array.from({ length: 50 }, () => Node.create());
-    nodes.forEach((n, i) => Node.fields.next.set(n, nodes[(i + 1) % nodes.length] as number));
+    for (const [i, n] of nodes.entries()) Node.fields.next.set(n, nodes[(i + 1) % nodes.length] as number);
     moduleGrows(heap);
     for (const n of nodes) rc.release(n);
     moduleGrows(heap);
