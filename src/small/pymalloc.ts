@@ -291,8 +291,9 @@ export class SmallHeap {
       !(page < (header[SmallState.POOL_MAP_PAGES] as number)) ||
       (((u32[((header[SmallState.POOL_MAP] as number) >>> 2) + (page >>> 5)] as number) >>> (page & 31)) & 1) === 0
     ) {
-      // Cold: not a small pool, or the views were detached by a WASM-side memory.grow.
-      return u32.length === 0 && this.mem.refresh() ? this.poolOf(ptr) : 0;
+      // Cold: not a small pool, or an address past the views: the store grew behind the heap's
+      // back (WASM code detached them, or another thread grew a shared store; Memory.refresh).
+      return ptr >>> 2 >= u32.length && this.mem.refresh() ? this.poolOf(ptr) : 0;
     }
     return ptr - (ptr & this.poolMask);
   }

@@ -105,3 +105,20 @@ describe.each(SHAPES)('after module-side growth of a $name memory', ({ shared })
     heap.check();
   });
 });
+
+describe('the re-bind test serves a growable SharedArrayBuffer grown elsewhere', () => {
+  it('a heap whose shared store another party grew sees the new length before it reads', () => {
+    const heap = createHeap({ store: 'shared', initialBytes: 1 << 17, maxBytes: 1 << 24 });
+    const buffer = heap.buffer as SharedArrayBuffer;
+    const p = heap.malloc(100);
+    buffer.grow(1 << 20); // as another thread would: this heap's views keep their old length
+    expect(heap.stats().backingBytes).toBe(1 << 20);
+    expect(heap._mem.u8.length).toBe(1 << 20);
+    // An address past the old views re-binds them on the way (Memory.reach).
+    buffer.grow(1 << 21);
+    heap._mem.reach((1 << 20) + 8);
+    expect(heap._mem.u32.length).toBe(1 << 19);
+    heap.free(p);
+    heap.check();
+  });
+});
