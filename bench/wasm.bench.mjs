@@ -16,7 +16,9 @@
  * family (malloc, calloc, realloc, aligned_alloc, posix_memalign, malloc_usable_size and free),
  * counted once, untimed, by wrapping the imports. The difference of the two contenders over that
  * count is what each call costs more through the JS import than inside the module, an upper
- * bound on arenalloc's own cost above dlmalloc's, since it includes the WASM→JS call.
+ * bound on arenalloc's own cost above dlmalloc's, since it includes the WASM→JS call. A third
+ * contender, a JS bump allocator that never frees, is the floor any allocator served through
+ * imports can reach.
  */
 
 import { readFileSync } from 'node:fs';
@@ -45,6 +47,63 @@ function arenallocInstance(wrap = (env) => env) {
   return { exports: instance.exports, heap };
 }
 
+/**
+ * The import floor: the imports build over a bump allocator in plain JS that never frees (each
+ * unit starts again from __heap_base). It does almost nothing per call, so its time is the
+ * program plus the WASM→JS calls themselves: what any allocator served from JS pays at least.
+ */
+function bumpInstance() {
+  const memory = new WebAssembly.Memory({ initial: 2, maximum: 4096 });
+  let top = 0;
+  let u8 = new Uint8Array(memory.buffer);
+  const take = (n, align) => {
+    const p = (top + align - 1) & -align;
+    top = p + n;
+    if (top > u8.length) {
+      memory.grow(Math.ceil((top - u8.length) / 65536) + 16);
+      u8 = new Uint8Array(memory.buffer);
+    }
+    return p;
+  };
+  const env = {
+    memory,
+    malloc: (n) => take(n >>> 0, 16),
+    free: () => {},
+    calloc: (count, size) => {
+      const n = (count >>> 0) * (size >>> 0);
+      const p = take(n, 16);
+      u8.fill(0, p, p + n);
+      return p;
+    },
+    realloc: (ptr, n) => {
+      const p = take(n >>> 0, 16);
+      if (ptr !== 0) u8.copyWithin(p, ptr >>> 0, (ptr >>> 0) + (n >>> 0));
+      return p;
+    },
+    aligned_alloc: (alignment, n) => take(n >>> 0, alignment >>> 0),
+    posix_memalign: (out, alignment, n) => {
+      const p = take(n >>> 0, alignment >>> 0);
+      u8[out] = p & 0xff;
+      u8[out + 1] = (p >>> 8) & 0xff;
+      u8[out + 2] = (p >>> 16) & 0xff;
+      u8[out + 3] = p >>> 24;
+      return 0;
+    },
+    malloc_usable_size: () => 0x7fffffff,
+  };
+  const instance = new WebAssembly.Instance(importsModule, { env });
+  const base = instance.exports.__heap_base.value;
+  const run = instance.exports.wl_run;
+  return {
+    exports: {
+      wl_run: (seed, words) => {
+        top = base;
+        return run(seed, words);
+      },
+    },
+  };
+}
+
 function libcInstance() {
   return { exports: new WebAssembly.Instance(libcModule, {}).exports };
 }
@@ -71,6 +130,7 @@ const calls = countCalls();
 const contenders = [
   { name: 'wasi-libc malloc compiled in (dlmalloc)', instance: libcInstance(), best: Infinity, means: [] },
   { name: 'arenalloc via wasmImports', instance: arenallocInstance(), best: Infinity, means: [] },
+  { name: 'import floor: a JS bump allocator that never frees', instance: bumpInstance(), best: Infinity, means: [] },
 ];
 const expected = contenders[0].instance.exports.wl_run(SEED, WORDS);
 for (const c of contenders) {
@@ -95,7 +155,7 @@ const heap = contenders[1].instance.heap;
 heap.check();
 if (heap.stats().liveBlocks !== 0) throw new Error('the workload left blocks live');
 
-const [libc, arena] = contenders;
+const [libc, arena, floor] = contenders;
 const ratio = arena.best / libc.best;
 const extraNs = ((arena.best - libc.best) * 1e6) / calls;
 reportSuite({
@@ -120,6 +180,7 @@ reportSuite({
   checks: [atMost('arenalloc total time / compiled-in malloc', ratio, 1.1, '×')],
   notes: [
     `each call into the malloc family costs ${extraNs.toFixed(1)} ns more through the JS import and arenalloc than inside the module (dlmalloc), WASM→JS call included.`,
+    `the import floor (a JS allocator that does almost nothing) takes ${(floor.best / libc.best).toFixed(2)}× the compiled-in malloc's time: ${(((floor.best - libc.best) / (arena.best - libc.best)) * 100).toFixed(0)}% of arenalloc's gap to the compiled-in malloc is what any allocator served through imports pays; arenalloc over the floor: ${(arena.best / floor.best).toFixed(2)}×.`,
     'Contenders alternate in one process, order flipped every round; fastest round kept (shared machine).',
   ],
 });
