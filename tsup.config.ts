@@ -10,6 +10,7 @@ export default defineConfig({
     profile: 'src/profile/index.ts',
     debug: 'src/debug/index.ts',
     pool: 'src/pool/index.ts',
+    wasm: 'src/wasm/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

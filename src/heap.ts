@@ -38,6 +38,8 @@ import {
   MAGIC,
   W_ALIGN,
   W_ARENA_SIZE,
+  W_BASE,
+  W_GUARD_LOW,
   W_HEADER_BYTES,
   W_HEAP_END,
   W_MAGIC,
@@ -84,6 +86,31 @@ export interface HeapOptions extends StoreOptions {
    * @defaultValue `false`
    */
   debug?: boolean;
+  /**
+   * A null-pointer guard for a heap above a `base`: the first `guardLow` bytes of memory are
+   * cleared when the heap is created, and {@link Heap.check} (and debug mode's checks) report any
+   * byte there that is no longer zero as a null-pointer write: C code that wrote through a null
+   * pointer plus a small offset (`p->field` with `p == NULL`). `true` guards the first 1024 bytes,
+   * which wasm-ld leaves empty below a module's data (its default `--global-base`). MUST be a
+   * multiple of 4 and at most `base`. These are the only bytes below `base` the heap touches.
+   * @defaultValue `0` (no guard)
+   */
+  guardLow?: number | boolean;
+}
+
+/** Options of {@link Heap.attach}. */
+export interface AttachOptions {
+  /**
+   * Byte address where the heap begins: the `base` it was created with.
+   * @defaultValue `0`
+   */
+  base?: number;
+  /**
+   * For a `WebAssembly.Memory`: the most the heap may grow it to, in bytes, when that is less than
+   * the memory's own limit (see {@link StoreOptions.maxBytes}).
+   * @defaultValue the memory's own limit
+   */
+  maxBytes?: number;
 }
 
 /** Figures of one size class of the small-object allocator, in {@link HeapStats}. */
@@ -207,8 +234,8 @@ export class Heap {
     this._mem = mem;
     this.align = align;
     this._large = new Tlsf(mem, align);
-    const u32 = mem.u32;
-    this._small = new SmallHeap(mem, this._large, align, u32[W_POOL_SIZE] as number, u32[W_ARENA_SIZE] as number);
+    const header = mem.head;
+    this._small = new SmallHeap(mem, this._large, align, header[W_POOL_SIZE] as number, header[W_ARENA_SIZE] as number);
     this._maxLarge = this._large.maxRequest;
     this._hooks = null;
     this._tracer = null;
@@ -216,7 +243,8 @@ export class Heap {
 
   /**
    * Re-opens a heap from its buffer: a copy of one, a worker's view of a SharedArrayBuffer, a
-   * buffer restored from disk, or the `WebAssembly.Memory` it lives in.
+   * buffer restored from disk, or the `WebAssembly.Memory` it lives in. A heap created above a
+   * `base` (inside a WASM module's memory) is re-opened with the same `base`.
    *
    * @throws {@link NotAHeapError} when the buffer holds no heap or a truncated one
    * @throws {@link LayoutVersionError} when it was written by another layout version
@@ -225,25 +253,40 @@ export class Heap {
    * const copy = Heap.attach(heap.buffer.slice(0));
    * ```
    */
-  static attach(source: ArrayBuffer | SharedArrayBuffer | WasmMemory): Heap {
-    const mem = wrapMemory(source);
-    if (mem.byteLength < HEADER_BYTES + 2 * CHUNK_HEADER) {
+  static attach(source: ArrayBuffer | SharedArrayBuffer | WasmMemory, options: AttachOptions = {}): Heap {
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
+    const base = options.base ?? 0;
+    const mem = wrapMemory(source, base, options.maxBytes);
+    if (mem.byteLength < base + HEADER_BYTES + 2 * CHUNK_HEADER) {
       throw new NotAHeapError(`a buffer of ${mem.byteLength} bytes is too small to hold a heap`);
     }
-    const u32 = mem.u32;
-    if (u32[W_MAGIC] !== MAGIC) throw new NotAHeapError('the buffer does not start with the arenalloc magic number');
-    if (u32[W_VERSION] !== LAYOUT_VERSION) {
-      throw new LayoutVersionError(
-        `heap layout version ${u32[W_VERSION]}, this library reads version ${LAYOUT_VERSION}`,
-        u32[W_VERSION] as number,
+    const header = mem.head;
+    if (header[W_MAGIC] !== MAGIC) {
+      throw new NotAHeapError(
+        base === 0
+          ? 'the buffer does not start with the arenalloc magic number'
+          : `no arenalloc magic number at base ${base}: pass the base the heap was created with`,
       );
     }
-    const align = u32[W_ALIGN] as number;
-    const end = u32[W_HEAP_END] as number;
-    if (u32[W_HEADER_BYTES] !== HEADER_BYTES || (align !== 8 && align !== 16) || end < HEADER_BYTES || (end & (align - 1)) !== 0) {
+    if (header[W_VERSION] !== LAYOUT_VERSION) {
+      throw new LayoutVersionError(
+        `heap layout version ${header[W_VERSION]}, this library reads version ${LAYOUT_VERSION}`,
+        header[W_VERSION] as number,
+      );
+    }
+    const align = header[W_ALIGN] as number;
+    const end = header[W_HEAP_END] as number;
+    if (
+      header[W_HEADER_BYTES] !== HEADER_BYTES ||
+      header[W_BASE] !== base ||
+      (align !== 8 && align !== 16) ||
+      end < base + HEADER_BYTES ||
+      (end & (align - 1)) !== 0 ||
+      (header[W_GUARD_LOW] as number) > base
+    ) {
       throw new NotAHeapError('the heap header is damaged');
     }
-    if (checkSmallTunables(u32[W_POOL_SIZE] as number, u32[W_ARENA_SIZE] as number) !== null) {
+    if (checkSmallTunables(header[W_POOL_SIZE] as number, header[W_ARENA_SIZE] as number) !== null) {
       throw new NotAHeapError('the heap header is damaged: bad pool or arena size');
     }
     if (end + CHUNK_HEADER > mem.byteLength) {
@@ -254,6 +297,8 @@ export class Heap {
 
   /** The buffer the heap lives in. After growth of a `wasm` store this is a new object. */
   get buffer(): ArrayBuffer | SharedArrayBuffer {
+    // WASM code may have grown (and so replaced) the memory since the heap last looked.
+    this._mem.refresh();
     return this._mem.buffer;
   }
 
@@ -472,10 +517,10 @@ export class Heap {
       if (size <= old && 4 * size > 3 * old) return ptr;
     } else if (size <= this._maxLarge && large.resizeInPlace(ptr, size)) {
       const now = large.usableSize(ptr);
-      const f64 = this._mem.f64;
-      const live = (f64[Counter.LIVE_BYTES] as number) + now - old;
-      f64[Counter.LIVE_BYTES] = live;
-      if (live > (f64[Counter.PEAK_BYTES] as number)) f64[Counter.PEAK_BYTES] = live;
+      const counters = this._mem.counters;
+      const live = (counters[Counter.LIVE_BYTES] as number) + now - old;
+      counters[Counter.LIVE_BYTES] = live;
+      if (live > (counters[Counter.PEAK_BYTES] as number)) counters[Counter.PEAK_BYTES] = live;
       return ptr;
     }
     const moved = this._rawMalloc(size);
@@ -548,18 +593,18 @@ export class Heap {
 
   /** @internal */
   _countAlloc(bytes: number): void {
-    const f64 = this._mem.f64;
-    const live = (f64[Counter.LIVE_BYTES] as number) + bytes;
-    f64[Counter.LIVE_BYTES] = live;
-    if (live > (f64[Counter.PEAK_BYTES] as number)) f64[Counter.PEAK_BYTES] = live;
-    f64[Counter.ALLOCATIONS] = (f64[Counter.ALLOCATIONS] as number) + 1;
+    const counters = this._mem.counters;
+    const live = (counters[Counter.LIVE_BYTES] as number) + bytes;
+    counters[Counter.LIVE_BYTES] = live;
+    if (live > (counters[Counter.PEAK_BYTES] as number)) counters[Counter.PEAK_BYTES] = live;
+    counters[Counter.ALLOCATIONS] = (counters[Counter.ALLOCATIONS] as number) + 1;
   }
 
   /** @internal */
   _countFree(bytes: number): void {
-    const f64 = this._mem.f64;
-    f64[Counter.LIVE_BYTES] = (f64[Counter.LIVE_BYTES] as number) - bytes;
-    f64[Counter.FREES] = (f64[Counter.FREES] as number) + 1;
+    const counters = this._mem.counters;
+    counters[Counter.LIVE_BYTES] = (counters[Counter.LIVE_BYTES] as number) - bytes;
+    counters[Counter.FREES] = (counters[Counter.FREES] as number) + 1;
   }
 
   /**
@@ -614,24 +659,24 @@ export class Heap {
    */
   stats(): HeapStats {
     this._mem.refresh();
-    const f64 = this._mem.f64;
-    const allocations = f64[Counter.ALLOCATIONS] as number;
-    const frees = f64[Counter.FREES] as number;
+    const counters = this._mem.counters;
+    const allocations = counters[Counter.ALLOCATIONS] as number;
+    const frees = counters[Counter.FREES] as number;
     return {
       store: this._mem.kind,
       backingBytes: this._mem.byteLength,
-      peakBackingBytes: f64[F_PEAK_BACKING] as number,
+      peakBackingBytes: counters[F_PEAK_BACKING] as number,
       liveBlocks: allocations - frees,
-      liveBytes: f64[Counter.LIVE_BYTES] as number,
-      peakLiveBytes: f64[Counter.PEAK_BYTES] as number,
-      freeBytes: f64[F_LARGE_FREE_BYTES] as number,
+      liveBytes: counters[Counter.LIVE_BYTES] as number,
+      peakLiveBytes: counters[Counter.PEAK_BYTES] as number,
+      freeBytes: counters[F_LARGE_FREE_BYTES] as number,
       totalAllocations: allocations,
       totalFrees: frees,
       large: {
-        usedChunks: f64[F_LARGE_USED_CHUNKS] as number,
-        usedBytes: f64[F_LARGE_USED_BYTES] as number,
-        freeChunks: f64[F_LARGE_FREE_CHUNKS] as number,
-        freeBytes: f64[F_LARGE_FREE_BYTES] as number,
+        usedChunks: counters[F_LARGE_USED_CHUNKS] as number,
+        usedBytes: counters[F_LARGE_USED_BYTES] as number,
+        freeChunks: counters[F_LARGE_FREE_CHUNKS] as number,
+        freeBytes: counters[F_LARGE_FREE_BYTES] as number,
       },
       small: smallStats(this._small),
     };
@@ -660,10 +705,16 @@ export class Heap {
    */
   check(): void {
     this._mem.refresh();
-    const u32 = this._mem.u32;
-    if (u32[W_MAGIC] !== MAGIC || u32[W_VERSION] !== LAYOUT_VERSION || u32[W_ALIGN] !== this.align) {
+    const header = this._mem.head;
+    if (
+      header[W_MAGIC] !== MAGIC ||
+      header[W_VERSION] !== LAYOUT_VERSION ||
+      header[W_ALIGN] !== this.align ||
+      header[W_BASE] !== this._mem.base
+    ) {
       throw new HeapCorruptedError('the heap header has been overwritten');
     }
+    this._checkGuardLow();
     const small = smallCheck(this._small);
     let blocks = small.blocks;
     let bytes = small.bytes;
@@ -682,6 +733,32 @@ export class Heap {
   }
 
   /**
+   * @internal Throws {@link HeapCorruptedError} naming the first non-zero byte of the null-pointer
+   * guard (`guardLow`), if any. O(guard size). Debug mode calls it too.
+   */
+  _checkGuardLow(): void {
+    const bytes = this._mem.head[W_GUARD_LOW] as number;
+    if (bytes === 0) return;
+    const u32 = this._mem.u32;
+    for (let w = 0, end = bytes >>> 2; w < end; w++) {
+      if (u32[w] !== 0) {
+        const u8 = this._mem.u8;
+        let at = w << 2;
+        while (u8[at] === 0) at++;
+        throw new HeapCorruptedError(
+          `null-pointer write: byte ${at} of the guarded low memory (the first ${bytes} bytes) is ${u8[at]}, not 0`,
+          at,
+        );
+      }
+    }
+  }
+
+  /** Byte address where the heap begins (its `base`): nothing below it belongs to the heap. */
+  get base(): number {
+    return this._mem.base;
+  }
+
+  /**
    * Gives free memory at the top of the heap back to the backing store, where the store can
    * shrink: only a `'resizable'` store (a resizable ArrayBuffer) can. On every other store,
    * including the default `'shared'` one (a SharedArrayBuffer never shrinks), it returns 0 and
@@ -691,7 +768,7 @@ export class Heap {
    * @returns the number of bytes released (0 unless the store is `'resizable'`)
    */
   trim(): number {
-    return this._large.trim(HEADER_BYTES + CHUNK_HEADER + MIN_CHUNK);
+    return this._large.trim(this._mem.base + HEADER_BYTES + CHUNK_HEADER + MIN_CHUNK);
   }
 }
 
@@ -720,15 +797,25 @@ export function createHeap(options: HeapOptions = {}): Heap {
   const arenaSize = options.arenaSize ?? DEFAULT_ARENA_SIZE;
   const problem = checkSmallTunables(poolSize, arenaSize);
   if (problem !== null) throw new InvalidArgumentError(problem);
+  const guardLow = options.guardLow === true ? Math.min(1024, options.base ?? 0) : (options.guardLow ?? 0);
+  if (typeof guardLow !== 'number' || guardLow >>> 0 !== guardLow || (guardLow & 3) !== 0 || guardLow > (options.base ?? 0)) {
+    throw new InvalidArgumentError(
+      `guardLow must be a multiple of 4 from 0 to base (${String(options.base ?? 0)}), got ${String(options.guardLow)}`,
+    );
+  }
   const mem = createMemory(options);
-  const u32 = mem.u32;
-  u32.fill(0, 0, HEADER_BYTES >>> 2);
-  u32[W_MAGIC] = MAGIC;
-  u32[W_VERSION] = LAYOUT_VERSION;
-  u32[W_HEADER_BYTES] = HEADER_BYTES;
-  u32[W_ALIGN] = align;
-  u32[W_POOL_SIZE] = poolSize;
-  u32[W_ARENA_SIZE] = arenaSize;
+  const header = mem.head;
+  header.fill(0);
+  // The guard is the one range below the base the heap writes, and only here, at creation.
+  if (guardLow !== 0) mem.u8.fill(0, 0, guardLow);
+  header[W_BASE] = mem.base;
+  header[W_GUARD_LOW] = guardLow;
+  header[W_MAGIC] = MAGIC;
+  header[W_VERSION] = LAYOUT_VERSION;
+  header[W_HEADER_BYTES] = HEADER_BYTES;
+  header[W_ALIGN] = align;
+  header[W_POOL_SIZE] = poolSize;
+  header[W_ARENA_SIZE] = arenaSize;
   const heap = new Heap(mem, align);
   heap._large.format();
   heap._small.format();

@@ -27,5 +27,14 @@ export {
   StaleViewError,
   UseAfterFreeError,
 } from './errors';
-export { createHeap, Heap, type HeapOptions, type HeapStats, MAX_REQUEST, type SmallClassStats, type SmallHeapStats } from './heap';
+export {
+  type AttachOptions,
+  createHeap,
+  Heap,
+  type HeapOptions,
+  type HeapStats,
+  MAX_REQUEST,
+  type SmallClassStats,
+  type SmallHeapStats,
+} from './heap';
 export type { StoreKind, StoreOptions, WasmMemory, WasmMemoryShape } from './memory/store';

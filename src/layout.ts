@@ -1,9 +1,13 @@
 /**
- * The heap header: the words at the start of the buffer that say what the buffer holds.
+ * The heap header: the words at the start of the heap that say what the buffer holds.
  *
  * Invariant 1 of the design: all heap state lives inside the buffer. The header holds the magic,
  * the layout version and the tunables, the counters, and the roots of every layer's structures;
  * JS objects only cache views over it. `Heap.attach` re-opens a heap from this header alone.
+ *
+ * Offsets are from the heap's `base` (0 by default; a WASM module's `__heap_base` when the heap
+ * shares a module's memory): the core reads these words through `Memory.head` and
+ * `Memory.counters`, views that begin at `base`, and chunk addresses through views from 0.
  *
  * ```
  *  byte 0      ┌──────────────────────────────────────────────────────────────┐
@@ -54,8 +58,17 @@ export const W_RC_ROOT = 9;
 export const W_GC_ROOT = 10;
 export const W_PROFILE_ROOT = 11;
 export const W_DEBUG_ROOT = 12;
-export const W_RESERVED_13 = 13;
-export const W_RESERVED_14 = 14;
+/**
+ * Byte address of this header: the heap's `base` (0 unless the heap was made above a WASM
+ * module's data). `Heap.attach` compares it with the `base` it was given. Heaps written before
+ * it existed hold 0 here, which is their base.
+ */
+export const W_BASE = 13;
+/**
+ * Bytes from address 0 that the heap keeps zero and `check()` verifies (the null-pointer guard,
+ * `guardLow`); 0 for none. Below `base`, so the only bytes below the heap it ever reads.
+ */
+export const W_GUARD_LOW = 14;
 export const W_RESERVED_15 = 15;
 
 // Float64 indexes (f64[...]) of the counters.

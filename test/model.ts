@@ -85,8 +85,14 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** Applies `ops` to a fresh heap over `store`, checking it against the model after every step. */
-export function runOps(store: StoreKind, ops: Op[], align: 8 | 16 = 16, hooked = false): void {
-  const heap = modelHeap(store, align);
+export function runOps(
+  store: StoreKind,
+  ops: Op[],
+  align: 8 | 16 = 16,
+  hooked = false,
+  make: (store: StoreKind, align: 8 | 16) => Heap = modelHeap,
+): void {
+  const heap = make(store, align);
   // With hooks installed the public entries take the path the optional layers use.
   if (hooked) heap._hooks = rawHooks(heap);
   const live = new Map<number, Block>();

@@ -180,6 +180,8 @@ export class DebugLayer {
   /** @internal */
   free(ptr: number): void {
     this._verifyLive(ptr);
+    // A write through a null pointer is caught at the next free, as a guard overrun is.
+    this.heap._checkGuardLow();
     const inner = this._inner;
     const requested = this._requested;
     const innerBytes = this._innerBytes;
@@ -409,6 +411,8 @@ export class DebugLayer {
    */
   _readHeader(user: number, state: number): void {
     const mem = this.heap._mem;
+    // WASM code may have grown the memory behind the heap's back: re-bind before reading.
+    mem.reach(user);
     const w = (user - this._lead) >>> 2;
     const u32 = mem.u32;
     const requested = u32[w + D_REQUESTED] as number;

@@ -181,7 +181,7 @@ export class Gc {
     this._hasGc = new Uint8Array(0);
     this._hasFinalizer = new Uint8Array(0);
     this._anyFinalizer = 0;
-    let table = this._mem.u32[W_GC_ROOT] as number;
+    let table = this._mem.head[W_GC_ROOT] as number;
     if (table === 0) {
       table = allocInternal(heap, TABLE_WORDS * 4);
       const u32 = this._mem.u32;
@@ -191,7 +191,7 @@ export class Gc {
       u32[t + G_VERSION] = GC_VERSION;
       u32[t + G_FLAGS] = FLAG_ENABLED;
       for (let g = 0; g < 3; g++) u32[t + G_THRESHOLD + g] = DEFAULT_THRESHOLDS[g] as number;
-      this._mem.u32[W_GC_ROOT] = table;
+      this._mem.head[W_GC_ROOT] = table;
       this._table = t;
       for (let h = 0; h < 6; h++) {
         const head = this._head(h);
@@ -379,6 +379,8 @@ export class Gc {
   collect(generation = 2): number {
     if (generation !== 0 && generation !== 1 && generation !== 2)
       throw new InvalidArgumentError(`generation must be 0, 1 or 2, got ${String(generation)}`);
+    // WASM code may have grown the memory since the heap last looked: re-bind before the walk.
+    this._mem.refresh();
     const u32 = this._mem.u32;
     const t = this._table;
     if (u32[t + G_COLLECTING] !== 0) return 0;
@@ -629,7 +631,7 @@ export class Gc {
       const rec = types + id * TYPE_WORDS;
       u32[rec + T_LIVE] = (u32[rec + T_LIVE] as number) - (dead[id] as number);
     }
-    mem.f64[F_RC_FREED] = (mem.f64[F_RC_FREED] as number) + freed;
+    mem.counters[F_RC_FREED] = (mem.counters[F_RC_FREED] as number) + freed;
     const tracked = u32[this._table + G_COUNT] as number;
     u32[this._table + G_COUNT] = tracked > freed ? tracked - freed : 0;
     // Every object on `unreachable` is in the list: empty it at once instead of unlinking each.
@@ -1004,8 +1006,8 @@ export function freeBlocks(heap: Heap, list: Uint32Array, n: number): void {
       frees++;
     }
   } finally {
-    const f64 = heap._mem.f64;
-    f64[Counter.LIVE_BYTES] = (f64[Counter.LIVE_BYTES] as number) - bytes;
-    f64[Counter.FREES] = (f64[Counter.FREES] as number) + frees;
+    const counters = heap._mem.counters;
+    counters[Counter.LIVE_BYTES] = (counters[Counter.LIVE_BYTES] as number) - bytes;
+    counters[Counter.FREES] = (counters[Counter.FREES] as number) + frees;
   }
 }

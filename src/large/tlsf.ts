@@ -9,7 +9,8 @@
  *
  * ## Chunks
  *
- * The heap is a sequence of chunks from `HEADER_BYTES` to the sentinel at `W_HEAP_END`. Each
+ * The heap is a sequence of chunks from `base + HEADER_BYTES` (the first chunk after the heap
+ * header, which begins at the memory's `base`) to the sentinel at `W_HEAP_END`. Each
  * chunk starts with a 16-byte header; the payload (what `malloc` returns) follows it, so a
  * payload is aligned to 16 whenever chunks are.
  *
@@ -60,6 +61,7 @@ import {
   F_LARGE_USED_CHUNKS,
   F_PEAK_BACKING,
   HEADER_BYTES,
+  INTERNAL_REQUEST,
   W_HEAP_END,
   W_TLSF_FL_BITMAP,
   W_TLSF_HEADS,
@@ -124,6 +126,8 @@ export class Tlsf {
   readonly smallBlock: number;
   /** SL_LOG2 + alignLog2: how the first level is derived from ⌊log2 size⌋. */
   readonly flShift: number;
+  /** Address of the first chunk: right after the heap header, which begins at the memory's base. */
+  readonly first: number;
 
   constructor(mem: Memory, align: number) {
     this.mem = mem;
@@ -131,26 +135,28 @@ export class Tlsf {
     this.alignLog2 = 31 - Math.clz32(align);
     this.flShift = Bits.SL_LOG2 + this.alignLog2;
     this.smallBlock = 1 << this.flShift;
+    this.first = mem.base + HEADER_BYTES;
   }
 
-  /** Lays out an empty heap: one free chunk from HEADER_BYTES to a sentinel at the end. */
+  /** Lays out an empty heap: one free chunk from the first chunk's address to a sentinel at the end. */
   format(): void {
-    const u32 = this.mem.u32;
-    u32.fill(0, W_TLSF_FL_BITMAP, W_TLSF_FL_BITMAP + 1);
-    u32.fill(0, W_TLSF_SL_BITMAPS, W_TLSF_HEADS + FL_COUNT * Bits.SL_COUNT);
-    const f64 = this.mem.f64;
-    f64[F_LARGE_USED_CHUNKS] = 0;
-    f64[F_LARGE_USED_BYTES] = 0;
-    f64[F_LARGE_FREE_CHUNKS] = 0;
-    f64[F_LARGE_FREE_BYTES] = 0;
-    f64[F_PEAK_BACKING] = this.mem.byteLength;
+    const header = this.mem.head;
+    header.fill(0, W_TLSF_FL_BITMAP, W_TLSF_FL_BITMAP + 1);
+    header.fill(0, W_TLSF_SL_BITMAPS, W_TLSF_HEADS + FL_COUNT * Bits.SL_COUNT);
+    const counters = this.mem.counters;
+    counters[F_LARGE_USED_CHUNKS] = 0;
+    counters[F_LARGE_USED_BYTES] = 0;
+    counters[F_LARGE_FREE_CHUNKS] = 0;
+    counters[F_LARGE_FREE_BYTES] = 0;
+    counters[F_PEAK_BACKING] = this.mem.byteLength;
     const end = this.mem.byteLength - CHUNK_HEADER;
     this.writeSentinel(end, 0);
-    const size = end - HEADER_BYTES;
-    this.writeHeader(HEADER_BYTES, size | Bits.FREE, 0);
+    const first = this.first;
+    const size = end - first;
+    this.writeHeader(first, size | Bits.FREE, 0);
     this.mem.u32[(end >>> 2) + H.PREV_SIZE] = size;
     this.mem.u32[(end >>> 2) + H.SIZE] |= Bits.PREV_FREE;
-    this.insertFree(HEADER_BYTES, size);
+    this.insertFree(first, size);
   }
 
   // ─── size arithmetic ───────────────────────────────────────────────────────────────────────
@@ -163,7 +169,7 @@ export class Tlsf {
 
   /** Largest request that could ever be satisfied by this store. */
   get maxRequest(): number {
-    return this.mem.maxBytes - HEADER_BYTES - 2 * CHUNK_HEADER - MIN_CHUNK;
+    return this.mem.maxBytes - this.first - 2 * CHUNK_HEADER - MIN_CHUNK;
   }
 
   // ─── the free lists ────────────────────────────────────────────────────────────────────────
@@ -183,26 +189,27 @@ export class Tlsf {
    */
   private insertFree(chunk: number, size: number): void {
     const u32 = this.mem.u32;
+    const header = this.mem.head;
     let list: number;
     if (size < this.smallBlock) list = size >>> this.alignLog2;
     else {
       const log2 = 31 - Math.clz32(size);
       list = ((log2 - this.flShift + 1) << Bits.SL_LOG2) | ((size >>> (log2 - Bits.SL_LOG2)) ^ Bits.SL_COUNT);
     }
-    const head = u32[W_TLSF_HEADS + list] as number;
+    const head = header[W_TLSF_HEADS + list] as number;
     const w = chunk >>> 2;
     u32[w + H.NEXT_FREE] = head;
     u32[w + H.PREV_FREE] = 0;
     if (head !== 0) u32[(head >>> 2) + H.PREV_FREE] = chunk;
     else {
       const fl = list >>> Bits.SL_LOG2;
-      u32[W_TLSF_FL_BITMAP] = (u32[W_TLSF_FL_BITMAP] as number) | (1 << fl);
-      u32[W_TLSF_SL_BITMAPS + fl] = (u32[W_TLSF_SL_BITMAPS + fl] as number) | (1 << (list & (Bits.SL_COUNT - 1)));
+      header[W_TLSF_FL_BITMAP] = (header[W_TLSF_FL_BITMAP] as number) | (1 << fl);
+      header[W_TLSF_SL_BITMAPS + fl] = (header[W_TLSF_SL_BITMAPS + fl] as number) | (1 << (list & (Bits.SL_COUNT - 1)));
     }
-    u32[W_TLSF_HEADS + list] = chunk;
-    const f64 = this.mem.f64;
-    f64[F_LARGE_FREE_CHUNKS] = (f64[F_LARGE_FREE_CHUNKS] as number) + 1;
-    f64[F_LARGE_FREE_BYTES] = (f64[F_LARGE_FREE_BYTES] as number) + size;
+    header[W_TLSF_HEADS + list] = chunk;
+    const counters = this.mem.counters;
+    counters[F_LARGE_FREE_CHUNKS] = (counters[F_LARGE_FREE_CHUNKS] as number) + 1;
+    counters[F_LARGE_FREE_BYTES] = (counters[F_LARGE_FREE_BYTES] as number) + size;
   }
 
   private removeFree(chunk: number, size: number): void {
@@ -213,20 +220,20 @@ export class Tlsf {
     if (next !== 0) u32[(next >>> 2) + H.PREV_FREE] = prev;
     if (prev !== 0) u32[(prev >>> 2) + H.NEXT_FREE] = next;
     else this.unlinkHead(this.listFor(size), next);
-    const f64 = this.mem.f64;
-    f64[F_LARGE_FREE_CHUNKS] = (f64[F_LARGE_FREE_CHUNKS] as number) - 1;
-    f64[F_LARGE_FREE_BYTES] = (f64[F_LARGE_FREE_BYTES] as number) - size;
+    const counters = this.mem.counters;
+    counters[F_LARGE_FREE_CHUNKS] = (counters[F_LARGE_FREE_CHUNKS] as number) - 1;
+    counters[F_LARGE_FREE_BYTES] = (counters[F_LARGE_FREE_BYTES] as number) - size;
   }
 
   /** The head of `list` leaves it; `next` (0 or a chunk whose back link is already cleared) is the new head. */
   private unlinkHead(list: number, next: number): void {
-    const u32 = this.mem.u32;
-    u32[W_TLSF_HEADS + list] = next;
+    const header = this.mem.head;
+    header[W_TLSF_HEADS + list] = next;
     if (next !== 0) return;
     const fl = list >>> Bits.SL_LOG2;
-    const sl = (u32[W_TLSF_SL_BITMAPS + fl] as number) & ~(1 << (list & (Bits.SL_COUNT - 1)));
-    u32[W_TLSF_SL_BITMAPS + fl] = sl;
-    if (sl === 0) u32[W_TLSF_FL_BITMAP] = (u32[W_TLSF_FL_BITMAP] as number) & ~(1 << fl);
+    const sl = (header[W_TLSF_SL_BITMAPS + fl] as number) & ~(1 << (list & (Bits.SL_COUNT - 1)));
+    header[W_TLSF_SL_BITMAPS + fl] = sl;
+    if (sl === 0) header[W_TLSF_FL_BITMAP] = (header[W_TLSF_FL_BITMAP] as number) & ~(1 << fl);
   }
 
   /**
@@ -248,27 +255,28 @@ export class Tlsf {
       sl = (rounded >>> (log2 - Bits.SL_LOG2)) ^ Bits.SL_COUNT;
     }
     const u32 = this.mem.u32;
+    const header = this.mem.head;
     // Falsy: 0 (no list of this first level fits), or undefined (views detached by WASM code).
-    let slMap = (u32[W_TLSF_SL_BITMAPS + fl] as number) & (~0 << sl);
+    let slMap = (header[W_TLSF_SL_BITMAPS + fl] as number) & (~0 << sl);
     if (!slMap) {
-      const flMap = (u32[W_TLSF_FL_BITMAP] as number) & (~0 << (fl + 1));
+      const flMap = (header[W_TLSF_FL_BITMAP] as number) & (~0 << (fl + 1));
       if (!flMap) return 0;
       fl = 31 - Math.clz32(flMap & -flMap);
-      slMap = u32[W_TLSF_SL_BITMAPS + fl] as number;
+      slMap = header[W_TLSF_SL_BITMAPS + fl] as number;
     }
     const list = (fl << Bits.SL_LOG2) | (31 - Math.clz32(slMap & -slMap));
-    const chunk = u32[W_TLSF_HEADS + list] as number;
+    const chunk = header[W_TLSF_HEADS + list] as number;
     const w = chunk >>> 2;
     const next = u32[w + H.NEXT_FREE] as number;
     if (next !== 0) {
       u32[(next >>> 2) + H.PREV_FREE] = 0;
-      u32[W_TLSF_HEADS + list] = next;
+      header[W_TLSF_HEADS + list] = next;
     } else {
       this.unlinkHead(list, 0);
     }
-    const f64 = this.mem.f64;
-    f64[F_LARGE_FREE_CHUNKS] = (f64[F_LARGE_FREE_CHUNKS] as number) - 1;
-    f64[F_LARGE_FREE_BYTES] = (f64[F_LARGE_FREE_BYTES] as number) - (((u32[w + H.SIZE] as number) & Bits.SIZE_MASK) >>> 0);
+    const counters = this.mem.counters;
+    counters[F_LARGE_FREE_CHUNKS] = (counters[F_LARGE_FREE_CHUNKS] as number) - 1;
+    counters[F_LARGE_FREE_BYTES] = (counters[F_LARGE_FREE_BYTES] as number) - (((u32[w + H.SIZE] as number) & Bits.SIZE_MASK) >>> 0);
     return chunk;
   }
 
@@ -284,7 +292,7 @@ export class Tlsf {
 
   private writeSentinel(chunk: number, prevFreeFlag: number): void {
     this.writeHeader(chunk, prevFreeFlag, 0);
-    this.mem.u32[W_HEAP_END] = chunk;
+    this.mem.head[W_HEAP_END] = chunk;
   }
 
   /** Size of the chunk at `chunk` (flags stripped). */
@@ -320,8 +328,9 @@ export class Tlsf {
   private classifyIn(ptr: number): number {
     const chunk = ptr - CHUNK_HEADER;
     const u32 = this.mem.u32;
-    const end = u32[W_HEAP_END] as number;
-    if (chunk < HEADER_BYTES || chunk >= end) return 2;
+    const header = this.mem.head;
+    const end = header[W_HEAP_END] as number;
+    if (chunk < this.first || chunk >= end) return 2;
     const w = chunk >>> 2;
     if (u32[w + H.TAG] !== tagOf(chunk)) return 2;
     const sizeAndFlags = u32[w + H.SIZE] as number;
@@ -403,20 +412,20 @@ export class Tlsf {
     const total = (word & Bits.SIZE_MASK) >>> 0;
     const prevFlag = word & Bits.PREV_FREE;
     const rest = total - size;
-    const f64 = this.mem.f64;
-    f64[F_LARGE_USED_CHUNKS] = (f64[F_LARGE_USED_CHUNKS] as number) + 1;
+    const counters = this.mem.counters;
+    counters[F_LARGE_USED_CHUNKS] = (counters[F_LARGE_USED_CHUNKS] as number) + 1;
     if (rest >= Chunk.MIN) {
       this.writeHeader(chunk, size | prevFlag, request);
       const remainder = chunk + size;
       this.writeHeader(remainder, rest | Bits.FREE, 0);
       u32[((remainder + rest) >>> 2) + H.PREV_SIZE] = rest;
       this.insertFree(remainder, rest);
-      f64[F_LARGE_USED_BYTES] = (f64[F_LARGE_USED_BYTES] as number) + size;
+      counters[F_LARGE_USED_BYTES] = (counters[F_LARGE_USED_BYTES] as number) + size;
     } else {
       this.writeHeader(chunk, total | prevFlag, request);
       const next = (chunk + total) >>> 2;
       u32[next + H.SIZE] = (u32[next + H.SIZE] as number) & ~Bits.PREV_FREE;
-      f64[F_LARGE_USED_BYTES] = (f64[F_LARGE_USED_BYTES] as number) + total;
+      counters[F_LARGE_USED_BYTES] = (counters[F_LARGE_USED_BYTES] as number) + total;
     }
   }
 
@@ -427,9 +436,9 @@ export class Tlsf {
     let w = chunk >>> 2;
     const sizeAndFlags = u32[w + H.SIZE] as number;
     let size = (sizeAndFlags & Bits.SIZE_MASK) >>> 0;
-    const f64 = this.mem.f64;
-    f64[F_LARGE_USED_CHUNKS] = (f64[F_LARGE_USED_CHUNKS] as number) - 1;
-    f64[F_LARGE_USED_BYTES] = (f64[F_LARGE_USED_BYTES] as number) - size;
+    const counters = this.mem.counters;
+    counters[F_LARGE_USED_CHUNKS] = (counters[F_LARGE_USED_CHUNKS] as number) - 1;
+    counters[F_LARGE_USED_BYTES] = (counters[F_LARGE_USED_BYTES] as number) - size;
     // Mark it free before it may be swallowed by its predecessor: a later free of the same
     // pointer then reads a stale header that still says FREE, and is reported as a double free.
     u32[w + H.SIZE] = sizeAndFlags | Bits.FREE;
@@ -461,6 +470,7 @@ export class Tlsf {
    */
   resizeInPlace(ptr: number, request: number): boolean {
     const u32 = this.mem.u32;
+    const header = this.mem.head;
     const chunk = ptr - CHUNK_HEADER;
     const w = chunk >>> 2;
     const size = this.sizeOf(chunk);
@@ -471,7 +481,7 @@ export class Tlsf {
       return true;
     }
     const next = chunk + size;
-    const end = u32[W_HEAP_END] as number;
+    const end = header[W_HEAP_END] as number;
     const nextFlags = u32[(next >>> 2) + H.SIZE] as number;
     const nextSize = (nextFlags & Bits.FREE) === 0 ? 0 : (nextFlags & Bits.SIZE_MASK) >>> 0;
     if (size + nextSize < want) {
@@ -483,7 +493,7 @@ export class Tlsf {
     this.removeFree(next, nextSize);
     const total = size + nextSize;
     const rest = total - want;
-    const f64 = this.mem.f64;
+    const counters = this.mem.counters;
     const prevFlag = (u32[w + H.SIZE] as number) & Bits.PREV_FREE;
     if (rest >= MIN_CHUNK) {
       this.writeHeader(chunk, want | prevFlag, request);
@@ -491,12 +501,12 @@ export class Tlsf {
       this.writeHeader(remainder, rest | Bits.FREE, 0);
       u32[((remainder + rest) >>> 2) + H.PREV_SIZE] = rest;
       this.insertFree(remainder, rest);
-      f64[F_LARGE_USED_BYTES] = (f64[F_LARGE_USED_BYTES] as number) + (want - size);
+      counters[F_LARGE_USED_BYTES] = (counters[F_LARGE_USED_BYTES] as number) + (want - size);
     } else {
       this.writeHeader(chunk, total | prevFlag, request);
       const after = (chunk + total) >>> 2;
       u32[after + H.SIZE] = (u32[after + H.SIZE] as number) & ~Bits.PREV_FREE;
-      f64[F_LARGE_USED_BYTES] = (f64[F_LARGE_USED_BYTES] as number) + nextSize;
+      counters[F_LARGE_USED_BYTES] = (counters[F_LARGE_USED_BYTES] as number) + nextSize;
     }
     return true;
   }
@@ -511,8 +521,8 @@ export class Tlsf {
     const tail = chunk + want;
     // The tail is written as a used chunk and freed, so that it merges with a free right neighbour.
     this.writeHeader(tail, rest, 0);
-    const f64 = this.mem.f64;
-    f64[F_LARGE_USED_CHUNKS] = (f64[F_LARGE_USED_CHUNKS] as number) + 1;
+    const counters = this.mem.counters;
+    counters[F_LARGE_USED_CHUNKS] = (counters[F_LARGE_USED_CHUNKS] as number) + 1;
     this.free(tail + CHUNK_HEADER);
   }
 
@@ -521,26 +531,60 @@ export class Tlsf {
   /**
    * Grows the store so that a free chunk of at least `size` bytes (rounded up to its search
    * class) exists at the top. Returns false, changing nothing, when the store cannot grow.
+   *
+   * Pages that WASM code grew since the heap last did lie between the sentinel and the new space
+   * (`Memory.extend` says where the heap's own pages begin). They become one used chunk marked
+   * internal, as the small allocator's arenas are, so that the chunk walk stays contiguous and no
+   * list, no `free` and no merge ever hands them out:
+   *
+   * ```
+   *  old sentinel ─▶ ┌────────┬──────────────────────────┬────────┬─────────────────┬──────────┐
+   *                  │ header │ the module's pages       │ header │ new free chunk  │ sentinel │
+   *                  └────────┴──────────────────────────┴────────┴─────────────────┴──────────┘
+   *                   internal chunk (requested = INTERNAL)  ▲ where memory.grow said the old end was
+   * ```
    */
   private growFor(size: number): boolean {
-    const u32 = this.mem.u32;
-    const end = u32[W_HEAP_END] as number;
+    const mem = this.mem;
+    const end = mem.head[W_HEAP_END] as number;
+    const limit = end + CHUNK_HEADER;
+    // Only a WASM memory has pages the heap did not grow itself (see Memory.extend).
+    const adjoining = mem.wasm === null || mem.currentLength() === limit;
+    const u32 = mem.u32;
     const endFlags = u32[(end >>> 2) + H.SIZE] as number;
-    const topFree = (endFlags & Bits.PREV_FREE) !== 0 ? (u32[(end >>> 2) + H.PREV_SIZE] as number) : 0;
+    const topFree = adjoining && (endFlags & Bits.PREV_FREE) !== 0 ? (u32[(end >>> 2) + H.PREV_SIZE] as number) : 0;
     // Search rounds a size up by at most 1/32 of it; ask for that much more so the search succeeds.
-    const need = Math.max(size + (size >>> Bits.SL_LOG2) + this.align - topFree, MIN_CHUNK);
-    const target = end + CHUNK_HEADER + need;
-    if (!this.mem.grow(target)) return false;
-    const f64 = this.mem.f64;
-    if (this.mem.byteLength > (f64[F_PEAK_BACKING] as number)) f64[F_PEAK_BACKING] = this.mem.byteLength;
-    this.extendTo(this.mem.byteLength);
+    // Past foreign pages the new space also holds the sentinel's successor header.
+    const need = Math.max(size + (size >>> Bits.SL_LOG2) + this.align - topFree, MIN_CHUNK) + (adjoining ? 0 : CHUNK_HEADER);
+    const start = mem.extend(limit, need);
+    if (start < 0) return false;
+    if (start > limit) this.fenceForeign(end, start);
+    const counters = mem.counters;
+    if (mem.byteLength > (counters[F_PEAK_BACKING] as number)) counters[F_PEAK_BACKING] = mem.byteLength;
+    this.extendTo(mem.byteLength);
     return true;
+  }
+
+  /**
+   * Turns the sentinel at `end` into a used internal chunk that spans up to `start` (pages that
+   * are not the heap's), and puts a new sentinel at `start`, the first byte of the heap's own new
+   * space.
+   */
+  private fenceForeign(end: number, start: number): void {
+    const u32 = this.mem.u32;
+    const endFlags = u32[(end >>> 2) + H.SIZE] as number;
+    this.writeHeader(end, (start - end) | (endFlags & Bits.PREV_FREE), INTERNAL_REQUEST);
+    this.writeSentinel(start, 0);
+    const counters = this.mem.counters;
+    counters[F_LARGE_USED_CHUNKS] = (counters[F_LARGE_USED_CHUNKS] as number) + 1;
+    counters[F_LARGE_USED_BYTES] = (counters[F_LARGE_USED_BYTES] as number) + (start - end);
   }
 
   /** Turns the space between the sentinel and `byteLength` into a free chunk at the top. */
   private extendTo(byteLength: number): void {
     const u32 = this.mem.u32;
-    const end = u32[W_HEAP_END] as number;
+    const header = this.mem.head;
+    const end = header[W_HEAP_END] as number;
     // A restored buffer may be any length (or grow to a maxByteLength that is not a page multiple):
     // the sentinel stays aligned and a few trailing bytes go unused.
     const newEnd = byteLength - CHUNK_HEADER - ((byteLength - CHUNK_HEADER) % this.align);
@@ -549,9 +593,9 @@ export class Tlsf {
     // The old sentinel becomes a used chunk spanning the new space, then is freed (and merges).
     this.writeHeader(end, (newEnd - end) | (endFlags & Bits.PREV_FREE), 0);
     this.writeSentinel(newEnd, 0);
-    const f64 = this.mem.f64;
-    f64[F_LARGE_USED_CHUNKS] = (f64[F_LARGE_USED_CHUNKS] as number) + 1;
-    f64[F_LARGE_USED_BYTES] = (f64[F_LARGE_USED_BYTES] as number) + (newEnd - end);
+    const counters = this.mem.counters;
+    counters[F_LARGE_USED_CHUNKS] = (counters[F_LARGE_USED_CHUNKS] as number) + 1;
+    counters[F_LARGE_USED_BYTES] = (counters[F_LARGE_USED_BYTES] as number) + (newEnd - end);
     this.free(end + CHUNK_HEADER);
   }
 
@@ -563,7 +607,8 @@ export class Tlsf {
     this.mem.refresh();
     if (!this.mem.canShrink) return 0;
     const u32 = this.mem.u32;
-    const end = u32[W_HEAP_END] as number;
+    const header = this.mem.head;
+    const end = header[W_HEAP_END] as number;
     const endFlags = u32[(end >>> 2) + H.SIZE] as number;
     if ((endFlags & Bits.PREV_FREE) === 0) return 0;
     const topSize = u32[(end >>> 2) + H.PREV_SIZE] as number;
@@ -598,12 +643,13 @@ export class Tlsf {
    */
   check(onUsed: (payload: number, chunkSize: number) => void): void {
     const u32 = this.mem.u32;
-    const f64 = this.mem.f64;
-    const end = u32[W_HEAP_END] as number;
-    if (end + CHUNK_HEADER > this.mem.byteLength || end < HEADER_BYTES || (end & (this.align - 1)) !== 0) {
+    const header = this.mem.head;
+    const counters = this.mem.counters;
+    const end = header[W_HEAP_END] as number;
+    if (end + CHUNK_HEADER > this.mem.byteLength || end < this.first || (end & (this.align - 1)) !== 0) {
       throw new HeapCorruptedError(`heap end ${end} lies outside the store of ${this.mem.byteLength} bytes`);
     }
-    let chunk = HEADER_BYTES;
+    let chunk = this.first;
     let prevFree = false;
     let prevSize = 0;
     let freeChunks = 0;
@@ -651,14 +697,14 @@ export class Tlsf {
     let flMap = 0;
     for (let list = 0; list < FL_COUNT * Bits.SL_COUNT; list++) {
       const fl = list >>> Bits.SL_LOG2;
-      let member = u32[W_TLSF_HEADS + list] as number;
-      const bit = ((u32[W_TLSF_SL_BITMAPS + fl] as number) >>> (list & (Bits.SL_COUNT - 1))) & 1;
+      let member = header[W_TLSF_HEADS + list] as number;
+      const bit = ((header[W_TLSF_SL_BITMAPS + fl] as number) >>> (list & (Bits.SL_COUNT - 1))) & 1;
       if ((member !== 0) !== (bit === 1)) throw new HeapCorruptedError(`list ${list}: bitmap bit ${bit} disagrees with its head`);
       if (member !== 0) flMap |= 1 << fl;
       let prev = 0;
       while (member !== 0) {
         if (++listed > freeChunks) throw new HeapCorruptedError(`list ${list}: more members than free chunks (a cycle?)`);
-        if (member < HEADER_BYTES || member >= end || u32[(member >>> 2) + H.TAG] !== tagOf(member)) {
+        if (member < this.first || member >= end || u32[(member >>> 2) + H.TAG] !== tagOf(member)) {
           throw new HeapCorruptedError(`list ${list}: member ${member} is not a chunk`, member);
         }
         const flags = u32[(member >>> 2) + H.SIZE] as number;
@@ -672,15 +718,15 @@ export class Tlsf {
       }
     }
     if (listed !== freeChunks) throw new HeapCorruptedError(`${freeChunks} free chunks but ${listed} on the lists`);
-    if (flMap >>> 0 !== u32[W_TLSF_FL_BITMAP]) throw new HeapCorruptedError('first-level bitmap disagrees with the lists');
-    if (f64[F_LARGE_FREE_CHUNKS] !== freeChunks || f64[F_LARGE_FREE_BYTES] !== freeBytes) {
+    if (flMap >>> 0 !== header[W_TLSF_FL_BITMAP]) throw new HeapCorruptedError('first-level bitmap disagrees with the lists');
+    if (counters[F_LARGE_FREE_CHUNKS] !== freeChunks || counters[F_LARGE_FREE_BYTES] !== freeBytes) {
       throw new HeapCorruptedError(
-        `free counters (${f64[F_LARGE_FREE_CHUNKS]} chunks, ${f64[F_LARGE_FREE_BYTES]} bytes) disagree with the walk (${freeChunks}, ${freeBytes})`,
+        `free counters (${counters[F_LARGE_FREE_CHUNKS]} chunks, ${counters[F_LARGE_FREE_BYTES]} bytes) disagree with the walk (${freeChunks}, ${freeBytes})`,
       );
     }
-    if (f64[F_LARGE_USED_CHUNKS] !== usedChunks || f64[F_LARGE_USED_BYTES] !== usedBytes) {
+    if (counters[F_LARGE_USED_CHUNKS] !== usedChunks || counters[F_LARGE_USED_BYTES] !== usedBytes) {
       throw new HeapCorruptedError(
-        `used counters (${f64[F_LARGE_USED_CHUNKS]} chunks, ${f64[F_LARGE_USED_BYTES]} bytes) disagree with the walk (${usedChunks}, ${usedBytes})`,
+        `used counters (${counters[F_LARGE_USED_CHUNKS]} chunks, ${counters[F_LARGE_USED_BYTES]} bytes) disagree with the walk (${usedChunks}, ${usedBytes})`,
       );
     }
   }
@@ -688,8 +734,9 @@ export class Tlsf {
   /** Visits every chunk: `visit(payload, chunkSize, isFree)`. For stats and heap maps. */
   forEachChunk(visit: (payload: number, chunkSize: number, isFree: boolean) => void): void {
     const u32 = this.mem.u32;
-    const end = u32[W_HEAP_END] as number;
-    let chunk = HEADER_BYTES;
+    const header = this.mem.head;
+    const end = header[W_HEAP_END] as number;
+    let chunk = this.first;
     while (chunk < end) {
       const flags = u32[(chunk >>> 2) + H.SIZE] as number;
       const size = (flags & Bits.SIZE_MASK) >>> 0;

@@ -34,8 +34,9 @@ export interface PoolSpan {
 export function arenaBases(heap: Heap): Set<number> {
   const small = heap._small;
   const u32 = heap._mem.u32;
+  const header = heap._mem.head;
   const bases = new Set<number>();
-  const slots = u32[SmallState.ARENA_SLOTS] as number;
+  const slots = header[SmallState.ARENA_SLOTS] as number;
   for (let arena = 0; arena < slots; arena++) {
     const base = u32[small.entryWord(arena) + ArenaEntry.BASE] as number;
     if (base !== 0) bases.add(base);
@@ -47,8 +48,9 @@ export function arenaBases(heap: Heap): Set<number> {
 export function poolsOf(heap: Heap, base: number): PoolSpan[] {
   const small = heap._small;
   const u32 = heap._mem.u32;
+  const header = heap._mem.head;
   let watermark = base + small.arenaSize;
-  const slots = u32[SmallState.ARENA_SLOTS] as number;
+  const slots = header[SmallState.ARENA_SLOTS] as number;
   for (let arena = 0; arena < slots; arena++) {
     const w = small.entryWord(arena);
     if (u32[w + ArenaEntry.BASE] === base) watermark = u32[w + ArenaEntry.WATERMARK] as number;

@@ -74,7 +74,7 @@ export interface LargeHeapSummary {
 /** Walks the large-object heap's chunks (from the buffer) and sums them up. @internal */
 export function summarizeLarge(heap: Heap): LargeHeapSummary {
   const s: LargeHeapSummary = {
-    heapEnd: heap._mem.u32[W_HEAP_END] as number,
+    heapEnd: heap._mem.head[W_HEAP_END] as number,
     usedChunks: 0,
     usedBytes: 0,
     internalChunks: 0,
@@ -195,7 +195,9 @@ export function heapMap(heap: Heap, options: HeapMapOptions = {}): string {
   for (let r = 0; r < rows; r++) {
     out.push(`<rect class="row-bg" x="${margin}" y="${top + r * rowHeight}" width="${cols}" height="${rowHeight - 2}"/>`);
   }
-  span(0, HEADER_BYTES, 'header', `heap header: ${formatSize(HEADER_BYTES)} (counters, TLSF lists, allocator roots)`);
+  const base = heap._mem.base;
+  if (base > 0) span(0, base, 'header', `below the heap's base: ${formatSize(base)} that are not the heap's (a module's data and stack)`);
+  span(base, base + HEADER_BYTES, 'header', `heap header: ${formatSize(HEADER_BYTES)} (counters, TLSF lists, allocator roots)`);
   const large = heap._large;
   const arenas = arenaBases(heap);
   const classes = sizeClassCount(heap);

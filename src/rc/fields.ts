@@ -4,7 +4,9 @@
  * `bigint` read of an `i64`/`u64` field creates the bigint itself, as any bigint read does).
  *
  * Each accessor re-reads the heap's current views on every access (the views are replaced when
- * the store grows), so an accessor stays valid across growth. Accessors do not check that the
+ * the store grows), so an accessor stays valid across growth; and an address past the views
+ * first re-binds them (`Memory.reach`: one compare), for growth behind the heap's back by WASM
+ * code or another thread. Accessors do not check that the
  * pointer is a live object of their type: field access is a hot path and trusts its caller, as C
  * does. `Ref` handles check, for code that prefers safety to speed.
  *
@@ -77,6 +79,7 @@ export class NumberField {
   /** Reads the field of the object at `ptr`. */
   get(ptr: number): number {
     const at = ptr + this.offset;
+    this._mem.reach(at);
     switch (this._kind) {
       case 7:
         return this._mem.f64[at >>> 3] as number;
@@ -104,6 +107,7 @@ export class NumberField {
   /** Writes the field of the object at `ptr` (converted as a typed array converts). */
   set(ptr: number, value: number): void {
     const at = ptr + this.offset;
+    this._mem.reach(at);
     switch (this._kind) {
       case 7:
         this._mem.f64[at >>> 3] = value;
@@ -158,37 +162,61 @@ export function numberField(mem: Memory, views: ExtraViews, offset: number, kind
 
 class F64Field extends NumberField {
   override get(ptr: number): number {
-    return this._mem.f64[(ptr + this.offset) >>> 3] as number;
+    const mem = this._mem;
+    const at = ptr + this.offset;
+    mem.reach(at);
+    return mem.f64[at >>> 3] as number;
   }
   override set(ptr: number, value: number): void {
-    this._mem.f64[(ptr + this.offset) >>> 3] = value;
+    const mem = this._mem;
+    const at = ptr + this.offset;
+    mem.reach(at);
+    mem.f64[at >>> 3] = value;
   }
 }
 
 class I32Field extends NumberField {
   override get(ptr: number): number {
-    return this._mem.i32[(ptr + this.offset) >>> 2] as number;
+    const mem = this._mem;
+    const at = ptr + this.offset;
+    mem.reach(at);
+    return mem.i32[at >>> 2] as number;
   }
   override set(ptr: number, value: number): void {
-    this._mem.i32[(ptr + this.offset) >>> 2] = value;
+    const mem = this._mem;
+    const at = ptr + this.offset;
+    mem.reach(at);
+    mem.i32[at >>> 2] = value;
   }
 }
 
 class U32Field extends NumberField {
   override get(ptr: number): number {
-    return this._mem.u32[(ptr + this.offset) >>> 2] as number;
+    const mem = this._mem;
+    const at = ptr + this.offset;
+    mem.reach(at);
+    return mem.u32[at >>> 2] as number;
   }
   override set(ptr: number, value: number): void {
-    this._mem.u32[(ptr + this.offset) >>> 2] = value;
+    const mem = this._mem;
+    const at = ptr + this.offset;
+    mem.reach(at);
+    mem.u32[at >>> 2] = value;
   }
 }
 
 class U8Field extends NumberField {
   override get(ptr: number): number {
-    return this._mem.u8[ptr + this.offset] as number;
+    const mem = this._mem;
+    const at = ptr + this.offset;
+    mem.reach(at);
+    return mem.u8[at] as number;
   }
   override set(ptr: number, value: number): void {
-    this._mem.u8[ptr + this.offset] = value;
+    const mem = this._mem;
+    const at = ptr + this.offset;
+    mem.reach(at);
+    mem.u8[at] = value;
   }
 }
 
@@ -207,12 +235,16 @@ export class BoolField {
 
   /** Reads the field of the object at `ptr`. */
   get(ptr: number): boolean {
-    return this._mem.u8[ptr + this.offset] !== 0;
+    const at = ptr + this.offset;
+    this._mem.reach(at);
+    return this._mem.u8[at] !== 0;
   }
 
   /** Writes the field of the object at `ptr`. */
   set(ptr: number, value: boolean): void {
-    this._mem.u8[ptr + this.offset] = value ? 1 : 0;
+    const at = ptr + this.offset;
+    this._mem.reach(at);
+    this._mem.u8[at] = value ? 1 : 0;
   }
 }
 
@@ -237,6 +269,7 @@ export class BigField {
 
   /** Reads the field of the object at `ptr`. */
   get(ptr: number): bigint {
+    this._mem.reach(ptr + this.offset);
     const v = this._views;
     if (v.epoch !== this._mem.epoch) v.rebind();
     const at = (ptr + this.offset) >>> 3;
@@ -245,6 +278,7 @@ export class BigField {
 
   /** Writes the field of the object at `ptr` (wrapped to 64 bits). */
   set(ptr: number, value: bigint): void {
+    this._mem.reach(ptr + this.offset);
     const v = this._views;
     if (v.epoch !== this._mem.epoch) v.rebind();
     const at = (ptr + this.offset) >>> 3;
@@ -354,7 +388,10 @@ export class RefField {
 
   /** The object the field of `ptr` points at (borrowed, not retained), or 0. */
   get(ptr: number): number {
-    return this._rc.heap._mem.u32[(ptr + this.offset) >>> 2] as number;
+    const mem = this._rc.heap._mem;
+    const at = ptr + this.offset;
+    mem.reach(at);
+    return mem.u32[at >>> 2] as number;
   }
 
   /**

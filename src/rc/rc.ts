@@ -168,7 +168,7 @@ export class Rc {
     this._gc = null;
     this._options = options;
     this._registry = new FinalizationRegistry((state) => this._leaked(state));
-    let root = this._mem.u32[W_RC_ROOT] as number;
+    let root = this._mem.head[W_RC_ROOT] as number;
     if (root === 0) {
       root = allocInternal(heap, ROOT_WORDS * 4);
       let types: number;
@@ -179,13 +179,14 @@ export class Rc {
         throw error;
       }
       const u32 = this._mem.u32;
+      const header = this._mem.head;
       u32.fill(0, root >>> 2, (root >>> 2) + ROOT_WORDS);
       u32.fill(0, types >>> 2, (types >>> 2) + 8 * TYPE_WORDS);
       u32[(root >>> 2) + R_MAGIC] = RC_MAGIC;
       u32[(root >>> 2) + R_VERSION] = RC_VERSION;
       u32[(root >>> 2) + R_TYPE_CAPACITY] = 8;
       u32[(root >>> 2) + R_TYPES] = types;
-      u32[W_RC_ROOT] = root;
+      header[W_RC_ROOT] = root;
     } else if (this._mem.u32[(root >>> 2) + R_MAGIC] !== RC_MAGIC || this._mem.u32[(root >>> 2) + R_VERSION] !== RC_VERSION) {
       throw new HeapCorruptedError('the refcounting registry of this heap is damaged or of another version', root);
     }
@@ -299,16 +300,16 @@ export class Rc {
     let ptr = 0;
     if (u32[rec + T_FREE_MAX] !== 0) {
       const head = u32[rec + T_FREE_HEAD] as number;
-      const f64 = mem.f64;
+      const counters = mem.counters;
       if (head !== 0) {
         ptr = head;
         u32[rec + T_FREE_HEAD] = u32[(head >>> 2) + O_SERIAL] as number;
         u32[rec + T_FREE_LENGTH] = (u32[rec + T_FREE_LENGTH] as number) - 1;
         u32[rec + T_HITS] = (u32[rec + T_HITS] as number) + 1;
-        f64[F_RC_FREELIST_HITS] = (f64[F_RC_FREELIST_HITS] as number) + 1;
+        counters[F_RC_FREELIST_HITS] = (counters[F_RC_FREELIST_HITS] as number) + 1;
       } else {
         u32[rec + T_MISSES] = (u32[rec + T_MISSES] as number) + 1;
-        f64[F_RC_FREELIST_MISSES] = (f64[F_RC_FREELIST_MISSES] as number) + 1;
+        counters[F_RC_FREELIST_MISSES] = (counters[F_RC_FREELIST_MISSES] as number) + 1;
       }
     }
     if (ptr === 0) {
@@ -331,7 +332,7 @@ export class Rc {
     u32[w + O_REFCOUNT] = 1;
     u32[w + O_TYPE] = id;
     u32[rec + T_LIVE] = (u32[rec + T_LIVE] as number) + 1;
-    mem.f64[F_RC_CREATED] = (mem.f64[F_RC_CREATED] as number) + 1;
+    mem.counters[F_RC_CREATED] = (mem.counters[F_RC_CREATED] as number) + 1;
     if (this._gc !== null && headerBytes !== OBJECT_HEADER && ((u32[rec + T_FLAGS] as number) & TYPE_ACYCLIC) === 0) {
       this._gc._track(ptr);
     }
@@ -379,7 +380,8 @@ export class Rc {
    * @throws `UseAfterFreeError` for a destroyed object
    */
   refcount(ptr: number): number {
-    const count = this._mem.u32[this._validate(ptr) + O_REFCOUNT] as number;
+    const w = this._validate(ptr); // first: it re-binds the views that the load below reads
+    const count = this._mem.u32[w + O_REFCOUNT] as number;
     if (count === 0 && ptr !== this._finalizing) throw destroyed(ptr);
     return count;
   }
@@ -390,7 +392,8 @@ export class Rc {
    * @throws `InvalidPointerError` for a non-object
    */
   typeOf(ptr: number): StructType | undefined {
-    return this._types[this._mem.u32[this._validate(ptr) + O_TYPE] as number];
+    const w = this._validate(ptr); // first: it re-binds the views that the load below reads
+    return this._types[this._mem.u32[w + O_TYPE] as number];
   }
 
   /** The objects the `ref` fields of `ptr` point at, in field order, zeros left out (borrowed). */
@@ -460,6 +463,7 @@ export class Rc {
   /** @internal Whether a handle's object is still the one it was made for (generation check). */
   _matches(state: HandleState): boolean {
     const ptr = state.ptr;
+    this._mem.reach(ptr);
     const u32 = this._mem.u32;
     const w = ptr >>> 2;
     return ptr + 4 <= this._mem.byteLength && u32[w + O_SERIAL] === state.serial && u32[w + O_REFCOUNT] !== 0;
@@ -467,12 +471,14 @@ export class Rc {
 
   /** @internal Validates an object pointer; returns its word index. */
   _validate(ptr: number): number {
+    // Past the views: the store may have grown behind the heap's back (WASM code, another thread).
+    if (typeof ptr === 'number') this._mem.reach(ptr);
     if (
       typeof ptr !== 'number' ||
       ptr >>> 0 !== ptr ||
       (ptr & (this.heap.align - 1)) !== 0 ||
       ptr >= this._mem.byteLength ||
-      ptr < HEADER_BYTES + 32
+      ptr < this._mem.base + HEADER_BYTES + 32
     ) {
       throw new InvalidPointerError(`not an object pointer: ${String(ptr)}`, typeof ptr === 'number' ? ptr : undefined);
     }
@@ -600,7 +606,7 @@ export class Rc {
         if (this._gc !== null) this._gc._untracked();
       }
       u32[rec + T_LIVE] = (u32[rec + T_LIVE] as number) - 1;
-      mem.f64[F_RC_FREED] = (mem.f64[F_RC_FREED] as number) + 1;
+      mem.counters[F_RC_FREED] = (mem.counters[F_RC_FREED] as number) + 1;
       const freeLength = u32[rec + T_FREE_LENGTH] as number;
       if (freeLength < (u32[rec + T_FREE_MAX] as number)) {
         u32[w + O_SERIAL] = u32[rec + T_FREE_HEAD] as number;
@@ -648,17 +654,17 @@ export class Rc {
 
   /** The layer's figures: objects created, destroyed and alive; free-list hits and misses. */
   stats(): RcStats {
-    const f64 = this._mem.f64;
-    const created = f64[F_RC_CREATED] as number;
-    const destroyed = f64[F_RC_FREED] as number;
+    const counters = this._mem.counters;
+    const created = counters[F_RC_CREATED] as number;
+    const destroyed = counters[F_RC_FREED] as number;
     const types: TypeStats[] = [];
     for (const type of this._byName.values()) types.push(type.stats());
     return {
       created,
       destroyed,
       live: created - destroyed,
-      freeListHits: f64[F_RC_FREELIST_HITS] as number,
-      freeListMisses: f64[F_RC_FREELIST_MISSES] as number,
+      freeListHits: counters[F_RC_FREELIST_HITS] as number,
+      freeListMisses: counters[F_RC_FREELIST_MISSES] as number,
       types,
     };
   }

@@ -39,6 +39,7 @@ function poolLimit(small: SmallHeap, pool: number, base: number): number {
 
 function census(small: SmallHeap): Census {
   const u32 = small.mem.u32;
+  const header = small.mem.head;
   const n = small.classes;
   const c: Census = {
     arenas: 0,
@@ -52,7 +53,7 @@ function census(small: SmallHeap): Census {
     usedPools: 0,
     alignment: 0,
   };
-  const slots = u32[SmallState.ARENA_SLOTS] as number;
+  const slots = header[SmallState.ARENA_SLOTS] as number;
   for (let arena = 0; arena < slots; arena++) {
     const aw = small.entryWord(arena);
     const base = u32[aw + ArenaEntry.BASE] as number;
@@ -85,13 +86,13 @@ function census(small: SmallHeap): Census {
 
 /** The small allocator's part of `heap.stats()`. */
 export function smallStats(small: SmallHeap): SmallHeapStats {
-  const f64 = small.mem.f64;
+  const counters = small.mem.counters;
   const c = census(small);
   return {
     arenas: c.arenas,
-    arenasAllocated: f64[F_ARENAS_ALLOCATED] as number,
-    arenasReclaimed: f64[F_ARENAS_RECLAIMED] as number,
-    peakArenas: f64[F_ARENAS_PEAK] as number,
+    arenasAllocated: counters[F_ARENAS_ALLOCATED] as number,
+    arenasReclaimed: counters[F_ARENAS_RECLAIMED] as number,
+    peakArenas: counters[F_ARENAS_PEAK] as number,
     pools: c.usedPools,
     freePools: c.freePools,
     classes: c.pools.map((pools, k) => ({
@@ -108,7 +109,7 @@ export function smallStats(small: SmallHeap): SmallHeapStats {
  * chunk is in exactly one of the lines that make up the total.
  */
 export function debugMallocStats(small: SmallHeap): string {
-  const f64 = small.mem.f64;
+  const counters = small.mem.counters;
   const c = census(small);
   const lines: string[] = [];
   const row = (label: string, value: number): void => {
@@ -135,9 +136,9 @@ export function debugMallocStats(small: SmallHeap): string {
     );
   }
   lines.push('');
-  row('# arenas allocated total', f64[F_ARENAS_ALLOCATED] as number);
-  row('# arenas reclaimed', f64[F_ARENAS_RECLAIMED] as number);
-  row('# arenas highwater mark', f64[F_ARENAS_PEAK] as number);
+  row('# arenas allocated total', counters[F_ARENAS_ALLOCATED] as number);
+  row('# arenas reclaimed', counters[F_ARENAS_RECLAIMED] as number);
+  row('# arenas highwater mark', counters[F_ARENAS_PEAK] as number);
   row('# arenas allocated current', c.arenas);
   row(`${c.arenas} arenas * ${small.arenaSize} bytes/arena`, c.arenaBytes);
   lines.push('');
@@ -159,10 +160,11 @@ export function debugMallocStats(small: SmallHeap): string {
  */
 export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } {
   const u32 = small.mem.u32;
+  const header = small.mem.head;
   const large = small.large;
-  const slots = u32[SmallState.ARENA_SLOTS] as number;
-  const capacity = u32[SmallState.ARENA_CAPACITY] as number;
-  const table = u32[SmallState.ARENA_TABLE] as number;
+  const slots = header[SmallState.ARENA_SLOTS] as number;
+  const capacity = header[SmallState.ARENA_CAPACITY] as number;
+  const table = header[SmallState.ARENA_TABLE] as number;
   const fail = (message: string, at?: number): never => {
     throw new HeapCorruptedError(`small: ${message}`, at);
   };
@@ -172,14 +174,15 @@ export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } 
   }
   // The pool map: where it says, as long as it says, and (below) a bit exactly for every pool
   // handed out, counted here and compared with the bits set.
-  const map = u32[SmallState.POOL_MAP] as number;
-  const pages = u32[SmallState.POOL_MAP_PAGES] as number;
+  const map = header[SmallState.POOL_MAP] as number;
+  const pages = header[SmallState.POOL_MAP_PAGES] as number;
   const mapWords = Math.ceil(pages / 32);
-  if (map !== SmallState.END << 2 && pages !== 0) {
+  const inHeader = small.mem.base + (SmallState.END << 2);
+  if (map !== inHeader && pages !== 0) {
     if (large.classify(map) !== 0 || large.requestedOf(map) !== INTERNAL_REQUEST || large.usableSize(map) < mapWords * 4) {
       fail(`the pool map at ${map} is not an internal chunk large enough for ${pages} pages`, map);
     }
-  } else if (map === SmallState.END << 2 && SmallState.END + mapWords > W_SMALL_STATE_END) {
+  } else if (map === inHeader && SmallState.END + mapWords > W_SMALL_STATE_END) {
     fail(`the pool map of ${pages} pages overruns the heap header`);
   }
   const mapped = (pool: number): boolean =>
@@ -288,13 +291,13 @@ export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } 
     if (freePools > 0) usable++;
     if (freePools === total) wholeFree++;
   }
-  if (u32[SmallState.ARENAS] !== arenas) fail(`${u32[SmallState.ARENAS]} arenas counted, ${arenas} in the table`);
-  if (wholeFree > 1 || u32[SmallState.EMPTY_ARENAS] !== wholeFree)
-    fail(`${wholeFree} wholly free arenas, ${u32[SmallState.EMPTY_ARENAS]} counted`);
+  if (header[SmallState.ARENAS] !== arenas) fail(`${header[SmallState.ARENAS]} arenas counted, ${arenas} in the table`);
+  if (wholeFree > 1 || header[SmallState.EMPTY_ARENAS] !== wholeFree)
+    fail(`${wholeFree} wholly free arenas, ${header[SmallState.EMPTY_ARENAS]} counted`);
 
   // The unused slots list: exactly the slots without an arena.
   let unused = 0;
-  for (let slot = u32[SmallState.UNUSED_SLOTS] as number; slot !== NONE; slot = u32[small.entryWord(slot) + ArenaEntry.NEXT] as number) {
+  for (let slot = header[SmallState.UNUSED_SLOTS] as number; slot !== NONE; slot = u32[small.entryWord(slot) + ArenaEntry.NEXT] as number) {
     if (++unused > unusedSlots || slot >= slots || u32[small.entryWord(slot) + ArenaEntry.BASE] !== 0)
       fail(`bad unused arena slot ${slot}`);
   }
@@ -312,7 +315,11 @@ export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } 
   let onList = 0;
   let prev = NONE;
   let prevFree = 0;
-  for (let arena = u32[SmallState.USABLE_HEAD] as number; arena !== NONE; arena = u32[small.entryWord(arena) + ArenaEntry.NEXT] as number) {
+  for (
+    let arena = header[SmallState.USABLE_HEAD] as number;
+    arena !== NONE;
+    arena = u32[small.entryWord(arena) + ArenaEntry.NEXT] as number
+  ) {
     if (++onList > usable || arena >= slots) fail(`usable list: bad or repeated arena ${arena}`);
     const aw = small.entryWord(arena);
     const free = u32[aw + ArenaEntry.FREE_POOLS] as number;
@@ -325,14 +332,15 @@ export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } 
   }
   if (onList !== usable) fail(`${usable} arenas with free pools, ${onList} on the usable list`);
   for (let k = 1; k <= total; k++) {
-    if (u32[SmallState.LAST_WITH + k] !== lastWith[k]) fail(`lastWith[${k}] is ${u32[SmallState.LAST_WITH + k]}, expected ${lastWith[k]}`);
+    if (header[SmallState.LAST_WITH + k] !== lastWith[k])
+      fail(`lastWith[${k}] is ${header[SmallState.LAST_WITH + k]}, expected ${lastWith[k]}`);
   }
 
   // The class lists: used, not full pools of the class, linked both ways, each pool once.
   let listedPools = 0;
   for (let k = 0; k < small.classes; k++) {
     let back = 0;
-    for (let pool = u32[SmallState.USED_POOLS + k] as number; pool !== 0; pool = u32[(pool >>> 2) + PoolHeader.NEXT] as number) {
+    for (let pool = header[SmallState.USED_POOLS + k] as number; pool !== 0; pool = u32[(pool >>> 2) + PoolHeader.NEXT] as number) {
       if (++listedPools > usedNotFull) fail(`usedPools lists hold more than the ${usedNotFull} used pools (a cycle?)`);
       const pw = pool >>> 2;
       if (small.poolOf(pool) !== pool || u32[pw + PoolHeader.CLASS] !== k) fail(`usedPools[${k}]: ${pool} is no pool of class ${k}`, pool);

@@ -74,18 +74,18 @@ export class SmallHeap {
    * map for the store's maximum size (see `./layout.ts`). Runs once, on a new heap.
    */
   format(): void {
-    const u32 = this.mem.u32;
-    u32.fill(0, SmallState.ARENA_TABLE, SmallState.END);
-    u32[SmallState.UNUSED_SLOTS] = NONE;
-    u32[SmallState.USABLE_HEAD] = NONE;
-    u32.fill(NONE, SmallState.LAST_WITH, SmallState.LAST_WITH + this.poolsPerArena + 1);
-    const f64 = this.mem.f64;
-    f64[F_ARENAS_ALLOCATED] = 0;
-    f64[F_ARENAS_RECLAIMED] = 0;
-    f64[F_ARENAS_PEAK] = 0;
+    const header = this.mem.head;
+    header.fill(0, SmallState.ARENA_TABLE, SmallState.END);
+    header[SmallState.UNUSED_SLOTS] = NONE;
+    header[SmallState.USABLE_HEAD] = NONE;
+    header.fill(NONE, SmallState.LAST_WITH, SmallState.LAST_WITH + this.poolsPerArena + 1);
+    const counters = this.mem.counters;
+    counters[F_ARENAS_ALLOCATED] = 0;
+    counters[F_ARENAS_RECLAIMED] = 0;
+    counters[F_ARENAS_PEAK] = 0;
     let pages = Math.ceil(this.mem.maxBytes / this.poolSize);
     const words = Math.ceil(pages / 32);
-    let map = SmallState.END << 2;
+    let map = this.mem.base + (SmallState.END << 2);
     if (SmallState.END + words > W_SMALL_STATE_END) {
       map = this.large.malloc(words * 4);
       // A store too small for its own map gets no arenas: every request goes to TLSF.
@@ -94,14 +94,15 @@ export class SmallHeap {
     }
     const mapped = this.mem.u32;
     if (pages !== 0) mapped.fill(0, map >>> 2, (map >>> 2) + words);
-    mapped[SmallState.POOL_MAP] = map;
-    mapped[SmallState.POOL_MAP_PAGES] = pages;
+    this.mem.head[SmallState.POOL_MAP] = map;
+    this.mem.head[SmallState.POOL_MAP_PAGES] = pages;
   }
 
   /** Sets (`on`) or clears the pool-map bits of the `count` pages from address `first`. */
   private mapPools(first: number, count: number, on: boolean): void {
     const u32 = this.mem.u32;
-    const mapWord = (u32[SmallState.POOL_MAP] as number) >>> 2;
+    const header = this.mem.head;
+    const mapWord = (header[SmallState.POOL_MAP] as number) >>> 2;
     for (let page = first >>> this.poolLog2, end = page + count; page < end; page++) {
       const w = mapWord + (page >>> 5);
       u32[w] = on ? (u32[w] as number) | (1 << (page & 31)) : (u32[w] as number) & ~(1 << (page & 31));
@@ -129,9 +130,10 @@ export class SmallHeap {
    */
   malloc(size: number): number {
     const u32 = this.mem.u32;
+    const header = this.mem.head;
     const log = this.alignLog2;
     const c = size === 0 ? 0 : (size - 1) >>> log;
-    const pool = u32[SmallState.USED_POOLS + c] as number;
+    const pool = header[SmallState.USED_POOLS + c] as number;
     // Falsy is 0 (no used pool) or undefined: WASM code grew the memory and detached the views.
     if (pool) {
       const pw = pool >>> 2;
@@ -164,13 +166,15 @@ export class SmallHeap {
    */
   private mallocSlow(c: number): number {
     let u32 = this.mem.u32;
-    let pool = u32[SmallState.USED_POOLS + c] as number;
+    let header = this.mem.head;
+    let pool = header[SmallState.USED_POOLS + c] as number;
     if (!pool) {
       // Detached views (WASM code grew the memory) have length 0: only then ask the memory.
       if (u32.length === 0 && this.mem.refresh()) return this.malloc((c + 1) << this.alignLog2);
       pool = this.poolFor(c);
       if (pool === 0) return 0;
       u32 = this.mem.u32;
+      header = this.mem.head;
     }
     const pw = pool >>> 2;
     const block = u32[pw + PoolHeader.FREE_BLOCK] as number;
@@ -207,11 +211,13 @@ export class SmallHeap {
    */
   private poolFor(c: number): number {
     let u32 = this.mem.u32;
-    let arena = u32[SmallState.USABLE_HEAD] as number;
+    let header = this.mem.head;
+    let arena = header[SmallState.USABLE_HEAD] as number;
     if (arena === NONE) {
       arena = this.newArena();
       if (arena === NONE) return 0;
       u32 = this.mem.u32;
+      header = this.mem.head;
     }
     const aw = this.entryWord(arena);
     let pool = u32[aw + ArenaEntry.FREE_POOL_LIST] as number;
@@ -252,18 +258,20 @@ export class SmallHeap {
   /** Links `pool` at the front of usedPools[c]. */
   private linkUsed(pool: number, c: number): void {
     const u32 = this.mem.u32;
-    const next = u32[SmallState.USED_POOLS + c] as number;
+    const header = this.mem.head;
+    const next = header[SmallState.USED_POOLS + c] as number;
     u32[(pool >>> 2) + PoolHeader.NEXT] = next;
     u32[(pool >>> 2) + PoolHeader.PREV] = 0;
     if (next !== 0) u32[(next >>> 2) + PoolHeader.PREV] = pool;
-    u32[SmallState.USED_POOLS + c] = pool;
+    header[SmallState.USED_POOLS + c] = pool;
   }
 
   private unlinkUsed(pool: number, c: number): void {
     const u32 = this.mem.u32;
+    const header = this.mem.head;
     const next = u32[(pool >>> 2) + PoolHeader.NEXT] as number;
     const prev = u32[(pool >>> 2) + PoolHeader.PREV] as number;
-    if (prev === 0) u32[SmallState.USED_POOLS + c] = next;
+    if (prev === 0) header[SmallState.USED_POOLS + c] = next;
     else u32[(prev >>> 2) + PoolHeader.NEXT] = next;
     if (next !== 0) u32[(next >>> 2) + PoolHeader.PREV] = prev;
   }
@@ -276,14 +284,16 @@ export class SmallHeap {
    */
   poolOf(ptr: number): number {
     const u32 = this.mem.u32;
+    const header = this.mem.head;
     const page = ptr >>> this.poolLog2;
     // Beyond the store (or with detached views) this reads undefined, which fails the tests.
     if (
-      !(page < (u32[SmallState.POOL_MAP_PAGES] as number)) ||
-      (((u32[((u32[SmallState.POOL_MAP] as number) >>> 2) + (page >>> 5)] as number) >>> (page & 31)) & 1) === 0
+      !(page < (header[SmallState.POOL_MAP_PAGES] as number)) ||
+      (((u32[((header[SmallState.POOL_MAP] as number) >>> 2) + (page >>> 5)] as number) >>> (page & 31)) & 1) === 0
     ) {
-      // Cold: not a small pool, or the views were detached by a WASM-side memory.grow.
-      return u32.length === 0 && this.mem.refresh() ? this.poolOf(ptr) : 0;
+      // Cold: not a small pool, or an address past the views: the store grew behind the heap's
+      // back (WASM code detached them, or another thread grew a shared store; Memory.refresh).
+      return ptr >>> 2 >= u32.length && this.mem.refresh() ? this.poolOf(ptr) : 0;
     }
     return ptr - (ptr & this.poolMask);
   }
@@ -389,7 +399,7 @@ export class SmallHeap {
 
   /** Word index of arena `arena`'s table entry. */
   entryWord(arena: number): number {
-    return ((this.mem.u32[SmallState.ARENA_TABLE] as number) >>> 2) + arena * ArenaEntry.STRIDE;
+    return ((this.mem.head[SmallState.ARENA_TABLE] as number) >>> 2) + arena * ArenaEntry.STRIDE;
   }
 
   /**
@@ -402,23 +412,25 @@ export class SmallHeap {
     if (base === 0) return NONE;
     // The pool map ends at the store's maximum size as the heap was created; a store attached
     // with room to grow beyond it gets no arenas there.
-    if (base + this.arenaSize > (this.mem.u32[SmallState.POOL_MAP_PAGES] as number) * this.poolSize) {
+    if (base + this.arenaSize > (this.mem.head[SmallState.POOL_MAP_PAGES] as number) * this.poolSize) {
       large.free(base);
       return NONE;
     }
     large.setRequested(base, INTERNAL_REQUEST);
     let u32 = this.mem.u32;
-    let arena = u32[SmallState.UNUSED_SLOTS] as number;
+    let header = this.mem.head;
+    let arena = header[SmallState.UNUSED_SLOTS] as number;
     if (arena !== NONE) {
-      u32[SmallState.UNUSED_SLOTS] = u32[this.entryWord(arena) + ArenaEntry.NEXT] as number;
+      header[SmallState.UNUSED_SLOTS] = u32[this.entryWord(arena) + ArenaEntry.NEXT] as number;
     } else {
-      arena = u32[SmallState.ARENA_SLOTS] as number;
-      if (arena === u32[SmallState.ARENA_CAPACITY] && !this.growTable()) {
+      arena = header[SmallState.ARENA_SLOTS] as number;
+      if (arena === header[SmallState.ARENA_CAPACITY] && !this.growTable()) {
         large.free(base);
         return NONE;
       }
       u32 = this.mem.u32;
-      u32[SmallState.ARENA_SLOTS] = arena + 1;
+      header = this.mem.head;
+      header[SmallState.ARENA_SLOTS] = arena + 1;
     }
     const aw = this.entryWord(arena);
     const total = this.poolsPerArena;
@@ -430,22 +442,22 @@ export class SmallHeap {
     u32[aw + ArenaEntry.PREV] = NONE;
     // Untouched pools say so, whatever the memory held before: free must never take them for pools.
     for (let i = 0; i < total; i++) u32[((base + i * this.poolSize) >>> 2) + PoolHeader.ARENA] = NO_ARENA;
-    u32[SmallState.USABLE_HEAD] = arena;
-    u32[SmallState.LAST_WITH + total] = arena;
-    u32[SmallState.EMPTY_ARENAS] = (u32[SmallState.EMPTY_ARENAS] as number) + 1;
-    const arenas = (u32[SmallState.ARENAS] as number) + 1;
-    u32[SmallState.ARENAS] = arenas;
-    const f64 = this.mem.f64;
-    f64[F_ARENAS_ALLOCATED] = (f64[F_ARENAS_ALLOCATED] as number) + 1;
-    if (arenas > (f64[F_ARENAS_PEAK] as number)) f64[F_ARENAS_PEAK] = arenas;
+    header[SmallState.USABLE_HEAD] = arena;
+    header[SmallState.LAST_WITH + total] = arena;
+    header[SmallState.EMPTY_ARENAS] = (header[SmallState.EMPTY_ARENAS] as number) + 1;
+    const arenas = (header[SmallState.ARENAS] as number) + 1;
+    header[SmallState.ARENAS] = arenas;
+    const counters = this.mem.counters;
+    counters[F_ARENAS_ALLOCATED] = (counters[F_ARENAS_ALLOCATED] as number) + 1;
+    if (arenas > (counters[F_ARENAS_PEAK] as number)) counters[F_ARENAS_PEAK] = arenas;
     return arena;
   }
 
   /** Doubles the arena table (an internal chunk of the large-object heap). */
   private growTable(): boolean {
-    const u32 = this.mem.u32;
-    const old = u32[SmallState.ARENA_TABLE] as number;
-    const capacity = u32[SmallState.ARENA_CAPACITY] as number;
+    const header = this.mem.head;
+    const old = header[SmallState.ARENA_TABLE] as number;
+    const capacity = header[SmallState.ARENA_CAPACITY] as number;
     const next = capacity === 0 ? 16 : capacity * 2;
     const table = this.large.malloc(next * ArenaEntry.STRIDE * 4);
     if (table === 0) return false;
@@ -455,8 +467,8 @@ export class SmallHeap {
       fresh.copyWithin(table >>> 2, old >>> 2, (old >>> 2) + capacity * ArenaEntry.STRIDE);
       this.large.free(old);
     }
-    fresh[SmallState.ARENA_TABLE] = table;
-    fresh[SmallState.ARENA_CAPACITY] = next;
+    this.mem.head[SmallState.ARENA_TABLE] = table;
+    this.mem.head[SmallState.ARENA_CAPACITY] = next;
     return true;
   }
 
@@ -466,18 +478,19 @@ export class SmallHeap {
    */
   private arenaTookPool(arena: number, aw: number): void {
     const u32 = this.mem.u32;
+    const header = this.mem.head;
     const free = u32[aw + ArenaEntry.FREE_POOLS] as number;
-    if (free === this.poolsPerArena) u32[SmallState.EMPTY_ARENAS] = (u32[SmallState.EMPTY_ARENAS] as number) - 1;
-    if (u32[SmallState.LAST_WITH + free] === arena) u32[SmallState.LAST_WITH + free] = NONE;
+    if (free === this.poolsPerArena) header[SmallState.EMPTY_ARENAS] = (header[SmallState.EMPTY_ARENAS] as number) - 1;
+    if (header[SmallState.LAST_WITH + free] === arena) header[SmallState.LAST_WITH + free] = NONE;
     u32[aw + ArenaEntry.FREE_POOLS] = free - 1;
     if (free - 1 === 0) {
       const next = u32[aw + ArenaEntry.NEXT] as number;
-      u32[SmallState.USABLE_HEAD] = next;
+      header[SmallState.USABLE_HEAD] = next;
       if (next !== NONE) u32[this.entryWord(next) + ArenaEntry.PREV] = NONE;
       u32[aw + ArenaEntry.NEXT] = NONE;
     } else {
       // Every other arena has at least `free` free pools: this one is alone with free - 1.
-      u32[SmallState.LAST_WITH + free - 1] = arena;
+      header[SmallState.LAST_WITH + free - 1] = arena;
     }
   }
 
@@ -489,18 +502,19 @@ export class SmallHeap {
    */
   private arenaFreedPool(arena: number, aw: number): void {
     const u32 = this.mem.u32;
+    const header = this.mem.head;
     const free = u32[aw + ArenaEntry.FREE_POOLS] as number;
     if (free === 0) {
-      const head = u32[SmallState.USABLE_HEAD] as number;
+      const head = header[SmallState.USABLE_HEAD] as number;
       u32[aw + ArenaEntry.NEXT] = head;
       u32[aw + ArenaEntry.PREV] = NONE;
       if (head !== NONE) u32[this.entryWord(head) + ArenaEntry.PREV] = arena;
-      u32[SmallState.USABLE_HEAD] = arena;
+      header[SmallState.USABLE_HEAD] = arena;
     } else {
-      const last = u32[SmallState.LAST_WITH + free] as number;
+      const last = header[SmallState.LAST_WITH + free] as number;
       if (last === arena) {
         const prev = u32[aw + ArenaEntry.PREV] as number;
-        u32[SmallState.LAST_WITH + free] = prev !== NONE && u32[this.entryWord(prev) + ArenaEntry.FREE_POOLS] === free ? prev : NONE;
+        header[SmallState.LAST_WITH + free] = prev !== NONE && u32[this.entryWord(prev) + ArenaEntry.FREE_POOLS] === free ? prev : NONE;
       } else {
         this.unlinkUsable(arena);
         this.insertUsableAfter(arena, last);
@@ -508,15 +522,15 @@ export class SmallHeap {
     }
     const now = free + 1;
     u32[aw + ArenaEntry.FREE_POOLS] = now;
-    if (u32[SmallState.LAST_WITH + now] === NONE) u32[SmallState.LAST_WITH + now] = arena;
+    if (header[SmallState.LAST_WITH + now] === NONE) header[SmallState.LAST_WITH + now] = arena;
     if (now !== this.poolsPerArena) return;
-    if (u32[SmallState.EMPTY_ARENAS] === 0) {
-      u32[SmallState.EMPTY_ARENAS] = 1; // the spare
+    if (header[SmallState.EMPTY_ARENAS] === 0) {
+      header[SmallState.EMPTY_ARENAS] = 1; // the spare
       return;
     }
     // Two wholly free arenas, side by side at the end of the list: keep the one at the lower
     // address as the spare, so that free space gathers at the top where trim() can return it.
-    const last = u32[SmallState.LAST_WITH + now] as number;
+    const last = header[SmallState.LAST_WITH + now] as number;
     const other = last !== arena ? last : (u32[aw + ArenaEntry.PREV] as number);
     const otherBase = u32[this.entryWord(other) + ArenaEntry.BASE] as number;
     this.releaseArena(otherBase > (u32[aw + ArenaEntry.BASE] as number) ? other : arena);
@@ -525,11 +539,12 @@ export class SmallHeap {
   /** Takes a wholly free arena off the usable list and gives its chunk back. */
   private releaseArena(arena: number): void {
     const u32 = this.mem.u32;
+    const header = this.mem.head;
     const aw = this.entryWord(arena);
     const total = this.poolsPerArena;
-    if (u32[SmallState.LAST_WITH + total] === arena) {
+    if (header[SmallState.LAST_WITH + total] === arena) {
       const prev = u32[aw + ArenaEntry.PREV] as number;
-      u32[SmallState.LAST_WITH + total] = prev !== NONE && u32[this.entryWord(prev) + ArenaEntry.FREE_POOLS] === total ? prev : NONE;
+      header[SmallState.LAST_WITH + total] = prev !== NONE && u32[this.entryWord(prev) + ArenaEntry.FREE_POOLS] === total ? prev : NONE;
     }
     this.unlinkUsable(arena);
     const base = u32[aw + ArenaEntry.BASE] as number;
@@ -539,20 +554,21 @@ export class SmallHeap {
     u32[aw + ArenaEntry.FREE_POOL_LIST] = 0;
     u32[aw + ArenaEntry.WATERMARK] = 0;
     u32[aw + ArenaEntry.PREV] = NONE;
-    u32[aw + ArenaEntry.NEXT] = u32[SmallState.UNUSED_SLOTS] as number;
-    u32[SmallState.UNUSED_SLOTS] = arena;
-    u32[SmallState.ARENAS] = (u32[SmallState.ARENAS] as number) - 1;
-    const f64 = this.mem.f64;
-    f64[F_ARENAS_RECLAIMED] = (f64[F_ARENAS_RECLAIMED] as number) + 1;
+    u32[aw + ArenaEntry.NEXT] = header[SmallState.UNUSED_SLOTS] as number;
+    header[SmallState.UNUSED_SLOTS] = arena;
+    header[SmallState.ARENAS] = (header[SmallState.ARENAS] as number) - 1;
+    const counters = this.mem.counters;
+    counters[F_ARENAS_RECLAIMED] = (counters[F_ARENAS_RECLAIMED] as number) + 1;
     this.large.free(base);
   }
 
   private unlinkUsable(arena: number): void {
     const u32 = this.mem.u32;
+    const header = this.mem.head;
     const aw = this.entryWord(arena);
     const next = u32[aw + ArenaEntry.NEXT] as number;
     const prev = u32[aw + ArenaEntry.PREV] as number;
-    if (prev === NONE) u32[SmallState.USABLE_HEAD] = next;
+    if (prev === NONE) header[SmallState.USABLE_HEAD] = next;
     else u32[this.entryWord(prev) + ArenaEntry.NEXT] = next;
     if (next !== NONE) u32[this.entryWord(next) + ArenaEntry.PREV] = prev;
     u32[aw + ArenaEntry.NEXT] = NONE;
