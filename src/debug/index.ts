@@ -20,7 +20,7 @@
  * debugLayerOf(heap)!.check(); // the heap's check, then every guard and every quarantined block
  * ```
  *
- * @packageDocumentation
+ * @module arenalloc/debug
  */
 
 import { InvalidArgumentError } from '../errors';
