@@ -34,6 +34,8 @@ const { include, skipped } = portableTests();
 if (process.env.BROWSER_LIST_SKIPPED) for (const line of skipped) console.log(`skip ${line}`);
 
 export default defineConfig({
+  // Tests read optional knobs from process.env (GC_PROPERTY_RUNS, SOAK); a page has none.
+  define: { 'process.env': '{}' },
   server: {
     headers: {
       'Cross-Origin-Opener-Policy': 'same-origin',

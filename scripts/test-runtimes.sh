@@ -9,6 +9,7 @@
 #                     (the files the browser suite runs: no node:* imports, no @browser-skip)
 #
 # test/runtime.test.ts checks, in each run, that it runs on the runtime named in EXPECT_RUNTIME.
+# Two test files at a time (vitest's default on 2 cores is one, which leaves a core idle).
 # Usage: bash scripts/test-runtimes.sh [node22|node24|node26|bun|deno ...]   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +31,7 @@ portable() {
 
 run_node() { # name, binary
   step "$1: $("$2" --version), the suite"
-  EXPECT_RUNTIME="$1" "$2" node_modules/vitest/vitest.mjs run --exclude test/bench-smoke.test.ts \
+  EXPECT_RUNTIME="$1" "$2" node_modules/vitest/vitest.mjs run --maxWorkers=2 --exclude test/bench-smoke.test.ts \
     --exclude 'test/package/**' --exclude 'test/browser/**' --exclude '**/node_modules/**' \
     --testNamePattern '^(?!.*type-check against the sources)'
 }
@@ -45,7 +46,7 @@ run_other() { # name, command...
   done
   step "$name: the portable tests"
   # shellcheck disable=SC2046
-  EXPECT_RUNTIME="$name" "$@" node_modules/vitest/vitest.mjs run $(portable) test/runtime.test.ts ${SKIP_PATTERN:+--testNamePattern "$SKIP_PATTERN"}
+  EXPECT_RUNTIME="$name" "$@" node_modules/vitest/vitest.mjs run --maxWorkers=2 $(portable) test/runtime.test.ts ${SKIP_PATTERN:+--testNamePattern "$SKIP_PATTERN"}
 }
 
 targets=("$@")
