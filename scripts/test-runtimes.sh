@@ -16,9 +16,14 @@ cd "$(dirname "$0")/.."
 RT=scripts/runtimes/node_modules
 step() { printf '\n── %s ── %s\n' "$1" "$(date -u +%H:%M:%S)"; }
 
-# Install the pinned runtimes unless exactly the locked versions are there already.
-if ! cmp -s scripts/runtimes/package-lock.json "$RT/.package-lock.json" 2>/dev/null \
-  && ! node -e 'const a=require("./scripts/runtimes/package-lock.json").packages,b=require("./'"$RT"'/.package-lock.json").packages;for(const k in a)if(k&&a[k].version!==(b[k]||{}).version)process.exit(1)' 2>/dev/null; then
+# Install the pinned runtimes unless each package is there at its pinned version.
+if ! node -e '
+  const dir = "scripts/runtimes";
+  const wanted = require(`./${dir}/package.json`).devDependencies;
+  for (const [name, spec] of Object.entries(wanted)) {
+    const version = spec.replace(/^npm:.*@/, "");
+    try { if (require(`./${dir}/node_modules/${name}/package.json`).version !== version) process.exit(1); } catch { process.exit(1); }
+  }' 2>/dev/null; then
   step 'install runtimes (npm ci in scripts/runtimes)'
   npm ci --prefix scripts/runtimes --no-audit --no-fund
 fi
