@@ -6,6 +6,12 @@
  *   node bench/run.mjs                 all suites, then update results.json and RESULTS.md
  *   node bench/run.mjs large small     only the suites named (others keep their old results)
  *   BENCH_QUICK=1 node bench/run.mjs   smoke test: few samples; results files are left alone
+ *   node bench/run.mjs --runtime bun small
+ *                                      the suites on another runtime: node22, node24, node26, bun
+ *                                      or deno (the binaries CI installs in scripts/runtimes;
+ *                                      `npm ci --prefix scripts/runtimes`), or a path to a `node`
+ *                                      binary; the results files are left alone (they hold the
+ *                                      reference runtime's figures), the tables are printed
  *
  * A suite reports through `reportSuite` (bench/lib/results.mjs); a suite that does not still runs
  * and prints, but adds nothing to the results files. Suites run with `--expose-gc`, so that
@@ -22,7 +28,11 @@ import { mergeResults, renderMarkdown } from './lib/results.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.env.BENCH_QUICK === '1';
-const wanted = process.argv.slice(2);
+const args = process.argv.slice(2);
+const runtimeAt = args.indexOf('--runtime');
+const runtimeName = runtimeAt >= 0 ? args.splice(runtimeAt, 2)[1] : undefined;
+const wanted = args;
+const runtime = runtimeCommand(runtimeName);
 
 const suites = readdirSync(here)
   .filter((f) => f.endsWith('.bench.mjs'))
@@ -42,7 +52,7 @@ const failed = [];
 for (const file of suites) {
   console.log(`\n### ${file}`);
   const started = Date.now();
-  const child = spawnSync(process.execPath, ['--expose-gc', join(here, file)], {
+  const child = spawnSync(runtime.bin, [...runtime.args, join(here, file)], {
     stdio: 'inherit',
     env: { ...process.env, BENCH_RESULTS_DIR: outDir },
   });
@@ -58,8 +68,9 @@ for (const file of suites) {
 const fresh = readdirSync(outDir).map((f) => JSON.parse(readFileSync(join(outDir, f), 'utf8')));
 rmSync(outDir, { recursive: true, force: true });
 
-if (quick) {
-  console.log('\nquick mode: bench/results.json and bench/RESULTS.md left unchanged');
+if (quick || runtimeName !== undefined) {
+  const why = quick ? 'quick mode' : `runtime ${runtimeName}`;
+  console.log(`\n${why}: bench/results.json and bench/RESULTS.md left unchanged`);
 } else if (fresh.length > 0) {
   const jsonPath = join(here, 'results.json');
   const previous = existsSync(jsonPath) ? JSON.parse(readFileSync(jsonPath, 'utf8')) : null;
@@ -70,6 +81,31 @@ if (quick) {
   writeFileSync(mdPath, renderMarkdown(preamble, merged));
   formatWithBiome([jsonPath, mdPath]);
   console.log(`\nupdated bench/results.json and bench/RESULTS.md (${fresh.map((r) => r.suite).join(', ')})`);
+}
+
+/**
+ * The command that runs one suite: this process's `node` by default, or a runtime installed in
+ * scripts/runtimes, each with its way of exposing `gc()` (Bun has it built in as `Bun.gc`, which
+ * bench/lib/measure.mjs does not use, so its memory figures start from an uncollected heap).
+ */
+function runtimeCommand(name) {
+  if (name === undefined) return { bin: process.execPath, args: ['--expose-gc'] };
+  const installed = join(here, '..', 'scripts', 'runtimes', 'node_modules');
+  const known = {
+    node22: { bin: join(installed, 'node22', 'bin', 'node'), args: ['--expose-gc'] },
+    node24: { bin: join(installed, 'node24', 'bin', 'node'), args: ['--expose-gc'] },
+    node26: { bin: join(installed, 'node26', 'bin', 'node'), args: ['--expose-gc'] },
+    bun: { bin: join(installed, '@oven', 'bun-linux-x64', 'bin', 'bun'), args: [] },
+    deno: { bin: join(installed, '@deno', 'linux-x64-glibc', 'deno'), args: ['run', '-A', '--v8-flags=--expose-gc'] },
+  };
+  const command = known[name] ?? { bin: name, args: ['--expose-gc'] };
+  if (!existsSync(command.bin)) {
+    console.error(
+      `runtime ${name}: ${command.bin} is missing (npm ci --prefix scripts/runtimes installs node22, node24, node26, bun and deno)`,
+    );
+    process.exit(1);
+  }
+  return command;
 }
 
 /**

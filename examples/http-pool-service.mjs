@@ -6,7 +6,7 @@
 //   npm run build && node examples/http-pool-service.mjs
 
 import http from 'node:http';
-import { BufferPool, endWithLease } from '../dist/pool.js';
+import { BufferPool, endWithLease } from 'arenalloc/pool';
 
 const MAX_BODY = 1 << 20;
 const pool = new BufferPool({ maxIdleBytes: 8 << 20 });

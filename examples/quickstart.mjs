@@ -1,5 +1,6 @@
-// A short tour: allocate, write, free, and print the heap's figures. Run with `npm start`.
-import { createHeap } from '../dist/index.js';
+// A short tour: allocate, write, free, and print the heap's figures. Run with `npm start`;
+// copied into a project that depends on arenalloc, it runs as it is.
+import { createHeap } from 'arenalloc';
 
 const heap = createHeap({ initialBytes: 1 << 20 });
 

@@ -1,16 +1,24 @@
-// Saves a PNG of the profiler's HTML report for the docs: builds a demo heap with the built
-// library, renders its report and photographs it in headless Chromium.
+// Saves a PNG of the profiler's HTML report for the docs (docs/guides/images/profile-report.png):
+// builds a demo heap on the default store, renders its report and photographs it in headless
+// Chromium. Allocation sites are shown relative to the repository, so the picture names no
+// machine's folders. The test suite runs this script on every change (test/docs-screenshot.test.ts)
+// and checks what it photographs; after a change to the report, regenerate the committed picture:
 //
-//   npm run build && node scripts/screenshot-report.mjs [out.png]
+//   node scripts/screenshot-report.mjs [out.png] [--html out.html]
 //
 // Needs /usr/bin/chromium (scripts/ensure-chromium.sh installs it) or CHROMIUM=/path/to/chrome.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHeap } from 'arenalloc';
+import { htmlReport, markLeaks, Timeline, tagType } from 'arenalloc/profile';
 import { chromium } from 'playwright-core';
-import { createHeap } from '../dist/index.js';
-import { htmlReport, markLeaks, Timeline, tagType } from '../dist/profile.js';
 
-const out = resolve(process.argv[2] ?? 'docs/guides/images/profile-report.png');
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const htmlAt = args.indexOf('--html');
+const htmlOut = htmlAt >= 0 ? resolve(args.splice(htmlAt, 2)[1]) : undefined;
+const out = resolve(args[0] ?? 'docs/guides/images/profile-report.png');
 const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 if (!existsSync(executablePath)) {
   console.error(`${executablePath} is missing: run scripts/ensure-chromium.sh or set CHROMIUM`);
@@ -18,7 +26,7 @@ if (!existsSync(executablePath)) {
 }
 
 // A small simulated workload: a level load, a burst of short-lived messages, some leaks.
-const heap = createHeap({ store: 'resizable', initialBytes: 1 << 18, maxBytes: 1 << 26 });
+const heap = createHeap({ initialBytes: 1 << 18, maxBytes: 1 << 26 }); // the default store
 let now = 0;
 const timeline = new Timeline(heap, { now: () => now });
 const mark = markLeaks(heap, 4);
@@ -64,8 +72,10 @@ for (let i = 0; i < level.length; i += 2) heap.free(level[i]);
 now += 16;
 timeline.sample();
 
-const html = htmlReport(heap, { title: 'arenalloc heap report (demo)', timeline, leaks: mark.report(), top: 10 });
+const sites = new RegExp(`(file://)?${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'g');
+const html = htmlReport(heap, { title: 'arenalloc heap report (demo)', timeline, leaks: mark.report(), top: 10 }).replace(sites, '');
 mkdirSync(dirname(out), { recursive: true });
+if (htmlOut !== undefined) writeFileSync(htmlOut, html);
 
 const browser = await chromium.launch({
   executablePath,

@@ -63,6 +63,16 @@ export class DoubleFreeError extends ArenallocError {
   }
 }
 
+/**
+ * @internal What to do about an interior pointer: the common one is an `arenalloc/rc` object
+ * pointer, which points past the object's header, handed to `heap.free`.
+ */
+export const RC_HINT = ' (if it is an arenalloc/rc object, release it with rc.release(ptr): heap.free takes only pointers from malloc)';
+
+/** @internal What to do about an allocation that does not fit. */
+export const OUT_OF_MEMORY_HINT =
+  " (the store cannot grow that far: raise createHeap's maxBytes option, or use a growable store, or free blocks first)";
+
 /** The backing store is full and cannot grow far enough for the request. */
 export class OutOfMemoryError extends ArenallocError {
   /** The number of bytes that were asked for. */
@@ -97,6 +107,13 @@ export class HeapCorruptedError extends ArenallocError {
     super('ERR_HEAP_CORRUPTED', message, pointer);
   }
 }
+
+/**
+ * @internal What a corruption found by `check()` usually is, and the tool that finds its cause;
+ * appended to the messages of damaged free lists.
+ */
+export const CORRUPTION_HINT =
+  ' (a write after free or past the end of a block? arenalloc/debug, createDebugHeap(), reports such writes at the next free or check, with the block)';
 
 /** A handle or view used after the memory it refers to was freed. */
 export class UseAfterFreeError extends ArenallocError {

@@ -21,7 +21,9 @@ import {
   InvalidSizeError,
   LayoutVersionError,
   NotAHeapError,
+  OUT_OF_MEMORY_HINT,
   OutOfMemoryError,
+  RC_HINT,
   StaleViewError,
 } from './errors';
 import { CHUNK_HEADER, MIN_CHUNK, Tlsf } from './large/tlsf';
@@ -587,7 +589,7 @@ export class Heap {
     if ((ptr & (this.align - 1)) !== 0) return new InvalidPointerError(`pointer ${ptr} is not aligned to ${this.align}`, ptr);
     const kind = this._large.classify(ptr);
     if (kind === 1) return new DoubleFreeError(`pointer ${ptr} was already freed`, ptr);
-    if (kind !== 0) return new InvalidPointerError(`pointer ${ptr} is not the start of a block of this heap`, ptr);
+    if (kind !== 0) return new InvalidPointerError(`pointer ${ptr} is not the start of a block of this heap${RC_HINT}`, ptr);
     return new InvalidPointerError(`pointer ${ptr} is memory the heap manages itself`, ptr);
   }
 
@@ -864,5 +866,5 @@ function typedArrayOutOfBounds(view: ArrayBufferView): boolean {
 }
 
 function outOfMemory(size: number): OutOfMemoryError {
-  return new OutOfMemoryError(`out of memory: cannot allocate ${size} bytes`, size);
+  return new OutOfMemoryError(`out of memory: cannot allocate ${size} bytes${OUT_OF_MEMORY_HINT}`, size);
 }

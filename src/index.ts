@@ -10,7 +10,7 @@
  * heap.free(p);
  * ```
  *
- * @packageDocumentation
+ * @module arenalloc
  */
 
 export {

@@ -106,7 +106,7 @@ describe('code blocks of the docs', () => {
       `try { await import(${JSON.stringify(out)}); } catch (e) { console.error('failed in the block at ' + globalThis.__docBlock + ':\\n' + (e && e.stack || e)); process.exit(1); }\n`,
     );
     try {
-      execFileSync('node', [runner], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      execFileSync(process.execPath, [runner], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (error) {
       throw new Error(`${page}: ${(error as { stderr?: string }).stderr ?? error}`);
     }

@@ -1,47 +1,63 @@
 // @browser-skip: bundles and runs the examples with esbuild and node
-// The examples (`npm start` runs examples/quickstart.mjs) run against the sources: their imports
-// of ../dist/*.js are mapped to the entries' TypeScript sources, so the test needs no build.
+// The examples a user copies (examples/*.mjs; `npm start` runs the quick start) run against the
+// sources: their imports of `arenalloc` and `arenalloc/*` are mapped through package.json
+// `exports` to the entries' TypeScript sources, so the test needs no build. (The package tests run
+// the same files from the installed tarball.)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { entries, ROOT } from './package/entries';
+import { ROOT, sourceOf } from './package/entries';
 
 const work = join(ROOT, '.tmp/examples');
 const examples = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.mjs'));
 
-/** Maps `../dist/<name>.js` to the source of the entry built into that file. */
+/** Maps `arenalloc` and `arenalloc/<layer>` to the source of that entry. */
 const fromSources: esbuild.Plugin = {
-  name: 'dist-to-src',
+  name: 'entries-from-source',
   setup(build) {
-    build.onResolve({ filter: /^\.\.\/dist\/[\w-]+\.js$/ }, (args) => {
-      const file = `./dist/${args.path.slice('../dist/'.length)}`;
-      const entry = entries().find((e) => e.targets.import.default === file);
-      if (entry === undefined) return { errors: [{ text: `no package entry is built into ${file}` }] };
-      return { path: join(ROOT, entry.source) };
+    build.onResolve({ filter: /^arenalloc(\/.*)?$/ }, (args) => {
+      const path = sourceOf(args.path);
+      return path === undefined ? { errors: [{ text: `${args.path} is not in package.json exports` }] } : { path };
     });
   },
 };
 
+/** What each example must print: a line that only a correct run reaches. */
+const expected: Record<string, RegExp> = {
+  'quickstart.mjs': /after freeing everything: \{[^}]*liveBlocks: 0,/s,
+  'game-loop.mjs': /all 4800 entities freed; heap\.check\(\) passed; liveBlocks 0/,
+  'frame-arena.mjs': /arena and world freed; heap\.check\(\) passed/,
+  'object-reuse.mjs': /all bullets released, free list cleared; heap\.check\(\) passed; liveBlocks 0/,
+  'http-pool-service.mjs': /pool after the requests: \{ leases: 0,/,
+};
+
+/** Bundles one example against the sources and returns the bundle's path. */
+async function bundleExample(file: string): Promise<string> {
+  mkdirSync(work, { recursive: true });
+  const out = join(work, file);
+  await esbuild.build({
+    entryPoints: [join(ROOT, 'examples', file)],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    outfile: out,
+    plugins: [fromSources],
+    logLevel: 'silent',
+  });
+  return out;
+}
+
 describe('examples', () => {
+  it('every example has an expected closing line here', () => {
+    expect(examples.sort()).toEqual(Object.keys(expected).sort());
+  });
+
   it.each(examples)('%s runs to completion', async (file) => {
-    mkdirSync(work, { recursive: true });
-    const out = join(work, file);
-    await esbuild.build({
-      entryPoints: [join(ROOT, 'examples', file)],
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      outfile: out,
-      plugins: [fromSources],
-      logLevel: 'silent',
-    });
-    const output = execFileSync('node', [out], { encoding: 'utf8' });
-    if (file === 'quickstart.mjs') {
-      expect(output).toContain('Small block threshold = 512'); // the debugMallocStats() report
-      expect(output).toMatch(/after freeing everything: \{[^}]*liveBlocks: 0,/s);
-    }
+    const output = execFileSync(process.execPath, [await bundleExample(file)], { encoding: 'utf8' });
+    expect(output).toMatch(expected[file]!);
+    if (file === 'quickstart.mjs') expect(output).toContain('Small block threshold = 512'); // the debugMallocStats() report
     if (file === 'http-pool-service.mjs') {
       expect(output).toContain('answered 3 requests, the first as "loop ,olleh"');
       expect(output).toMatch(/pool after the requests: \{ leases: 0,/);

@@ -20,7 +20,7 @@
  * debugLayerOf(heap)!.check(); // the heap's check, then every guard and every quarantined block
  * ```
  *
- * @packageDocumentation
+ * @module arenalloc/debug
  */
 
 import { InvalidArgumentError } from '../errors';
@@ -38,7 +38,7 @@ export interface DebugHeapOptions extends HeapOptions, DebugOptions {}
  * Creates a heap with debug mode on: `createHeap(options)` followed by
  * {@link enableDebug}. `debug: true` in the options is accepted and means nothing more.
  *
- * @throws {@link index!InvalidArgumentError} for an option out of range
+ * @throws {@link arenalloc!InvalidArgumentError} for an option out of range
  * @example
  * ```ts
  * const heap = createDebugHeap({ initialBytes: 1 << 20, guardBytes: 32 });

@@ -209,7 +209,7 @@ export class DebugLayer {
    *
    * @throws {@link GuardBytesError} when a live block's guard or header was overwritten
    * @throws {@link FreedBlockWrittenError} when a quarantined block was written after free
-   * @throws {@link index!HeapCorruptedError} from the heap's own check
+   * @throws {@link arenalloc!HeapCorruptedError} from the heap's own check
    */
   check(): void {
     this.heap.check();
@@ -251,7 +251,7 @@ export class DebugLayer {
    * before. Only possible with no live blocks (their pointers would mean nothing to the heap
    * underneath) and while no other layer was installed on top of this one.
    *
-   * @throws {@link index!InvalidArgumentError} when blocks are live or another layer sits on top
+   * @throws {@link arenalloc!InvalidArgumentError} when blocks are live or another layer sits on top
    * @throws {@link FreedBlockWrittenError} when a quarantined block was written after free
    */
   disable(): void {
@@ -540,7 +540,7 @@ export class DebugLayer {
  * Turns debug mode on for a heap with no live blocks, wrapping whatever hooks it has (tracing).
  * Use it in tests and while hunting a memory bug; leave it off in production.
  *
- * @throws {@link index!InvalidArgumentError} when the heap has live blocks, already has debug mode, or
+ * @throws {@link arenalloc!InvalidArgumentError} when the heap has live blocks, already has debug mode, or
  *   an option is out of range
  * @example
  * ```ts

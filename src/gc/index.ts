@@ -3,7 +3,7 @@
  * objects of `arenalloc/rc`, with the surface of Python's `gc` module. Code that never imports it
  * pays nothing.
  *
- * @packageDocumentation
+ * @module arenalloc/gc
  */
 
 export { createGc, DEBUG_SAVEALL, DEFAULT_THRESHOLDS, Gc, type GcCallback, type GcInfo, type GenerationStats } from './gc';

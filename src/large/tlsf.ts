@@ -53,7 +53,7 @@
  * @module
  */
 
-import { HeapCorruptedError } from '../errors';
+import { CORRUPTION_HINT, HeapCorruptedError } from '../errors';
 import {
   F_LARGE_FREE_BYTES,
   F_LARGE_FREE_CHUNKS,
@@ -658,11 +658,11 @@ export class Tlsf {
     let usedBytes = 0;
     while (chunk < end) {
       const w = chunk >>> 2;
-      if (u32[w + H.TAG] !== tagOf(chunk)) throw new HeapCorruptedError(`chunk ${chunk}: bad tag`, chunk);
+      if (u32[w + H.TAG] !== tagOf(chunk)) throw new HeapCorruptedError(`chunk ${chunk}: bad tag${CORRUPTION_HINT}`, chunk);
       const flags = u32[w + H.SIZE] as number;
       const size = (flags & Bits.SIZE_MASK) >>> 0;
       if (size < MIN_CHUNK || (size & (this.align - 1)) !== 0 || chunk + size > end) {
-        throw new HeapCorruptedError(`chunk ${chunk}: bad size ${size}`, chunk);
+        throw new HeapCorruptedError(`chunk ${chunk}: bad size ${size}${CORRUPTION_HINT}`, chunk);
       }
       if (((flags & Bits.PREV_FREE) !== 0) !== prevFree) {
         throw new HeapCorruptedError(`chunk ${chunk}: PREV_FREE bit disagrees with the chunk before it`, chunk);
@@ -703,16 +703,17 @@ export class Tlsf {
       if (member !== 0) flMap |= 1 << fl;
       let prev = 0;
       while (member !== 0) {
-        if (++listed > freeChunks) throw new HeapCorruptedError(`list ${list}: more members than free chunks (a cycle?)`);
+        if (++listed > freeChunks) throw new HeapCorruptedError(`list ${list}: more members than free chunks (a cycle?)${CORRUPTION_HINT}`);
         if (member < this.first || member >= end || u32[(member >>> 2) + H.TAG] !== tagOf(member)) {
-          throw new HeapCorruptedError(`list ${list}: member ${member} is not a chunk`, member);
+          throw new HeapCorruptedError(`list ${list}: member ${member} is not a chunk${CORRUPTION_HINT}`, member);
         }
         const flags = u32[(member >>> 2) + H.SIZE] as number;
         if ((flags & Bits.FREE) === 0) throw new HeapCorruptedError(`list ${list}: member ${member} is not free`, member);
         if (this.listFor((flags & Bits.SIZE_MASK) >>> 0) !== list) {
           throw new HeapCorruptedError(`list ${list}: member ${member} belongs to another class`, member);
         }
-        if (u32[(member >>> 2) + H.PREV_FREE] !== prev) throw new HeapCorruptedError(`list ${list}: broken back link at ${member}`, member);
+        if (u32[(member >>> 2) + H.PREV_FREE] !== prev)
+          throw new HeapCorruptedError(`list ${list}: broken back link at ${member}${CORRUPTION_HINT}`, member);
         prev = member;
         member = u32[(member >>> 2) + H.NEXT_FREE] as number;
       }

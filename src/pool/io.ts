@@ -43,7 +43,7 @@ export interface EndableLike {
  * then calls `callback` with the write's error, if any. Returns what `stream.write` returned
  * (false: wait for `'drain'` before writing more).
  *
- * @throws {@link index!InvalidArgumentError} when `lease` is not a lease, `UseAfterFreeError` when it
+ * @throws {@link arenalloc!InvalidArgumentError} when `lease` is not a lease, `UseAfterFreeError` when it
  *   was released; nothing is written
  * @example
  * ```js
@@ -65,7 +65,7 @@ export function writeLease(stream: WritableLike, lease: Lease, callback?: (error
  * one `writev`) and releases each when the batch completes (or fails), then calls `callback`.
  * Use it for a header lease and a body lease, or a run of frames.
  *
- * @throws {@link index!InvalidArgumentError} when `leases` is not an array of live leases; nothing
+ * @throws {@link arenalloc!InvalidArgumentError} when `leases` is not an array of live leases; nothing
  *   is written then
  */
 export function writeLeases(stream: CorkableLike, leases: readonly Lease[], callback?: (error: Error | null) => void): boolean {
@@ -97,7 +97,7 @@ export function writeLeases(stream: CorkableLike, leases: readonly Lease[], call
  * releases the lease on the stream's `'close'`, which Node emits after the last write completed or
  * after the connection died.
  *
- * @throws {@link index!InvalidArgumentError} when `lease` is not a live lease; nothing is written
+ * @throws {@link arenalloc!InvalidArgumentError} when `lease` is not a live lease; nothing is written
  * @example
  * ```js
  * http.createServer((req, res) => {
@@ -136,8 +136,8 @@ export interface PooledRead {
  *
  * @param onData - called per read with the chunk and the number of bytes read into it; return
  *   `false` to pause the socket (as Node's `onread.callback` does), anything else to go on
- * @throws {@link index!InvalidSizeError} for a bad `chunkBytes` (as {@link BufferPool.lease})
- * @throws {@link index!InvalidArgumentError} when `onData` is not a function
+ * @throws {@link arenalloc!InvalidSizeError} for a bad `chunkBytes` (as {@link BufferPool.lease})
+ * @throws {@link arenalloc!InvalidArgumentError} when `onData` is not a function
  * @example
  * ```js
  * const read = readIntoPool(pool, 64 * 1024, (bytes, length) => { received += length; });

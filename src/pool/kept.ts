@@ -76,7 +76,7 @@ export class KeptBytes {
 
   /**
    * @param options - see {@link KeptBytesOptions}
-   * @throws {@link index!InvalidArgumentError} for options that are not an object or a heap that is not a Heap
+   * @throws {@link arenalloc!InvalidArgumentError} for options that are not an object or a heap that is not a Heap
    */
   constructor(options: KeptBytesOptions = {}) {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
@@ -106,8 +106,8 @@ export class KeptBytes {
 
   /**
    * Copies `value` into the store and returns its handle.
-   * @throws {@link index!InvalidArgumentError} when `value` is not a `Uint8Array` (a `Buffer` is one)
-   * @throws {@link index!OutOfMemoryError} when the heap cannot grow enough; nothing changes
+   * @throws {@link arenalloc!InvalidArgumentError} when `value` is not a `Uint8Array` (a `Buffer` is one)
+   * @throws {@link arenalloc!OutOfMemoryError} when the heap cannot grow enough; nothing changes
    */
   keep(value: Uint8Array): number {
     if (!(value instanceof Uint8Array)) throw new InvalidArgumentError('value must be a Uint8Array');
@@ -130,7 +130,7 @@ export class KeptBytes {
 
   /**
    * The length of the value at `handle`.
-   * @throws {@link index!InvalidPointerError} for a handle that is not a kept value (dropped, or foreign)
+   * @throws {@link arenalloc!InvalidPointerError} for a handle that is not a kept value (dropped, or foreign)
    */
   lengthOf(handle: number): number {
     this._check(handle);
@@ -140,7 +140,7 @@ export class KeptBytes {
   /**
    * The value at `handle`, as a new view over the store (a `Buffer` in Node): valid until the
    * value is dropped. Makes one object per call; {@link KeptBytes.copyTo} makes none.
-   * @throws {@link index!InvalidPointerError} as {@link KeptBytes.lengthOf}
+   * @throws {@link arenalloc!InvalidPointerError} as {@link KeptBytes.lengthOf}
    */
   bytes(handle: number): LeaseBytes {
     const length = this.lengthOf(handle);
@@ -151,8 +151,8 @@ export class KeptBytes {
 
   /**
    * Copies the value at `handle` into `target` at `offset`; returns its length.
-   * @throws {@link index!InvalidPointerError} as {@link KeptBytes.lengthOf}
-   * @throws {@link index!InvalidArgumentError} when the value does not fit in `target` at `offset`; nothing is written
+   * @throws {@link arenalloc!InvalidPointerError} as {@link KeptBytes.lengthOf}
+   * @throws {@link arenalloc!InvalidArgumentError} when the value does not fit in `target` at `offset`; nothing is written
    */
   copyTo(handle: number, target: Uint8Array, offset = 0): number {
     const length = this.lengthOf(handle);
@@ -168,7 +168,7 @@ export class KeptBytes {
 
   /**
    * Frees the value at `handle`.
-   * @throws {@link index!InvalidPointerError} or {@link index!DoubleFreeError} for a handle that is
+   * @throws {@link arenalloc!InvalidPointerError} or {@link arenalloc!DoubleFreeError} for a handle that is
    *   not a kept value; nothing changes
    */
   drop(handle: number): void {
@@ -180,7 +180,7 @@ export class KeptBytes {
 
   /**
    * Checks the heap (`Heap.check`) and that it holds exactly the values counted.
-   * @throws {@link index!HeapCorruptedError} when it does not
+   * @throws {@link arenalloc!HeapCorruptedError} when it does not
    */
   check(): void {
     this.heap.check();

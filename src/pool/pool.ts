@@ -82,7 +82,7 @@ export class BufferPool {
 
   /**
    * @param options - see {@link BufferPoolOptions}
-   * @throws {@link index!InvalidArgumentError} for an option of the wrong type or out of range
+   * @throws {@link arenalloc!InvalidArgumentError} for an option of the wrong type or out of range
    */
   constructor(options: BufferPoolOptions = {}) {
     const o = validateOptions(options);
@@ -113,9 +113,9 @@ export class BufferPool {
    * Cost in cached mode, for a size class that has released leases: a list pop, a few counters,
    * and no allocation at all when the block's last lease had the same length.
    *
-   * @param size - bytes, an integer from 0 to {@link index!MAX_REQUEST}; 0 gives empty bytes
-   * @throws {@link index!InvalidSizeError} for any other size; nothing changes
-   * @throws {@link index!OutOfMemoryError} when no segment has room and `maxBytes` forbids a new one
+   * @param size - bytes, an integer from 0 to {@link arenalloc!MAX_REQUEST}; 0 gives empty bytes
+   * @throws {@link arenalloc!InvalidSizeError} for any other size; nothing changes
+   * @throws {@link arenalloc!OutOfMemoryError} when no segment has room and `maxBytes` forbids a new one
    */
   lease(size: number): Lease {
     if (typeof size !== 'number' || size >>> 0 !== size || size > MAX_REQUEST) throw invalidSize(size);
@@ -182,7 +182,7 @@ export class BufferPool {
   /**
    * Checks the pool: every segment's heap (`Heap.check`), the free lists against the counters,
    * and in debug mode that every quarantined payload still holds its poison.
-   * @throws {@link index!HeapCorruptedError} for broken structures
+   * @throws {@link arenalloc!HeapCorruptedError} for broken structures
    * @throws `LeaseWrittenAfterReleaseError` for a released payload written after release
    */
   check(): void {

@@ -85,7 +85,7 @@ export class Segments {
   /**
    * Allocates `bytes` from the segment that served the last request, any other, or a new one;
    * sets {@link Segments.last} to it.
-   * @throws {@link index!OutOfMemoryError} when no segment has room and no new one may be made;
+   * @throws {@link arenalloc!OutOfMemoryError} when no segment has room and no new one may be made;
    *   nothing changes then
    */
   allocate(bytes: number): number {

@@ -83,9 +83,14 @@ export function sizeClassCount(heap: Heap): number {
   return heap._small.classes;
 }
 
-/** The fill colour of a pool: hue by size class, lightness by fill (darker is fuller). */
+/**
+ * The fill colour of a pool: hue by size class, lightness by fill (darker is fuller). Hues run
+ * from violet through red and yellow to green (270° to 480° = 120°), never near the blue of used
+ * large blocks (about 215°), and lightness stays at or under 62%, so that even an almost empty pool
+ * is not as pale as a free gap.
+ */
 export function poolColour(pool: PoolSpan, classes: number): string {
-  const hue = Math.round((pool.sizeClass / Math.max(1, classes)) * 300);
+  const hue = Math.round(270 + (pool.sizeClass / Math.max(1, classes - 1)) * 210) % 360;
   const fill = pool.capacity > 0 ? pool.blocksInUse / pool.capacity : 0;
-  return `hsl(${hue},70%,${Math.round(82 - 47 * fill)}%)`;
+  return `hsl(${hue},70%,${Math.round(62 - 30 * fill)}%)`;
 }

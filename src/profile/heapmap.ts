@@ -125,6 +125,9 @@ const STYLE = `
 .arenalloc-heap-map .row-bg{fill:#fff;stroke:#e2e2e2;stroke-width:.5}
 `;
 
+/** Average advance of the caption's 11px sans-serif, per character, for wrapping. */
+const CAPTION_CHAR_PX = 6.2;
+
 /**
  * Draws the heap as SVG: the header, every large block, every arena pool by pool (size class and
  * fill), the allocator's own tables and every free gap, in address order. Read from the buffer alone; cost O(chunks).
@@ -260,19 +263,31 @@ export function heapMap(heap: Heap, options: HeapMapOptions = {}): string {
       return `<rect class="${cls} legend" x="${x}" y="${legendY}" width="12" height="12"/><text class="caption" x="${x + 16}" y="${legendY + 10}">${label}</text>`;
     })
     .join('');
-  const caption =
-    `${formatSize(total)} heap, ${formatSize(bytesPerPx)} per pixel · ${arenaCount} arenas, ${usedPools} pools in use · ` +
-    `${summary.usedChunks} large blocks (${formatSize(summary.usedBytes)}) · ` +
-    `${summary.freeChunks} free gaps (${formatSize(summary.freeBytes)}, largest ${formatSize(summary.largestFree)}) · ` +
-    `fragmentation ${(summary.fragmentation * 100).toFixed(1)}%`;
-  const height = legendY + 36;
+  // The caption wraps at the picture's width (11px sans-serif advances about 6.2px a character).
+  const captionParts = [
+    `${formatSize(total)} heap, ${formatSize(bytesPerPx)} per pixel`,
+    `${arenaCount} arenas, ${usedPools} pools in use`,
+    `${summary.usedChunks} large blocks (${formatSize(summary.usedBytes)})`,
+    `${summary.freeChunks} free gaps (${formatSize(summary.freeBytes)}, largest ${formatSize(summary.largestFree)})`,
+    `fragmentation ${(summary.fragmentation * 100).toFixed(1)}%`,
+  ];
+  const captionLines: string[] = [];
+  for (const part of captionParts) {
+    const last = captionLines.length - 1;
+    const joined = last < 0 ? part : `${captionLines[last]} · ${part}`;
+    if (last >= 0 && joined.length * CAPTION_CHAR_PX <= cols) captionLines[last] = joined;
+    else captionLines.push(part);
+  }
+  const height = legendY + 22 + 14 * captionLines.length;
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" class="arenalloc-heap-map" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
     `<style>${STYLE}</style>` +
     `<text class="title" x="${margin}" y="17">${escapeXml(title)}</text>` +
     out.join('') +
     legend +
-    `<text class="caption summary" x="${margin}" y="${legendY + 30}">${escapeXml(caption)}</text>` +
+    captionLines
+      .map((line, i) => `<text class="caption summary" x="${margin}" y="${legendY + 30 + 14 * i}">${escapeXml(line)}</text>`)
+      .join('') +
     '</svg>'
   );
 }

@@ -16,7 +16,7 @@
  * // /app/main.ts:5: size=1000 B, count=1, average=1000 B
  * ```
  *
- * @packageDocumentation
+ * @module arenalloc/profile
  */
 
 export { formatSize } from './format';

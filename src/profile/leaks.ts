@@ -76,7 +76,7 @@ export class LeakMark {
   /**
    * The blocks allocated after the mark that are still live, grouped by allocation site.
    *
-   * @throws {@link index!InvalidArgumentError} when tracing was stopped since the mark (its traces are gone)
+   * @throws {@link arenalloc!InvalidArgumentError} when tracing was stopped since the mark (its traces are gone)
    */
   report(): LeakReport {
     if (tracerOf(this.heap) !== this._tracer) {

@@ -128,7 +128,7 @@ export class MeasureHooks implements HeapHooks {
  * Everything that allocates on the heap meanwhile is counted, including other async tasks.
  * Measurements nest. If `fn` throws, the hooks are removed and the error propagates.
  *
- * @throws {@link index!InvalidArgumentError} when `heap` is not a heap (or an array of them) or `fn` not a function
+ * @throws {@link arenalloc!InvalidArgumentError} when `heap` is not a heap (or an array of them) or `fn` not a function
  * @example
  * ```ts
  * const { value, usage } = measure(heap, () => buildTree(heap, 1000));

@@ -117,7 +117,7 @@ export class Filter {
    * @param filenamePattern - a glob such as `*\/src/tree.ts` or a RegExp
    * @param lineno - a line number to match as well
    * @param allFrames - match against any frame, not just the allocating one
-   * @throws {@link index!InvalidArgumentError} for a pattern that is neither a string nor a RegExp
+   * @throws {@link arenalloc!InvalidArgumentError} for a pattern that is neither a string nor a RegExp
    */
   constructor(inclusive: boolean, filenamePattern: string | RegExp, lineno?: number, allFrames = false) {
     if (typeof filenamePattern !== 'string' && !(filenamePattern instanceof RegExp)) {
@@ -184,7 +184,7 @@ export class Snapshot {
    * With `cumulative`, a block counts for every frame of its traceback, not just the allocating
    * one (only for `lineno` and `filename`): the lines that allocate most through their callees.
    *
-   * @throws {@link index!InvalidArgumentError} for an unknown `groupBy`, or `cumulative` with `traceback` or `type`
+   * @throws {@link arenalloc!InvalidArgumentError} for an unknown `groupBy`, or `cumulative` with `traceback` or `type`
    * @example
    * ```ts
    * for (const s of snapshot.statistics('lineno').slice(0, 10)) console.log(String(s));
@@ -202,7 +202,7 @@ export class Snapshot {
    * What changed since `old`: one entry per group in either snapshot, with sizes and counts and
    * their differences, sorted by the size of the change (largest first, growth or shrink alike).
    *
-   * @throws {@link index!InvalidArgumentError} as {@link Snapshot.statistics}
+   * @throws {@link arenalloc!InvalidArgumentError} as {@link Snapshot.statistics}
    */
   compareTo(old: Snapshot, groupBy: GroupBy, cumulative = false): StatisticDiff[] {
     const now = this.group(groupBy, cumulative);
@@ -266,7 +266,7 @@ export class Snapshot {
   /**
    * Reads a snapshot saved with `JSON.stringify(snapshot)` (a string, or the parsed data).
    *
-   * @throws {@link index!InvalidArgumentError} for text that is not a snapshot of this format
+   * @throws {@link arenalloc!InvalidArgumentError} for text that is not a snapshot of this format
    */
   static fromJSON(json: string | SnapshotJSON): Snapshot {
     let data: unknown = json;
@@ -375,7 +375,7 @@ function compareText(a: string, b: string): number {
 /**
  * The traced live blocks of `heap` now. Blocks allocated before tracing started are not in it.
  *
- * @throws {@link index!InvalidArgumentError} when `heap` is not being traced
+ * @throws {@link arenalloc!InvalidArgumentError} when `heap` is not being traced
  */
 export function takeSnapshot(heap: Heap): Snapshot {
   const tracer = requireTracer(heap, 'takeSnapshot');

@@ -86,7 +86,7 @@ export class Timeline {
 
   /**
    * @param heap - the heap to sample
-   * @throws {@link index!InvalidArgumentError} for a bad heap or option
+   * @throws {@link arenalloc!InvalidArgumentError} for a bad heap or option
    */
   constructor(heap: Heap, options: TimelineOptions = {}) {
     if (!(heap instanceof Heap)) throw new InvalidArgumentError('Timeline samples a Heap');
@@ -139,7 +139,7 @@ export class Timeline {
    * Samples every `intervalMs` milliseconds until {@link Timeline.stop}. The timer does not keep
    * Node alive.
    *
-   * @throws {@link index!InvalidArgumentError} for an interval that is not a positive number
+   * @throws {@link arenalloc!InvalidArgumentError} for an interval that is not a positive number
    */
   start(intervalMs = 100): void {
     if (typeof intervalMs !== 'number' || !(intervalMs > 0))

@@ -308,7 +308,7 @@ export function requireTracer(heap: Heap, what: string): Tracer {
  * keeps the traces. Blocks allocated before `start` are never traced.
  *
  * @param frames - frames to keep per traceback, an integer from 1 to {@link MAX_FRAMES}
- * @throws {@link index!InvalidArgumentError} for a bad `frames`
+ * @throws {@link arenalloc!InvalidArgumentError} for a bad `frames`
  * @example
  * ```ts
  * import { start, takeSnapshot } from 'arenalloc/profile';
@@ -402,8 +402,8 @@ export function getTraceback(heap: Heap, ptr: number): Traceback | undefined {
  * false when `heap` is not traced or `ptr` is not a traced block.
  *
  * @param name - the type name, a non-empty string
- * @throws {@link index!InvalidArgumentError} for an empty or non-string `name`
- * @throws {@link index!InvalidPointerError} for a `ptr` that is not a non-negative integer
+ * @throws {@link arenalloc!InvalidArgumentError} for an empty or non-string `name`
+ * @throws {@link arenalloc!InvalidPointerError} for a `ptr` that is not a non-negative integer
  */
 export function tagType(heap: Heap, ptr: number, name: string): boolean {
   if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('a type name must be a non-empty string');

@@ -20,7 +20,7 @@
  * rc.release(a);              // frees a, then b
  * ```
  *
- * @packageDocumentation
+ * @module arenalloc/rc
  */
 
 export { ArrayField, BigArrayField, BigField, BoolField, NumberField, RefField } from './fields';

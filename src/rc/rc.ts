@@ -18,7 +18,14 @@
  * @module
  */
 
-import { HeapCorruptedError, InvalidArgumentError, InvalidPointerError, OutOfMemoryError, UseAfterFreeError } from '../errors';
+import {
+  HeapCorruptedError,
+  InvalidArgumentError,
+  InvalidPointerError,
+  OUT_OF_MEMORY_HINT,
+  OutOfMemoryError,
+  UseAfterFreeError,
+} from '../errors';
 import { type Heap, INTERNAL_REQUEST } from '../heap';
 import { HEADER_BYTES, W_RC_ROOT } from '../layout';
 import type { Memory } from '../memory/store';
@@ -315,7 +322,7 @@ export class Rc {
     if (ptr === 0) {
       const bytes = headerBytes + size;
       const block = heap._hooks === null ? heap._rawMalloc(bytes) : heap._hooks.malloc(bytes);
-      if (block === 0) throw new OutOfMemoryError(`out of memory: cannot create an object of ${bytes} bytes`, bytes);
+      if (block === 0) throw new OutOfMemoryError(`out of memory: cannot create an object of ${bytes} bytes${OUT_OF_MEMORY_HINT}`, bytes);
       u32 = mem.u32;
       ptr = block + headerBytes;
       for (let w = block >>> 2, end = ptr >>> 2; w < end; w++) u32[w] = 0;
@@ -457,7 +464,16 @@ export class Rc {
     const report: LeakReport = { ptr: state.ptr, type: state.type, holds, site: state.site, released };
     const onLeak = this._options.onLeak;
     if (onLeak !== undefined) onLeak(report);
-    else console.warn(`arenalloc/rc: a Ref to ${state.type} object ${state.ptr} was dropped while holding ${holds} reference(s)`, report);
+    else {
+      const where =
+        state.site === undefined
+          ? ' (createRc(heap, { traceHandles: true }), or arenalloc/profile tracing, fills in report.site: where the Ref was made)'
+          : '';
+      console.warn(
+        `arenalloc/rc: a Ref to ${state.type} object ${state.ptr} was dropped while holding ${holds} reference(s)${where}`,
+        report,
+      );
+    }
   }
 
   /** @internal Whether a handle's object is still the one it was made for (generation check). */

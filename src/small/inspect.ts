@@ -7,7 +7,7 @@
  * @module
  */
 
-import { HeapCorruptedError } from '../errors';
+import { CORRUPTION_HINT, HeapCorruptedError } from '../errors';
 import type { SmallHeapStats } from '../heap';
 import { CHUNK_HEADER } from '../large/tlsf';
 import { INTERNAL_REQUEST, W_SMALL_STATE_END } from '../layout';
@@ -166,7 +166,7 @@ export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } 
   const capacity = header[SmallState.ARENA_CAPACITY] as number;
   const table = header[SmallState.ARENA_TABLE] as number;
   const fail = (message: string, at?: number): never => {
-    throw new HeapCorruptedError(`small: ${message}`, at);
+    throw new HeapCorruptedError(`small: ${message}${CORRUPTION_HINT}`, at);
   };
   if (slots > capacity) fail(`${slots} arena slots in a table of ${capacity}`);
   if (capacity !== 0 && (large.classify(table) !== 0 || large.requestedOf(table) !== INTERNAL_REQUEST)) {

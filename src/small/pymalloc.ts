@@ -9,7 +9,7 @@
  * @module
  */
 
-import { DoubleFreeError, InvalidPointerError } from '../errors';
+import { DoubleFreeError, InvalidPointerError, RC_HINT } from '../errors';
 import { CHUNK_HEADER, type Tlsf } from '../large/tlsf';
 import { INTERNAL_REQUEST, W_SMALL_STATE_END } from '../layout';
 import type { Memory } from '../memory/store';
@@ -384,7 +384,7 @@ export class SmallHeap {
     if (offset < this.poolHeader) return new InvalidPointerError(`pointer ${ptr} is inside the header of the pool at ${pool}`, ptr);
     const into = (offset - this.poolHeader) % size;
     if (into !== 0) {
-      return new InvalidPointerError(`pointer ${ptr} is ${into} bytes inside the ${size}-byte block at ${ptr - into}`, ptr);
+      return new InvalidPointerError(`pointer ${ptr} is ${into} bytes inside the ${size}-byte block at ${ptr - into}${RC_HINT}`, ptr);
     }
     if (offset >= (u32[pw + PoolHeader.NEXT_OFFSET] as number)) {
       return new InvalidPointerError(`pointer ${ptr} is a block of the pool at ${pool} that was never allocated`, ptr);

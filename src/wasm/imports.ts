@@ -85,7 +85,7 @@ export type WasmAllocatorImports = Omit<WasmImports, 'memory'>;
  * any import; the result then has no `memory` (give the module the memory you made).
  *
  * @param heap - the heap to allocate from, or a function that returns it
- * @throws {@link index!InvalidArgumentError} when the heap does not live in a `WebAssembly.Memory`
+ * @throws {@link arenalloc!InvalidArgumentError} when the heap does not live in a `WebAssembly.Memory`
  *   (for a function: at the first import call)
  * @example
  * ```ts

@@ -5,8 +5,8 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { entries, ROOT } from './entries';
 
@@ -40,9 +40,11 @@ describe('the packed tarball', () => {
     expect(Object.values(report.problems).flat()).toEqual([]);
   });
 
-  it('ships the build, the readme and the changelog, and no sources or tests', () => {
-    const out = run('tar', ['-tzf', tarball]);
-    const files = out.trim().split('\n');
+  it('holds exactly what `files` promises: the build, the guides, the examples and the top-level docs', () => {
+    const files = run('tar', ['-tzf', tarball])
+      .trim()
+      .split('\n')
+      .map((f) => f.replace(/^package\//, ''));
     for (const entry of entries()) {
       for (const target of [
         entry.targets.import.default,
@@ -50,11 +52,19 @@ describe('the packed tarball', () => {
         entry.targets.require.default,
         entry.targets.require.types,
       ]) {
-        expect(files).toContain(`package/${target.slice(2)}`);
+        expect(files).toContain(target.slice(2));
       }
     }
-    expect(files).toContain('package/README.md');
-    expect(files.filter((f) => /^package\/(src|test|bench|scripts|docs)\//.test(f))).toEqual([]);
+    // Every guide, image and example of the repository travels, so that the README's links and
+    // the examples work from node_modules/arenalloc.
+    const shipped = (dir: string) => readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
+    for (const dir of ['docs/guides', 'examples']) {
+      for (const d of shipped(dir)) expect(files).toContain(relative(ROOT, join(d.parentPath, d.name)));
+    }
+    for (const top of ['package.json', 'README.md', 'CHANGELOG.md', 'CONTRIBUTING.md', 'LICENSE']) expect(files).toContain(top);
+    // And nothing else: no sources, tests, benchmarks, scripts or generated API site.
+    const allowed = /^(package\.json|README\.md|CHANGELOG\.md|CONTRIBUTING\.md|LICENSE|dist\/.+|docs\/guides\/.+|examples\/[\w-]+\.mjs)$/;
+    expect(files.filter((f) => !allowed.test(f))).toEqual([]);
   });
 });
 
