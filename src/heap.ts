@@ -497,6 +497,38 @@ export class Heap {
     else this._largeFree(ptr);
   }
 
+  /**
+   * @internal The batch-free port (the cycle detector frees its garbage through it): frees the
+   * non-zero pointers of `list[0..n)` as {@link Heap._rawFree} does, each one checked, and writes
+   * the live-bytes and frees counters once for the batch. If a pointer is refused, the ones
+   * before it stay freed and counted, and the error propagates. Bypasses `_hooks`: callers test
+   * it for null first.
+   */
+  _rawFreeBatch(list: Uint32Array, n: number): void {
+    const small = this._small;
+    const large = this._large;
+    let bytes = 0;
+    let frees = 0;
+    try {
+      for (let i = 0; i < n; i++) {
+        const ptr = list[i] as number;
+        if (ptr === 0) continue;
+        const size = small.tryFree(ptr);
+        if (size !== 0) bytes += size;
+        else {
+          this._checkLiveLarge(ptr);
+          bytes += large.usableSize(ptr);
+          large.free(ptr);
+        }
+        frees++;
+      }
+    } finally {
+      const f64 = this._mem.f64;
+      f64[Counter.LIVE_BYTES] = (f64[Counter.LIVE_BYTES] as number) - bytes;
+      f64[Counter.FREES] = (f64[Counter.FREES] as number) + frees;
+    }
+  }
+
   /** @internal Frees a pointer that is no small block: checks it is a live large block first. */
   _largeFree(ptr: number): void {
     this._checkLiveLarge(ptr);
