@@ -63,7 +63,6 @@ import {
   O_REFCOUNT,
   O_TYPE,
   OBJ_FINALIZED,
-  R_TYPE_COUNT,
   R_TYPES,
   T_FLAGS,
   T_HEADER_BYTES,
@@ -213,7 +212,9 @@ export class Gc {
         u32[(head >>> 2) + O_GC_PREV] = head;
       }
     } else {
-      if (this._mem.u32[(table >>> 2) + G_MAGIC] !== GC_MAGIC) throw new InvalidArgumentError('the heap has a damaged gc table');
+      if ((table & 15) !== 0 || table + TABLE_WORDS * 4 > this._mem.byteLength || this._mem.u32[(table >>> 2) + G_MAGIC] !== GC_MAGIC) {
+        throw new HeapCorruptedError('the gc table of this heap is damaged', table);
+      }
       this._table = table >>> 2;
     }
     rc._gc = this;
@@ -501,6 +502,8 @@ export class Gc {
    */
   check(): number {
     const u32 = this._mem.u32;
+    // Each tracked object takes 32 bytes at least: a longer list goes round in a circle.
+    const limit = this._mem.byteLength / 32;
     let total = 0;
     for (let h = 0; h < 6; h++) {
       const head = this._head(h);
@@ -513,7 +516,7 @@ export class Gc {
           throw new HeapCorruptedError(`gc list ${h}: object ${p} has gc flags ${u32[w + O_GC_FLAGS]}`, p);
         if (u32[w + O_REFCOUNT] === 0) throw new HeapCorruptedError(`gc list ${h}: object ${p} is destroyed`, p);
         if (h === HEAD_UNREACHABLE) throw new HeapCorruptedError(`object ${p} was left on the unreachable list`, p);
-        if (++n > 0x1000_0000) throw new HeapCorruptedError(`gc list ${h} does not end`);
+        if (++n > limit) throw new HeapCorruptedError(`gc list ${h} does not end`);
         prev = p;
       }
       if (u32[(head >>> 2) + O_GC_PREV] !== prev) throw new HeapCorruptedError(`gc list ${h}: head's back link is wrong`);
@@ -850,7 +853,7 @@ export class Gc {
    */
   _prepareTypes(): void {
     const u32 = this._mem.u32;
-    const count = u32[this.rc._root + R_TYPE_COUNT] as number;
+    const count = this.rc._typeCount();
     let any = 0;
     if (this._refCount.length <= count) {
       const size = Math.max(count + 1, this._refCount.length * 2);

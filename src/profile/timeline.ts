@@ -195,8 +195,16 @@ export function plotTimeline(samples: readonly Sample[], marks: readonly Timelin
   const bottom = 44;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
-  const tMax = Math.max(1, ...samples.map((s) => s.t));
-  const yMax = niceBytes(Math.max(1, ...samples.map((s) => Math.max(s.backingBytes, s.liveBytes, s.tracedBytes ?? 0))));
+  // Loops, not `Math.max(...array)`: a spread of some 120,000 samples overflows the call stack.
+  let tMax = 1;
+  let bytesMax = 1;
+  let peak = 0;
+  for (const s of samples) {
+    if (s.t > tMax) tMax = s.t;
+    bytesMax = Math.max(bytesMax, s.backingBytes, s.liveBytes, s.tracedBytes ?? 0);
+    if (s.liveBytes > peak) peak = s.liveBytes;
+  }
+  const yMax = niceBytes(bytesMax);
   const x = (t: number): number => left + (t / tMax) * plotW;
   const y = (b: number): number => top + plotH - (b / yMax) * plotH;
   const parts: string[] = [];
@@ -224,7 +232,6 @@ export function plotTimeline(samples: readonly Sample[], marks: readonly Timelin
   line('traced', (s) => s.tracedBytes);
   line('live', (s) => s.liveBytes);
   if (samples.length > 0) {
-    const peak = Math.max(...samples.map((s) => s.liveBytes));
     const py = y(peak).toFixed(1);
     parts.push(`<line class="peak" x1="${left}" x2="${left + plotW}" y1="${py}" y2="${py}"><title>peak ${formatSize(peak)}</title></line>`);
   }

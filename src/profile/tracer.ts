@@ -20,7 +20,7 @@
  * @module
  */
 
-import { InvalidArgumentError, InvalidPointerError } from '../errors';
+import { expectHeap, expectPointer, InvalidArgumentError, InvalidPointerError } from '../errors';
 import type { Heap, HeapHooks } from '../heap';
 import { currentHooks } from '../hooks';
 import { captureStack, type Frame, ownFile, parseStack, Traceback } from './stack';
@@ -392,8 +392,24 @@ export function resetPeak(heap: Heap): void {
  * tracing started, already freed, or not a block).
  */
 export function getTraceback(heap: Heap, ptr: number): Traceback | undefined {
-  return tracerOf(heap)?.traces.get(ptr)?.traceback;
+  expectHeap(heap, 'getTraceback');
+  expectPointer(ptr, 'getTraceback');
+  const traces = tracerOf(heap)?.traces;
+  if (traces === undefined) return undefined;
+  const trace = traces.get(ptr);
+  if (trace !== undefined) return trace.traceback;
+  // A refcounted object's pointer is its payload, past a header of 16 bytes (32 for types with
+  // ref fields) at the start of its block; rc tags such blocks with their type. A live block
+  // tagged so, 16 or 32 bytes before `ptr`, is the object's (two live blocks cannot overlap).
+  for (const header of OBJECT_HEADERS) {
+    const object = traces.get(ptr - header);
+    if (object !== undefined && object.type !== undefined) return object.traceback;
+  }
+  return undefined;
 }
+
+/** Bytes between a refcounted object's block and its pointer: a plain header, or one with gc links. */
+const OBJECT_HEADERS = [16, 32] as const;
 
 /**
  * Tags the traced live block at `ptr` with a type name, so that statistics and leak reports

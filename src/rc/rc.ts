@@ -29,7 +29,14 @@
  * @module
  */
 
-import { HeapCorruptedError, InvalidArgumentError, InvalidPointerError, OutOfMemoryError, UseAfterFreeError } from '../errors';
+import {
+  describeValue,
+  HeapCorruptedError,
+  InvalidArgumentError,
+  InvalidPointerError,
+  OutOfMemoryError,
+  UseAfterFreeError,
+} from '../errors';
 import { type Heap, INTERNAL_REQUEST } from '../heap';
 import { HEADER_BYTES, W_RC_ROOT } from '../layout';
 import type { Memory } from '../memory/store';
@@ -199,6 +206,60 @@ export class Rc {
       throw new HeapCorruptedError('the refcounting registry of this heap is damaged or of another version', root);
     }
     this._root = root >>> 2;
+    this._checkRegistry();
+  }
+
+  /**
+   * @internal Range-checks every word of the registry that other code uses as a loop bound, a
+   * pointer or an offset, so that a damaged registry (a flipped bit of a saved heap) gives
+   * `HeapCorruptedError` at once instead of a loop of 2^32 steps or a read far outside the store.
+   * O(types). Run when a heap's registry is found again and by {@link Rc.checkObjects}.
+   */
+  _checkRegistry(): void {
+    const u32 = this._mem.u32;
+    const bytes = this._mem.byteLength;
+    const root = this._root;
+    const capacity = u32[root + R_TYPE_CAPACITY] as number;
+    const types = u32[root + R_TYPES] as number;
+    const count = u32[root + R_TYPE_COUNT] as number;
+    if (capacity < 8 || (capacity & (capacity - 1)) !== 0 || capacity > bytes / (TYPE_WORDS * 4)) {
+      throw corrupted(`the type registry's capacity word is damaged (${capacity})`);
+    }
+    if ((types & 15) !== 0 || types < HEADER_BYTES || types + capacity * TYPE_WORDS * 4 > bytes) {
+      throw corrupted(`the type registry's table pointer is damaged (${types})`, types);
+    }
+    if (count >= capacity) throw corrupted(`the type registry counts ${count} types in a table of ${capacity}`);
+    for (let id = 1; id <= count; id++) {
+      const rec = this._record(id);
+      const size = u32[rec + T_SIZE] as number;
+      const refs = u32[rec + T_REF_COUNT] as number;
+      const header = u32[rec + T_HEADER_BYTES] as number;
+      const refsBlock = u32[rec + T_REFS] as number;
+      if (size > bytes || refs * 4 > size || header !== (refs > 0 ? OBJECT_HEADER + GC_HEADER : OBJECT_HEADER)) {
+        throw corrupted(`type record ${id} is damaged (size ${size}, ${refs} ref fields, header ${header} bytes)`);
+      }
+      if (refs > 0) {
+        if ((refsBlock & 3) !== 0 || refsBlock < HEADER_BYTES || refsBlock + refs * 4 > bytes) {
+          throw corrupted(`type record ${id}: its ref-field table pointer is damaged (${refsBlock})`, refsBlock);
+        }
+        for (let i = 0; i < refs; i++) {
+          const offset = u32[(refsBlock >>> 2) + i] as number;
+          if ((offset & 3) !== 0 || offset + 4 > size) throw corrupted(`type record ${id}: ref field ${i} has a damaged offset ${offset}`);
+        }
+      }
+      const freeMax = u32[rec + T_FREE_MAX] as number;
+      if (freeMax > 1 << 20 || (u32[rec + T_FREE_LENGTH] as number) > freeMax) {
+        throw corrupted(`type record ${id}: its free list counters are damaged`);
+      }
+    }
+  }
+
+  /** @internal The number of types in the registry, checked against its capacity before any loop uses it. */
+  _typeCount(): number {
+    const u32 = this._mem.u32;
+    const count = u32[this._root + R_TYPE_COUNT] as number;
+    if (count >= (u32[this._root + R_TYPE_CAPACITY] as number)) throw corrupted(`the type registry counts ${count} types: damaged`);
+    return count;
   }
 
   /**
@@ -230,7 +291,7 @@ export class Rc {
       throw new InvalidArgumentError(`struct ${name} is already declared on this heap in this session`);
     }
     const u32 = this._mem.u32;
-    const count = u32[this._root + R_TYPE_COUNT] as number;
+    const count = this._typeCount();
     let id = 0;
     for (let i = 1; i <= count; i++) {
       if (u32[this._record(i) + T_FINGERPRINT] === fingerprint) id = i;
@@ -713,7 +774,7 @@ export class Rc {
 
   /** Frees every object parked on every type's free list. */
   clearFreeLists(): void {
-    const count = this._mem.u32[this._root + R_TYPE_COUNT] as number;
+    const count = this._typeCount();
     for (let id = 1; id <= count; id++) this._trimFreeList(id, 0);
   }
 
@@ -744,7 +805,10 @@ export class Rc {
    * `heap.check()`. O(objects): for tests and debugging.
    */
   checkObjects(holds: ReadonlyMap<number, number>): void {
+    if (!(holds instanceof Map))
+      throw new InvalidArgumentError(`checkObjects: holds must be a Map of pointers to counts, got ${describeValue(holds)}`, 'holds');
     this.heap.check();
+    this._checkRegistry();
     const u32 = this._mem.u32;
     const incoming = new Map<number, number>();
     for (const ptr of holds.keys()) incoming.set(ptr, 0);
@@ -774,7 +838,7 @@ export class Rc {
     const stats = this.stats();
     if (stats.live !== holds.size) throw corrupted(`${stats.live} objects are alive; ${holds.size} were expected`);
     let perType = 0;
-    const typeCount = u32[this._root + R_TYPE_COUNT] as number;
+    const typeCount = this._typeCount();
     for (let id = 1; id <= typeCount; id++) {
       const rec = this._record(id);
       perType += u32[rec + T_LIVE] as number;
