@@ -14,6 +14,7 @@
  */
 
 import {
+  ArenallocError,
   DoubleFreeError,
   HeapCorruptedError,
   InvalidArgumentError,
@@ -226,7 +227,14 @@ export class Heap {
    * ```
    */
   static attach(source: ArrayBuffer | SharedArrayBuffer | WasmMemory): Heap {
-    const mem = wrapMemory(source);
+    let mem: Memory;
+    try {
+      mem = wrapMemory(source);
+    } catch (error) {
+      // A detached buffer (transferred to another thread) refuses views with an engine TypeError.
+      if (error instanceof ArenallocError) throw error;
+      throw new NotAHeapError(`cannot read the buffer: ${(error as Error).message}`);
+    }
     if (mem.byteLength < HEADER_BYTES + 2 * CHUNK_HEADER) {
       throw new NotAHeapError(`a buffer of ${mem.byteLength} bytes is too small to hold a heap`);
     }
@@ -602,7 +610,7 @@ export class Heap {
    */
   bytes(ptr: number, length?: number): Uint8Array {
     const usable = this.usableSize(ptr);
-    const n = length ?? usable;
+    const n = length === undefined ? usable : length;
     if (typeof n !== 'number' || n >>> 0 !== n || n > usable) {
       throw new InvalidArgumentError(`length ${String(length)} is outside the block's ${usable} usable bytes`);
     }
@@ -614,6 +622,7 @@ export class Heap {
    * grew (which detaches the old buffer) or the store shrank below the view.
    */
   isStale(view: ArrayBufferView): boolean {
+    if (!ArrayBuffer.isView(view)) throw new InvalidArgumentError('isStale: view must be a typed array or DataView', 'view');
     this._mem.refresh();
     if (view.buffer !== this._mem.buffer) return true;
     let end: number;

@@ -49,7 +49,7 @@
  * @module
  */
 
-import { HeapCorruptedError, InvalidArgumentError } from '../errors';
+import { describeValue, HeapCorruptedError, InvalidArgumentError } from '../errors';
 import type { Heap } from '../heap';
 import { W_GC_ROOT } from '../layout';
 import type { Memory } from '../memory/store';
@@ -71,7 +71,7 @@ import {
   TYPE_HAS_FINALIZER,
   TYPE_WORDS,
 } from '../rc/layout';
-import { allocInternal, type Rc } from '../rc/rc';
+import { allocInternal, Rc } from '../rc/rc';
 
 const GC_MAGIC = 0x47434442;
 const GC_VERSION = 1;
@@ -327,9 +327,11 @@ export class Gc {
    */
   setThreshold(threshold0: number, threshold1?: number, threshold2?: number): void {
     const values = [threshold0, threshold1, threshold2];
-    for (const v of values) {
+    if (threshold0 === undefined) throw new InvalidArgumentError('setThreshold: threshold0 is required', 'threshold0');
+    for (let g = 0; g < 3; g++) {
+      const v = values[g];
       if (v !== undefined && (typeof v !== 'number' || v >>> 0 !== v))
-        throw new InvalidArgumentError(`threshold must be a uint32, got ${String(v)}`);
+        throw new InvalidArgumentError(`threshold${g} must be a uint32, got ${describeValue(v)}`, `threshold${g}`);
     }
     const u32 = this._mem.u32;
     for (let g = 0; g < 3; g++) if (values[g] !== undefined) u32[this._table + G_THRESHOLD + g] = values[g] as number;
@@ -443,6 +445,10 @@ export class Gc {
     const u32 = this._mem.u32;
     const t = this._table;
     if (u32[t + G_COLLECTING] !== 0) return 0;
+    for (const cb of this.callbacks) {
+      if (typeof cb !== 'function')
+        throw new InvalidArgumentError(`gc.callbacks holds ${describeValue(cb)}, not a callback function`, 'callback');
+    }
     u32[t + G_COLLECTING] = 1;
     this._failure = null;
     const started = performance.now();
@@ -1025,6 +1031,8 @@ const detectors = new WeakMap<Rc, Gc>();
  * ```
  */
 export function createGc(rc: Rc): Gc {
+  if (!(rc instanceof Rc))
+    throw new InvalidArgumentError(`createGc: rc must be the refcounting layer of a heap (createRc), got ${describeValue(rc)}`, 'rc');
   let gc = detectors.get(rc);
   if (gc === undefined) {
     gc = new Gc(rc);

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { InvalidArgumentError } from '../errors';
-import { Heap } from '../heap';
+import { describeValue, expectHeap, InvalidArgumentError } from '../errors';
+import type { Heap } from '../heap';
 import { escapeXml, formatSize } from './format';
 import { tracerOf } from './tracer';
 
@@ -89,7 +89,9 @@ export class Timeline {
    * @throws {@link index!InvalidArgumentError} for a bad heap or option
    */
   constructor(heap: Heap, options: TimelineOptions = {}) {
-    if (!(heap instanceof Heap)) throw new InvalidArgumentError('Timeline samples a Heap');
+    expectHeap(heap, 'Timeline');
+    if (options === null || typeof options !== 'object')
+      throw new InvalidArgumentError(`Timeline: options must be an object, got ${describeValue(options)}`, 'options');
     const maxSamples = options.maxSamples ?? 10_000;
     if (!Number.isInteger(maxSamples) || maxSamples < 16)
       throw new InvalidArgumentError(`maxSamples must be an integer of at least 16, got ${maxSamples}`);
@@ -131,6 +133,7 @@ export class Timeline {
 
   /** Labels the present moment (and takes a sample, so the plot has a point there). */
   mark(label: string): void {
+    if (typeof label !== 'string') throw new InvalidArgumentError(`mark: label must be a string, got ${describeValue(label)}`, 'label');
     const s = this.sample();
     this.marks.push({ t: s.t, label: String(label) });
   }
@@ -164,6 +167,8 @@ export class Timeline {
    * time, with the peak of live bytes and the marks.
    */
   toSVG(options: TimelinePlotOptions = {}): string {
+    if (options === null || typeof options !== 'object')
+      throw new InvalidArgumentError(`toSVG: options must be an object, got ${describeValue(options)}`, 'options');
     return plotTimeline(this.samples, this.marks, options);
   }
 }

@@ -4,14 +4,20 @@
  * `bigint` read of an `i64`/`u64` field creates the bigint itself, as any bigint read does).
  *
  * Each accessor re-reads the heap's current views on every access (the views are replaced when
- * the store grows), so an accessor stays valid across growth. Accessors do not check that the
- * pointer is a live object of their type: field access is a hot path and trusts its caller, as C
- * does. `Ref` handles check, for code that prefers safety to speed.
+ * the store grows), so an accessor stays valid across growth.
+ *
+ * What an accessor checks and what it trusts: it refuses arguments of the wrong *type* (a pointer
+ * that is not a uint32, a number field given a non-number, a bigint field given a number, an
+ * array index that is not an integer in range), with a typed error, for the cost of a `typeof`.
+ * It trusts that the pointer is a live object of its type and converts an out-of-range number as
+ * a typed array converts (wrapping an integer, rounding to f32): field access is a hot path and
+ * trusts its caller there, as C does. `Ref` handles check the object, and debug mode
+ * (`arenalloc/debug`, enabled before the types are declared) checks the object and the range.
  *
  * @module
  */
 
-import { InvalidArgumentError } from '../errors';
+import { describeValue, InvalidArgumentError, InvalidPointerError } from '../errors';
 import type { Memory } from '../memory/store';
 import type { Rc } from './rc';
 
@@ -76,6 +82,7 @@ export class NumberField {
 
   /** Reads the field of the object at `ptr`. */
   get(ptr: number): number {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
     const at = ptr + this.offset;
     switch (this._kind) {
       case 7:
@@ -103,6 +110,8 @@ export class NumberField {
 
   /** Writes the field of the object at `ptr` (converted as a typed array converts). */
   set(ptr: number, value: number): void {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
+    if (typeof value !== 'number') throw notA('number', value);
     const at = ptr + this.offset;
     switch (this._kind) {
       case 7:
@@ -158,36 +167,48 @@ export function numberField(mem: Memory, views: ExtraViews, offset: number, kind
 
 class F64Field extends NumberField {
   override get(ptr: number): number {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
     return this._mem.f64[(ptr + this.offset) >>> 3] as number;
   }
   override set(ptr: number, value: number): void {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
+    if (typeof value !== 'number') throw notA('number', value);
     this._mem.f64[(ptr + this.offset) >>> 3] = value;
   }
 }
 
 class I32Field extends NumberField {
   override get(ptr: number): number {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
     return this._mem.i32[(ptr + this.offset) >>> 2] as number;
   }
   override set(ptr: number, value: number): void {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
+    if (typeof value !== 'number') throw notA('number', value);
     this._mem.i32[(ptr + this.offset) >>> 2] = value;
   }
 }
 
 class U32Field extends NumberField {
   override get(ptr: number): number {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
     return this._mem.u32[(ptr + this.offset) >>> 2] as number;
   }
   override set(ptr: number, value: number): void {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
+    if (typeof value !== 'number') throw notA('number', value);
     this._mem.u32[(ptr + this.offset) >>> 2] = value;
   }
 }
 
 class U8Field extends NumberField {
   override get(ptr: number): number {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
     return this._mem.u8[ptr + this.offset] as number;
   }
   override set(ptr: number, value: number): void {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
+    if (typeof value !== 'number') throw notA('number', value);
     this._mem.u8[ptr + this.offset] = value;
   }
 }
@@ -207,11 +228,14 @@ export class BoolField {
 
   /** Reads the field of the object at `ptr`. */
   get(ptr: number): boolean {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
     return this._mem.u8[ptr + this.offset] !== 0;
   }
 
   /** Writes the field of the object at `ptr`. */
   set(ptr: number, value: boolean): void {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
+    if (typeof value !== 'boolean') throw notA('boolean', value);
     this._mem.u8[ptr + this.offset] = value ? 1 : 0;
   }
 }
@@ -237,6 +261,7 @@ export class BigField {
 
   /** Reads the field of the object at `ptr`. */
   get(ptr: number): bigint {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
     const v = this._views;
     if (v.epoch !== this._mem.epoch) v.rebind();
     const at = (ptr + this.offset) >>> 3;
@@ -245,6 +270,8 @@ export class BigField {
 
   /** Writes the field of the object at `ptr` (wrapped to 64 bits). */
   set(ptr: number, value: bigint): void {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
+    if (typeof value !== 'bigint') throw notA('bigint', value);
     const v = this._views;
     if (v.epoch !== this._mem.epoch) v.rebind();
     const at = (ptr + this.offset) >>> 3;
@@ -277,7 +304,8 @@ export class ArrayField {
    * @throws `InvalidArgumentError` for an index outside `0..length-1`
    */
   get(ptr: number, index: number): number {
-    if (index >>> 0 !== index || index >= this.length) throw outOfRange(index, this.length);
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
+    if (typeof index !== 'number' || index >>> 0 !== index || index >= this.length) throw outOfRange(index, this.length);
     return this._element.get(ptr + index * this._size);
   }
 
@@ -286,7 +314,8 @@ export class ArrayField {
    * @throws `InvalidArgumentError` for an index outside `0..length-1`
    */
   set(ptr: number, index: number, value: number): void {
-    if (index >>> 0 !== index || index >= this.length) throw outOfRange(index, this.length);
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
+    if (typeof index !== 'number' || index >>> 0 !== index || index >= this.length) throw outOfRange(index, this.length);
     this._element.set(ptr + index * this._size, value);
   }
 }
@@ -312,7 +341,8 @@ export class BigArrayField {
    * @throws `InvalidArgumentError` for an index outside `0..length-1`
    */
   get(ptr: number, index: number): bigint {
-    if (index >>> 0 !== index || index >= this.length) throw outOfRange(index, this.length);
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
+    if (typeof index !== 'number' || index >>> 0 !== index || index >= this.length) throw outOfRange(index, this.length);
     return this._element.get(ptr + index * 8);
   }
 
@@ -321,7 +351,8 @@ export class BigArrayField {
    * @throws `InvalidArgumentError` for an index outside `0..length-1`
    */
   set(ptr: number, index: number, value: bigint): void {
-    if (index >>> 0 !== index || index >= this.length) throw outOfRange(index, this.length);
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
+    if (typeof index !== 'number' || index >>> 0 !== index || index >= this.length) throw outOfRange(index, this.length);
     this._element.set(ptr + index * 8, value);
   }
 }
@@ -354,6 +385,7 @@ export class RefField {
 
   /** The object the field of `ptr` points at (borrowed, not retained), or 0. */
   get(ptr: number): number {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
     return this._rc.heap._mem.u32[(ptr + this.offset) >>> 2] as number;
   }
 
@@ -367,6 +399,17 @@ export class RefField {
   }
 }
 
-function outOfRange(index: number, length: number): InvalidArgumentError {
-  return new InvalidArgumentError(`index ${String(index)} is outside the array of ${length} elements`);
+function outOfRange(index: unknown, length: number): InvalidArgumentError {
+  return new InvalidArgumentError(`index ${describeValue(index)} is outside the array of ${length} elements`, 'index');
+}
+
+function notPointer(ptr: unknown): InvalidPointerError {
+  return new InvalidPointerError(
+    `a field accessor needs an object pointer (a uint32), got ${describeValue(ptr)}`,
+    typeof ptr === 'number' ? ptr : undefined,
+  );
+}
+
+function notA(kind: string, value: unknown): InvalidArgumentError {
+  return new InvalidArgumentError(`the field takes a ${kind} value, got ${describeValue(value)}`, 'value');
 }

@@ -31,6 +31,7 @@
 
 import {
   describeValue,
+  expectHeap,
   HeapCorruptedError,
   InvalidArgumentError,
   InvalidPointerError,
@@ -276,6 +277,10 @@ export class Rc {
    * ```
    */
   struct<const S extends Schema>(name: string, schema: S, options: StructOptions = {}): StructType<S> {
+    if (typeof name !== 'string') throw new InvalidArgumentError(`struct: name must be a string, got ${describeValue(name)}`, 'name');
+    if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) {
+      throw new InvalidArgumentError(`struct: schema must be an object of field names to kinds, got ${describeValue(schema)}`, 'schema');
+    }
     const layout = layoutOf(name, schema);
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
     if (options.finalizer !== undefined && typeof options.finalizer !== 'function') {
@@ -355,6 +360,7 @@ export class Rc {
 
   /** The struct type declared under `name` in this session, if any. */
   typeNamed(name: string): StructType | undefined {
+    if (typeof name !== 'string') throw new InvalidArgumentError(`typeNamed: name must be a string, got ${describeValue(name)}`, 'name');
     return this._byName.get(name);
   }
 
@@ -891,6 +897,7 @@ export interface HandleState {
  * ```
  */
 export function createRc(heap: Heap, options: RcOptions = {}): Rc {
+  expectHeap(heap, 'createRc');
   let rc = registries.get(heap);
   if (rc === undefined) {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
