@@ -11,8 +11,8 @@
  * array index that is not an integer in range), with a typed error, for the cost of a `typeof`.
  * It trusts that the pointer is a live object of its type and converts an out-of-range number as
  * a typed array converts (wrapping an integer, rounding to f32): field access is a hot path and
- * trusts its caller there, as C does. `Ref` handles check the object, and debug mode
- * (`arenalloc/debug`, enabled before the types are declared) checks the object and the range.
+ * trusts its caller there, as C does. `Ref` handles check the object, for code that prefers
+ * safety to speed.
  *
  * @module
  */

@@ -35,7 +35,10 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('release' as const), who: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('retain' as const), who: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('collect' as const), generation: fc.constantFrom(0 as const, 1 as const, 2 as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('collect' as const), generation: fc.constantFrom(0 as const, 1 as const, 2 as const) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('callback' as const), action }) },
 );
 
@@ -97,7 +100,11 @@ function run(ops: Op[], threshold: number): void {
         break;
     }
   };
-  const Node = rc.struct('Node', { a: { ref: 'Node' }, b: { ref: 'Node' }, v: 'u32' }, { finalizer: (p) => doAction(actions.get(p) ?? 'none', p) });
+  const Node = rc.struct(
+    'Node',
+    { a: { ref: 'Node' }, b: { ref: 'Node' }, v: 'u32' },
+    { finalizer: (p) => doAction(actions.get(p) ?? 'none', p) },
+  );
   Node.setFreeListSize(2);
   const create = (what: Action, _list: number): number => {
     const p = Node.create();
