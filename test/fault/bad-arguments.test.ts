@@ -115,7 +115,8 @@ interface Fixture {
 }
 
 function fixture(traced = false): Fixture {
-  const heap = createHeap({ store: 'fixed', initialBytes: 1 << 20 });
+  // Small, so that comparing every byte after each refused call stays quick.
+  const heap = createHeap({ store: 'fixed', initialBytes: 1 << 18 });
   if (traced) start(heap, 2);
   const rc = createRc(heap);
   const gc = createGc(rc);
