@@ -22,8 +22,8 @@
  * An object whose refcount reaches 0 is untracked at once (taken off the cycle detector's lists,
  * as CPython does before a finalizer runs), so that a collection started by user code while it
  * waits on the work stack, or while its finalizer runs, cannot take it for garbage and free it
- * under the deallocator. Then: {@link Rc._finalize} (once), clear its `ref` fields, and
- * {@link Rc._retire} (count it, park it on its type's free list or hand back its block). The
+ * under the deallocator. Then: `Rc._finalize` (once), clear its `ref` fields, and
+ * `Rc._retire` (count it, park it on its type's free list or hand back its block). The
  * cycle detector retires its garbage through the same two functions.
  *
  * @module
