@@ -94,9 +94,12 @@ export class InvalidSizeError extends ArenallocError {
 
 /** An option or argument of the wrong type or out of range. */
 export class InvalidArgumentError extends ArenallocError {
-  /** @param message - what was wrong */
-  constructor(message: string) {
+  /** The name of the parameter that was wrong (`'heap'`, `'ptr'`, `'index'`, ...), when known. */
+  readonly argument: string | undefined;
+  /** @param message - what was wrong @param argument - the parameter's name, if known */
+  constructor(message: string, argument?: string) {
     super('ERR_INVALID_ARGUMENT', message);
+    this.argument = argument;
   }
 }
 
@@ -147,5 +150,35 @@ export class StaleViewError extends ArenallocError {
   /** @param message - what was wrong */
   constructor(message: string) {
     super('ERR_STALE_VIEW', message);
+  }
+}
+
+/** How a value of the wrong type reads in an error message. @internal */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
+  if (typeof value === 'bigint') return `the bigint ${value}n`;
+  if (typeof value === 'symbol' || typeof value === 'function') return `a ${typeof value}`;
+  if (value === null || value === undefined || typeof value !== 'object') return String(value);
+  return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
+}
+
+/**
+ * Throws {@link InvalidArgumentError} (naming `argument` and the entry `where`) unless `value`
+ * is a heap. Duck-typed on the heap's internal views, so that a heap made by another copy of the
+ * library (an ESM and a CJS build side by side) is accepted. @internal
+ */
+export function expectHeap(value: unknown, where: string, argument = 'heap'): void {
+  if (typeof value !== 'object' || value === null || !('_mem' in value) || !('_small' in value) || !('_large' in value)) {
+    throw new InvalidArgumentError(`${where}: ${argument} must be a Heap, got ${describeValue(value)}`, argument);
+  }
+}
+
+/** Throws {@link InvalidArgumentError} unless `value` is a uint32 (a pointer's type). @internal */
+export function expectPointer(value: unknown, where: string, argument = 'ptr'): void {
+  if (typeof value !== 'number' || value >>> 0 !== value) {
+    throw new InvalidArgumentError(
+      `${where}: ${argument} must be a pointer (an integer from 0 to 2^32 - 1), got ${describeValue(value)}`,
+      argument,
+    );
   }
 }

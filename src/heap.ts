@@ -14,6 +14,7 @@
  */
 
 import {
+  ArenallocError,
   DoubleFreeError,
   HeapCorruptedError,
   InvalidArgumentError,
@@ -258,7 +259,14 @@ export class Heap {
   static attach(source: ArrayBuffer | SharedArrayBuffer | WasmMemory, options: AttachOptions = {}): Heap {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
     const base = options.base ?? 0;
-    const mem = wrapMemory(source, base, options.maxBytes);
+    let mem: Memory;
+    try {
+      mem = wrapMemory(source, base, options.maxBytes);
+    } catch (error) {
+      // A detached buffer (transferred to another thread) refuses views with an engine TypeError.
+      if (error instanceof ArenallocError) throw error;
+      throw new NotAHeapError(`cannot read the buffer: ${(error as Error).message}`);
+    }
     if (mem.byteLength < base + HEADER_BYTES + 2 * CHUNK_HEADER) {
       throw new NotAHeapError(`a buffer of ${mem.byteLength} bytes is too small to hold a heap`);
     }
@@ -544,6 +552,38 @@ export class Heap {
     else this._largeFree(ptr);
   }
 
+  /**
+   * @internal The batch-free port (the cycle detector frees its garbage through it): frees the
+   * non-zero pointers of `list[0..n)` as {@link Heap._rawFree} does, each one checked, and writes
+   * the live-bytes and frees counters once for the batch. If a pointer is refused, the ones
+   * before it stay freed and counted, and the error propagates. Bypasses `_hooks`: callers test
+   * it for null first.
+   */
+  _rawFreeBatch(list: Uint32Array, n: number): void {
+    const small = this._small;
+    const large = this._large;
+    let bytes = 0;
+    let frees = 0;
+    try {
+      for (let i = 0; i < n; i++) {
+        const ptr = list[i] as number;
+        if (ptr === 0) continue;
+        const size = small.tryFree(ptr);
+        if (size !== 0) bytes += size;
+        else {
+          this._checkLiveLarge(ptr);
+          bytes += large.usableSize(ptr);
+          large.free(ptr);
+        }
+        frees++;
+      }
+    } finally {
+      const counters = this._mem.counters;
+      counters[Counter.LIVE_BYTES] = (counters[Counter.LIVE_BYTES] as number) - bytes;
+      counters[Counter.FREES] = (counters[Counter.FREES] as number) + frees;
+    }
+  }
+
   /** @internal Frees a pointer that is no small block: checks it is a live large block first. */
   _largeFree(ptr: number): void {
     this._checkLiveLarge(ptr);
@@ -617,7 +657,7 @@ export class Heap {
    */
   bytes(ptr: number, length?: number): Uint8Array {
     const usable = this.usableSize(ptr);
-    const n = length ?? usable;
+    const n = length === undefined ? usable : length;
     if (typeof n !== 'number' || n >>> 0 !== n || n > usable) {
       throw new InvalidArgumentError(`length ${String(length)} is outside the block's ${usable} usable bytes`);
     }
@@ -629,6 +669,7 @@ export class Heap {
    * grew (which detaches the old buffer) or the store shrank below the view.
    */
   isStale(view: ArrayBufferView): boolean {
+    if (!ArrayBuffer.isView(view)) throw new InvalidArgumentError('isStale: view must be a typed array or DataView', 'view');
     this._mem.refresh();
     if (view.buffer !== this._mem.buffer) return true;
     let end: number;

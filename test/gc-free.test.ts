@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDebugHeap, debugLayerOf } from '../src/debug/index';
 import { DoubleFreeError, InvalidPointerError } from '../src/errors';
-import { freeBlocks } from '../src/gc/gc';
 import { createGc } from '../src/gc/index';
 import { createHeap } from '../src/index';
 import { createRc } from '../src/rc/index';
@@ -133,24 +132,24 @@ describe('gc: freed garbage and the per-type free lists', () => {
   }
 });
 
-describe('freeBlocks (the collector frees its garbage through it)', () => {
+describe('Heap._rawFreeBatch (the collector frees its garbage through it)', () => {
   it('checks every pointer as free does, also after the previous one in the same pool', () => {
     const heap = createHeap();
     const a = heap.malloc(48);
     const b = heap.malloc(48);
     const c = heap.malloc(48);
     // A double free of a block of the pool just used, and an interior pointer into it.
-    expect(() => freeBlocks(heap, Uint32Array.of(a, b, a), 3)).toThrow(DoubleFreeError);
+    expect(() => heap._rawFreeBatch(Uint32Array.of(a, b, a), 3)).toThrow(DoubleFreeError);
     heap.check();
     expect(heap.isLive(a) || heap.isLive(b)).toBe(false);
-    expect(() => freeBlocks(heap, Uint32Array.of(c + 8), 1)).toThrow(InvalidPointerError);
-    expect(() => freeBlocks(heap, Uint32Array.of(c + 16), 1)).toThrow(InvalidPointerError);
+    expect(() => heap._rawFreeBatch(Uint32Array.of(c + 8), 1)).toThrow(InvalidPointerError);
+    expect(() => heap._rawFreeBatch(Uint32Array.of(c + 16), 1)).toThrow(InvalidPointerError);
     // The last block of a pool, then a pointer into that (now empty) pool.
-    freeBlocks(heap, Uint32Array.of(c, 0), 2);
+    heap._rawFreeBatch(Uint32Array.of(c, 0), 2);
     expect(heap.stats().liveBlocks).toBe(0);
     const d = heap.malloc(48);
-    freeBlocks(heap, Uint32Array.of(d), 1);
-    expect(() => freeBlocks(heap, Uint32Array.of(d), 1)).toThrow(DoubleFreeError);
+    heap._rawFreeBatch(Uint32Array.of(d), 1);
+    expect(() => heap._rawFreeBatch(Uint32Array.of(d), 1)).toThrow(DoubleFreeError);
     heap.check();
     expect(heap.stats().liveBytes).toBe(0);
   });

@@ -23,7 +23,7 @@
  * @module
  */
 
-import { DoubleFreeError, InvalidArgumentError, InvalidPointerError } from '../errors';
+import { DoubleFreeError, expectHeap, InvalidArgumentError, InvalidPointerError } from '../errors';
 import { type Heap, type HeapHooks, MAX_REQUEST } from '../heap';
 import { currentHooks } from '../hooks';
 import { CLEAN_BYTE, DEAD_BYTE, FORBIDDEN_BYTE } from './bytes';
@@ -554,7 +554,7 @@ export class DebugLayer {
  * ```
  */
 export function enableDebug(heap: Heap, options: DebugOptions = {}): DebugLayer {
-  if (heap === null || typeof heap !== 'object' || !('_mem' in heap)) throw new InvalidArgumentError('enableDebug needs a Heap');
+  expectHeap(heap, 'enableDebug');
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
   if (layers.has(heap)) throw new InvalidArgumentError('debug mode is already on for this heap');
   const live = heap.stats().liveBlocks;
@@ -591,6 +591,7 @@ export function enableDebug(heap: Heap, options: DebugOptions = {}): DebugLayer 
 
 /** The debug layer of a heap, or undefined when debug mode is off for it. */
 export function debugLayerOf(heap: Heap): DebugLayer | undefined {
+  expectHeap(heap, 'debugLayerOf');
   return layers.get(heap);
 }
 

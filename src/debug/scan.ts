@@ -24,8 +24,10 @@ function repeatedBytes(): Float64Array {
 export function firstMismatch(mem: Memory, from: number, to: number, byte: number): number {
   const u8 = mem.u8;
   let i = from;
-  const wordStart = (from + 7) & ~7;
-  const wordEnd = to & ~7;
+  // Rounded with arithmetic, not `& ~7`: a signed mask turns an address past 2^31 negative. The
+  // low three bits are right either way (`&` keeps the address modulo 2^32).
+  const wordStart = from + ((8 - (from & 7)) & 7);
+  const wordEnd = to - (to & 7);
   const pattern = patterns[byte] as number;
   // Patterns that read as NaN or zero cannot be compared as doubles: bytes only for those.
   if (wordStart < wordEnd && !Number.isNaN(pattern) && pattern !== 0) {
@@ -33,7 +35,7 @@ export function firstMismatch(mem: Memory, from: number, to: number, byte: numbe
     const f64 = mem.f64;
     for (let w = wordStart >>> 3, end = wordEnd >>> 3; w < end; w++) {
       if (f64[w] !== pattern) {
-        for (i = w << 3; ; i++) if (u8[i] !== byte) return i;
+        for (i = w * 8; ; i++) if (u8[i] !== byte) return i;
       }
     }
     i = wordEnd;

@@ -34,17 +34,26 @@
  *    (PEP 442: once per object, ever), then repeat 1–3 on the garbage: anything a finalizer made
  *    reachable again is resurrected with everything it reaches, and survives.
  * 5. Clear the `ref` fields of the rest (releasing their targets), then drop the temporary
- *    references: refcounting frees the blocks. With `DEBUG_SAVEALL`, keep them on the saved list.
+ *    references: each object is retired by rc's own `_retire` (the one function that counts an
+ *    object out and parks or frees it), and the blocks go back to the heap in one batch
+ *    (`Heap._rawFreeBatch`). With `DEBUG_SAVEALL`, keep them on the saved list.
+ *
+ * ## User code during a collection
+ *
+ * Finalizers and callbacks are user code and may throw, collect, allocate or release. A
+ * collection finishes its bookkeeping whatever they do (no object is left on the unreachable
+ * list, the collecting flag is cleared) and then rethrows the first error. An automatic
+ * collection, started by an allocation, hands such errors to {@link Gc.onUnraisable} instead,
+ * as CPython reports them through `sys.unraisablehook`: the allocation itself succeeded.
  *
  * @module
  */
 
-import { HeapCorruptedError, InvalidArgumentError } from '../errors';
+import { describeValue, HeapCorruptedError, InvalidArgumentError } from '../errors';
 import type { Heap } from '../heap';
-import { Counter, W_GC_ROOT } from '../layout';
+import { W_GC_ROOT } from '../layout';
 import type { Memory } from '../memory/store';
 import {
-  F_RC_FREED,
   GC_TRACKED,
   O_FLAGS,
   O_GC_FLAGS,
@@ -52,24 +61,17 @@ import {
   O_GC_PREV,
   O_GC_REFS,
   O_REFCOUNT,
-  O_SERIAL,
   O_TYPE,
   OBJ_FINALIZED,
-  R_TYPE_COUNT,
   R_TYPES,
   T_FLAGS,
-  T_FREE_HEAD,
-  T_FREE_LENGTH,
-  T_FREE_MAX,
   T_HEADER_BYTES,
-  T_LIVE,
   T_REF_COUNT,
   T_REFS,
   TYPE_HAS_FINALIZER,
   TYPE_WORDS,
 } from '../rc/layout';
-import { allocInternal, type Rc } from '../rc/rc';
-import { PoolHeader } from '../small/layout';
+import { allocInternal, Rc } from '../rc/rc';
 
 const GC_MAGIC = 0x47434442;
 const GC_VERSION = 1;
@@ -166,6 +168,15 @@ export class Gc {
   _hasFinalizer: Uint8Array;
   /** @internal 1 if any type declared a finalizer (as of the last {@link Gc._prepareTypes}). */
   _anyFinalizer: number;
+  /** @internal The first error user code threw during the current collection, or null. */
+  _failure: unknown;
+  /**
+   * Receives what a finalizer or callback threw during an automatic collection (one started by
+   * an allocation, which must not fail because of it), as Python's `sys.unraisablehook`.
+   * Replace it to log or rethrow elsewhere. `collect()` itself rethrows instead.
+   * @defaultValue a `console.warn` of the error
+   */
+  onUnraisable: (error: unknown) => void;
 
   /** @internal Use {@link createGc}. */
   constructor(rc: Rc) {
@@ -181,6 +192,8 @@ export class Gc {
     this._hasGc = new Uint8Array(0);
     this._hasFinalizer = new Uint8Array(0);
     this._anyFinalizer = 0;
+    this._failure = null;
+    this.onUnraisable = (error) => console.warn('arenalloc/gc: an error in an automatic collection', error);
     let table = this._mem.head[W_GC_ROOT] as number;
     if (table === 0) {
       table = allocInternal(heap, TABLE_WORDS * 4);
@@ -199,7 +212,9 @@ export class Gc {
         u32[(head >>> 2) + O_GC_PREV] = head;
       }
     } else {
-      if (this._mem.u32[(table >>> 2) + G_MAGIC] !== GC_MAGIC) throw new InvalidArgumentError('the heap has a damaged gc table');
+      if ((table & 15) !== 0 || table + TABLE_WORDS * 4 > this._mem.byteLength || this._mem.u32[(table >>> 2) + G_MAGIC] !== GC_MAGIC) {
+        throw new HeapCorruptedError('the gc table of this heap is damaged', table);
+      }
       this._table = table >>> 2;
     }
     rc._gc = this;
@@ -211,8 +226,19 @@ export class Gc {
     return (this._table + G_HEADS + h * HEAD_WORDS) * 4 + 32;
   }
 
-  /** @internal */
+  /** @internal Links a new object into generation 0 and collects when its count crosses the threshold. */
   _track(ptr: number): void {
+    this._relink(ptr);
+    const u32 = this._mem.u32;
+    const t = this._table;
+    const count = u32[t + G_COUNT] as number;
+    if (count > (u32[t + G_THRESHOLD] as number) && (u32[t + G_FLAGS]! & FLAG_ENABLED) !== 0 && u32[t + G_COLLECTING] === 0) {
+      if ((u32[t + G_THRESHOLD] as number) !== 0) this._collectGenerations();
+    }
+  }
+
+  /** @internal Links an object into generation 0 and counts it, without ever collecting. */
+  _relink(ptr: number): void {
     const u32 = this._mem.u32;
     const head = this._head(0);
     const w = ptr >>> 2;
@@ -222,12 +248,7 @@ export class Gc {
     u32[(last >>> 2) + O_GC_NEXT] = ptr;
     u32[(head >>> 2) + O_GC_PREV] = ptr;
     u32[w + O_GC_FLAGS] = GC_TRACKED;
-    const t = this._table;
-    const count = (u32[t + G_COUNT] as number) + 1;
-    u32[t + G_COUNT] = count;
-    if (count > (u32[t + G_THRESHOLD] as number) && (u32[t + G_FLAGS]! & FLAG_ENABLED) !== 0 && u32[t + G_COLLECTING] === 0) {
-      if ((u32[t + G_THRESHOLD] as number) !== 0) this._collectGenerations();
-    }
+    u32[this._table + G_COUNT] = (u32[this._table + G_COUNT] as number) + 1;
   }
 
   /** @internal */
@@ -237,13 +258,21 @@ export class Gc {
     if (count > 0) u32[this._table + G_COUNT] = count - 1;
   }
 
-  /** @internal Automatic collection: the oldest generation whose count exceeds its threshold. */
+  /**
+   * @internal Automatic collection: the oldest generation whose count exceeds its threshold.
+   * What user code throws goes to {@link Gc.onUnraisable}: the allocation that started the
+   * collection has succeeded and must return its object.
+   */
   _collectGenerations(): void {
     const u32 = this._mem.u32;
     const t = this._table;
     for (let g = 2; g >= 0; g--) {
       if ((u32[t + G_COUNT + g] as number) > (u32[t + G_THRESHOLD + g] as number)) {
-        this.collect(g);
+        try {
+          this.collect(g);
+        } catch (error) {
+          this.onUnraisable(error);
+        }
         return;
       }
     }
@@ -298,9 +327,11 @@ export class Gc {
    */
   setThreshold(threshold0: number, threshold1?: number, threshold2?: number): void {
     const values = [threshold0, threshold1, threshold2];
-    for (const v of values) {
+    if (threshold0 === undefined) throw new InvalidArgumentError('setThreshold: threshold0 is required', 'threshold0');
+    for (let g = 0; g < 3; g++) {
+      const v = values[g];
       if (v !== undefined && (typeof v !== 'number' || v >>> 0 !== v))
-        throw new InvalidArgumentError(`threshold must be a uint32, got ${String(v)}`);
+        throw new InvalidArgumentError(`threshold${g} must be a uint32, got ${describeValue(v)}`, `threshold${g}`);
     }
     const u32 = this._mem.u32;
     for (let g = 0; g < 3; g++) if (values[g] !== undefined) u32[this._table + G_THRESHOLD + g] = values[g] as number;
@@ -364,11 +395,43 @@ export class Gc {
     return this._length(HEAD_PERMANENT);
   }
 
-  /** Objects kept by {@link DEBUG_SAVEALL} collections (each still holds one reference, the list's). */
+  /**
+   * Objects kept by {@link DEBUG_SAVEALL} collections (each still holds one reference, the
+   * list's). A copy: empty the list with {@link Gc.clearGarbage}.
+   */
   get garbage(): number[] {
     const out: number[] = [];
     this._forEach(HEAD_SAVED, (p) => out.push(p));
     return out;
+  }
+
+  /**
+   * Empties {@link Gc.garbage}, as Python's `gc.garbage.clear()`: the saved objects go back to the
+   * oldest generation and the list's reference on each is dropped. Objects nothing else keeps
+   * alive are freed now; cycles among them are freed by the next collection (or saved again by
+   * it, if `DEBUG_SAVEALL` is still on). Their finalizers have run already and do not run again.
+   * @returns how many objects the list held
+   * @throws what a finalizer of an object freed by the releases threw, after all are released
+   * @example
+   * ```ts
+   * gc.setDebug(0);
+   * gc.clearGarbage();
+   * gc.collect(); // frees the cycles that were saved
+   * ```
+   */
+  clearGarbage(): number {
+    const saved = this.garbage;
+    this._splice(this._head(HEAD_SAVED), this._head(2));
+    let failure: unknown = null;
+    for (const p of saved) {
+      try {
+        this.rc.release(p);
+      } catch (error) {
+        if (failure === null) failure = error;
+      }
+    }
+    if (failure !== null) throw failure;
+    return saved.length;
   }
 
   /**
@@ -384,12 +447,17 @@ export class Gc {
     const u32 = this._mem.u32;
     const t = this._table;
     if (u32[t + G_COLLECTING] !== 0) return 0;
+    for (const cb of this.callbacks) {
+      if (typeof cb !== 'function')
+        throw new InvalidArgumentError(`gc.callbacks holds ${describeValue(cb)}, not a callback function`, 'callback');
+    }
     u32[t + G_COLLECTING] = 1;
+    this._failure = null;
     const started = performance.now();
-    for (const cb of this.callbacks) cb('start', { generation, collected: 0, uncollectable: 0, duration: 0 });
     let found = 0;
     let kept = 0;
     try {
+      this._callBack('start', { generation, collected: 0, uncollectable: 0, duration: 0 });
       [found, kept] = this._collect(generation);
     } finally {
       this._mem.u32[t + G_COLLECTING] = 0;
@@ -400,8 +468,39 @@ export class Gc {
     after[s + 1] = (after[s + 1] as number) + found - kept;
     after[s + 2] = (after[s + 2] as number) + kept;
     const info = { generation, collected: found - kept, uncollectable: kept, duration: performance.now() - started };
-    for (const cb of this.callbacks) cb('stop', info);
+    this._callBack('stop', info);
+    const failure = this._failure;
+    this._failure = null;
+    if (failure !== null) throw failure;
     return found;
+  }
+
+  /** @internal Calls every callback (a copy of the list: a callback may edit it), keeping the first error. */
+  _callBack(phase: 'start' | 'stop', info: GcInfo): void {
+    for (const cb of this.callbacks.slice()) {
+      try {
+        cb(phase, info);
+      } catch (error) {
+        this._keep(error);
+      }
+    }
+  }
+
+  /** @internal Remembers the first error of user code in this collection, to rethrow at its end. */
+  _keep(error: unknown): void {
+    if (this._failure === null) this._failure = error ?? new Error('user code threw a nullish value');
+  }
+
+  /**
+   * @internal Releases an object from outside the garbage (its refcount may reach 0 and run a
+   * finalizer): what that throws is kept for the end of the collection, whose bookkeeping goes on.
+   */
+  _releaseOutside(ptr: number): void {
+    try {
+      this.rc.release(ptr);
+    } catch (error) {
+      this._keep(error);
+    }
   }
 
   /**
@@ -411,6 +510,8 @@ export class Gc {
    */
   check(): number {
     const u32 = this._mem.u32;
+    // Each tracked object takes 32 bytes at least: a longer list goes round in a circle.
+    const limit = this._mem.byteLength / 32;
     let total = 0;
     for (let h = 0; h < 6; h++) {
       const head = this._head(h);
@@ -423,7 +524,7 @@ export class Gc {
           throw new HeapCorruptedError(`gc list ${h}: object ${p} has gc flags ${u32[w + O_GC_FLAGS]}`, p);
         if (u32[w + O_REFCOUNT] === 0) throw new HeapCorruptedError(`gc list ${h}: object ${p} is destroyed`, p);
         if (h === HEAD_UNREACHABLE) throw new HeapCorruptedError(`object ${p} was left on the unreachable list`, p);
-        if (++n > 0x1000_0000) throw new HeapCorruptedError(`gc list ${h} does not end`);
+        if (++n > limit) throw new HeapCorruptedError(`gc list ${h} does not end`);
         prev = p;
       }
       if (u32[(head >>> 2) + O_GC_PREV] !== prev) throw new HeapCorruptedError(`gc list ${h}: head's back link is wrong`);
@@ -453,7 +554,7 @@ export class Gc {
     if (this._anyFinalizer === 0 && ((u32[t + G_FLAGS] as number) & FLAG_SAVEALL) === 0) {
       const cleared = this._clearUnreachable(unreachable);
       if (cleared === 0) return [0, 0];
-      if (this.rc.heap._hooks === null) this._freeGarbage(cleared, older, unreachable, 0);
+      if (this.rc.heap._hooks === null) this._freeGarbage(cleared, older, 0);
       else this._releaseGarbage(cleared, older, 0);
       return [cleared, 0];
     }
@@ -479,9 +580,9 @@ export class Gc {
       if (hasFinalizer[id] !== 1 || ((u32[w + O_FLAGS] as number) & OBJ_FINALIZED) !== 0) continue;
       const type = this.rc._types[id];
       if (type === undefined || type._finalizer === null) continue;
-      u32[w + O_FLAGS] = (u32[w + O_FLAGS] as number) | OBJ_FINALIZED;
       finalized = true;
-      type._finalizer(p);
+      const error = this.rc._finalize(p, id);
+      if (error !== null) this._keep(error);
       u32 = this._mem.u32;
       list = this._scratch;
     }
@@ -504,7 +605,7 @@ export class Gc {
         u32[w + O_GC_FLAGS] = GC_TRACKED | (((u32[w + O_GC_FLAGS] as number) & REACHABLE) === 0 ? COLLECTING : 0);
         p = next;
       }
-      for (const p of back) this.rc.release(p);
+      for (const p of back) this._releaseOutside(p);
       u32 = this._mem.u32;
       n = this._snapshot(unreachable, false);
       list = this._scratch;
@@ -536,13 +637,13 @@ export class Gc {
         const count = u32[tw + O_REFCOUNT] as number;
         if (count > 1) u32[tw + O_REFCOUNT] = count - 1;
         else {
-          this.rc.release(target);
+          this._releaseOutside(target);
           u32 = this._mem.u32;
           list = this._scratch;
         }
       }
     }
-    if (this.rc.heap._hooks === null) this._freeGarbage(n, older, unreachable, 1);
+    if (this.rc.heap._hooks === null) this._freeGarbage(n, older, 1);
     else this._releaseGarbage(n, older, 1);
     return [found, 0];
   }
@@ -569,7 +670,11 @@ export class Gc {
         this._append(older, p);
       } else {
         u32[w + O_REFCOUNT] = 0;
-        rc._dealloc(p);
+        try {
+          rc._dealloc(p);
+        } catch (error) {
+          this._keep(error);
+        }
         u32 = this._mem.u32;
         list = this._scratch;
       }
@@ -580,66 +685,32 @@ export class Gc {
    * @internal The fast path of {@link Gc._releaseGarbage} for a heap without hooks: the same
    * effects as rc's deallocator, in one loop that runs no JS callback. It can skip what the
    * deallocator tests per object because the collector already knows it: the ref fields are
-   * cleared (nothing to cascade), the finalizers have run (step 4), every object is tracked and on
-   * the unreachable list. Counters (objects freed, tracked count, live bytes, frees) are updated
-   * once, the list is emptied at once rather than unlinked object by object, and the blocks go to
-   * the heap in one batch. `bias` as in {@link Gc._releaseGarbage}.
+   * cleared (nothing to cascade) and the finalizers have run (step 4). Each dead object is retired
+   * by rc's `_retire`, like every other death; the blocks it hands back go to the heap in one
+   * batch, which writes the heap's counters once. `bias` as in {@link Gc._releaseGarbage}.
    */
-  _freeGarbage(n: number, older: number, unreachable: number, bias: number): void {
-    const mem = this._mem;
-    const u32 = mem.u32;
+  _freeGarbage(n: number, older: number, bias: number): void {
+    const rc = this.rc;
+    const u32 = this._mem.u32;
     const list = this._scratch;
-    const types = ((u32[this.rc._root + R_TYPES] as number) >>> 2) | 0;
-    const headerBytes = this._headerBytes;
-    const survivors: number[] = [];
-    // Per type: objects freed, and room left on its free list (written back once, after the loop).
-    const typeCount = u32[this.rc._root + R_TYPE_COUNT] as number;
-    const dead = new Int32Array(typeCount + 1);
-    const room = new Int32Array(typeCount + 1);
-    for (let id = 1; id <= typeCount; id++) {
-      const rec = types + id * TYPE_WORDS;
-      room[id] = Math.max(0, (u32[rec + T_FREE_MAX] as number) - (u32[rec + T_FREE_LENGTH] as number));
-    }
-    let freed = 0;
+    const types = ((u32[rc._root + R_TYPES] as number) >>> 2) | 0;
     for (let i = 0; i < n; i++) {
       const p = list[i] as number;
       const w = p >>> 2;
       const count = u32[w + O_REFCOUNT] as number;
+      u32[w + O_GC_FLAGS] = GC_TRACKED;
       if (count > bias) {
+        // Retained while the garbage was cleared (by a finalizer of an outside object): survives.
         u32[w + O_REFCOUNT] = count - bias;
-        u32[w + O_GC_FLAGS] = GC_TRACKED;
-        survivors.push(p);
+        this._unlink(p);
+        this._append(older, p);
         list[i] = 0;
         continue;
       }
       u32[w + O_REFCOUNT] = 0;
-      u32[w + O_GC_FLAGS] = 0;
-      const id = u32[w + O_TYPE] as number;
-      dead[id] = (dead[id] as number) + 1;
-      freed++;
-      if ((room[id] as number) > 0) {
-        room[id] = (room[id] as number) - 1;
-        const rec = types + id * TYPE_WORDS;
-        u32[w + O_SERIAL] = u32[rec + T_FREE_HEAD] as number;
-        u32[rec + T_FREE_HEAD] = p;
-        u32[rec + T_FREE_LENGTH] = (u32[rec + T_FREE_LENGTH] as number) + 1;
-        list[i] = 0;
-      } else list[i] = p - (headerBytes[id] as number);
+      list[i] = rc._retire(p, types + (u32[w + O_TYPE] as number) * TYPE_WORDS);
     }
-    for (let id = 1; id <= typeCount; id++) {
-      if (dead[id] === 0) continue;
-      const rec = types + id * TYPE_WORDS;
-      u32[rec + T_LIVE] = (u32[rec + T_LIVE] as number) - (dead[id] as number);
-    }
-    mem.counters[F_RC_FREED] = (mem.counters[F_RC_FREED] as number) + freed;
-    const tracked = u32[this._table + G_COUNT] as number;
-    u32[this._table + G_COUNT] = tracked > freed ? tracked - freed : 0;
-    // Every object on `unreachable` is in the list: empty it at once instead of unlinking each.
-    const uw = unreachable >>> 2;
-    u32[uw + O_GC_NEXT] = unreachable;
-    u32[uw + O_GC_PREV] = unreachable;
-    for (const p of survivors) this._append(older, p);
-    freeBlocks(this.rc.heap, list, n);
+    rc.heap._rawFreeBatch(list, n);
   }
 
   /** @internal gcRefs = refcount - bias, minus the references from inside the list; flags COLLECTING. */
@@ -790,7 +861,7 @@ export class Gc {
    */
   _prepareTypes(): void {
     const u32 = this._mem.u32;
-    const count = u32[this.rc._root + R_TYPE_COUNT] as number;
+    const count = this.rc._typeCount();
     let any = 0;
     if (this._refCount.length <= count) {
       const size = Math.max(count + 1, this._refCount.length * 2);
@@ -917,7 +988,7 @@ export class Gc {
         if (count > 1 || (hasGc[u32[tw + O_TYPE] as number] === 1 && ((u32[tw + O_GC_FLAGS] as number) & COLLECTING) !== 0)) {
           u32[tw + O_REFCOUNT] = count - 1;
         } else {
-          this.rc.release(target);
+          this._releaseOutside(target);
           u32 = this._mem.u32;
           list = this._scratch;
         }
@@ -962,52 +1033,12 @@ const detectors = new WeakMap<Rc, Gc>();
  * ```
  */
 export function createGc(rc: Rc): Gc {
+  if (!(rc instanceof Rc))
+    throw new InvalidArgumentError(`createGc: rc must be the refcounting layer of a heap (createRc), got ${describeValue(rc)}`, 'rc');
   let gc = detectors.get(rc);
   if (gc === undefined) {
     gc = new Gc(rc);
     detectors.set(rc, gc);
   }
   return gc;
-}
-
-/**
- * @internal Frees the non-zero pointers of `list[0..n)` of `heap` as `Heap._rawFree` does (each one
- * checked), writing the live-bytes and frees counters once instead of per block: the cycle
- * detector frees its garbage this way. If a pointer is refused, the ones before it stay freed
- * and counted, and the error propagates. Bypasses `_hooks`: callers test it for null first.
- */
-export function freeBlocks(heap: Heap, list: Uint32Array, n: number): void {
-  const small = heap._small;
-  const mask = heap.align - 1;
-  const poolMask = small.poolMask;
-  let bytes = 0;
-  let frees = 0;
-  // Blocks freed in a row often share a pool: `poolOf` vouched for `last`, which stays a live
-  // small pool until a free empties it (only then can its arena go back to the large heap).
-  let last = 0;
-  try {
-    for (let i = 0; i < n; i++) {
-      const ptr = list[i] as number;
-      if (ptr === 0) continue;
-      let pool = 0;
-      if ((ptr & mask) === 0) {
-        pool = ptr - (ptr & poolMask);
-        if (pool !== last) pool = small.poolOf(ptr);
-      }
-      if (pool !== 0) {
-        bytes += small.free(ptr, pool);
-        last = (heap._mem.u32[(pool >>> 2) + PoolHeader.COUNT] as number) === 0 ? 0 : pool;
-      } else {
-        heap._checkLive(ptr);
-        const size = heap._large.usableSize(ptr);
-        heap._large.free(ptr);
-        bytes += size;
-      }
-      frees++;
-    }
-  } finally {
-    const counters = heap._mem.counters;
-    counters[Counter.LIVE_BYTES] = (counters[Counter.LIVE_BYTES] as number) - bytes;
-    counters[Counter.FREES] = (counters[Counter.FREES] as number) + frees;
-  }
 }

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { describeValue, InvalidArgumentError } from '../errors';
+
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 
 /**
@@ -16,6 +18,8 @@ const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
  * @param sign - whether to print `+` before a positive count
  */
 export function formatSize(bytes: number, sign = false): string {
+  if (typeof bytes !== 'number') throw new InvalidArgumentError(`formatSize: bytes must be a number, got ${describeValue(bytes)}`, 'bytes');
+  if (typeof sign !== 'boolean') throw new InvalidArgumentError(`formatSize: sign must be a boolean, got ${describeValue(sign)}`, 'sign');
   const prefix = sign ? (bytes > 0 ? '+' : bytes < 0 ? '-' : '') : bytes < 0 ? '-' : '';
   let n = Math.abs(bytes);
   if (n < 1024) return `${prefix}${Math.round(n)} B`;

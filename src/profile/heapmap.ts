@@ -24,6 +24,7 @@
  * @module
  */
 
+import { describeValue, expectHeap, InvalidArgumentError } from '../errors';
 import { type Heap, INTERNAL_REQUEST } from '../heap';
 import { CHUNK_HEADER } from '../large/tlsf';
 import { HEADER_BYTES, W_HEAP_END } from '../layout';
@@ -139,6 +140,9 @@ const CAPTION_CHAR_PX = 6.2;
  * ```
  */
 export function heapMap(heap: Heap, options: HeapMapOptions = {}): string {
+  expectHeap(heap, 'heapMap');
+  if (options === null || typeof options !== 'object')
+    throw new InvalidArgumentError(`heapMap: options must be an object, got ${describeValue(options)}`, 'options');
   const width = Math.max(200, Math.floor(options.width ?? 800));
   const maxRows = Math.max(1, Math.floor(options.maxRows ?? 48));
   const rowHeight = Math.max(4, Math.floor(options.rowHeight ?? 14));

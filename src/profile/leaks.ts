@@ -10,7 +10,7 @@
  * @module
  */
 
-import { InvalidArgumentError } from '../errors';
+import { describeValue, expectHeap, InvalidArgumentError } from '../errors';
 import type { Heap } from '../heap';
 import { formatSize } from './format';
 import type { Traceback } from './stack';
@@ -121,6 +121,10 @@ export class LeakMark {
  * ```
  */
 export function markLeaks(heap: Heap, frames = 1): LeakMark {
+  expectHeap(heap, 'markLeaks');
+  if (typeof frames !== 'number' || !Number.isInteger(frames) || frames < 1) {
+    throw new InvalidArgumentError(`markLeaks: frames must be a positive integer, got ${describeValue(frames)}`, 'frames');
+  }
   let tracer = tracerOf(heap);
   if (tracer === undefined) {
     start(heap, frames);

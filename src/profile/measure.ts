@@ -16,7 +16,7 @@
  * @module
  */
 
-import { InvalidArgumentError } from '../errors';
+import { describeValue, InvalidArgumentError } from '../errors';
 import { Heap, type HeapHooks } from '../heap';
 import { currentHooks } from '../hooks';
 
@@ -148,7 +148,7 @@ export function measure<T>(
   if (!Array.isArray(list) || list.length === 0 || !list.every((h) => h instanceof Heap) || new Set(list).size !== list.length) {
     throw new InvalidArgumentError('measure takes a heap or a non-empty array of distinct heaps');
   }
-  if (typeof fn !== 'function') throw new InvalidArgumentError('measure takes a function to run');
+  if (typeof fn !== 'function') throw new InvalidArgumentError(`measure takes a function to run as fn, got ${describeValue(fn)}`, 'fn');
   const before = list.map((h) => h.stats().liveBytes);
   const previous = list.map((h) => h._hooks);
   const hooks = list.map((h) => {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { describeValue, expectHeap, InvalidArgumentError } from '../errors';
 import type { Heap } from '../heap';
 import { escapeXml, formatSize } from './format';
 import { heapMap, summarizeLarge } from './heapmap';
@@ -71,6 +72,9 @@ function table(id: string, head: string[], rows: Row[], numeric: boolean[]): str
  * ```
  */
 export function htmlReport(heap: Heap, options: ReportOptions = {}): string {
+  expectHeap(heap, 'htmlReport');
+  if (options === null || typeof options !== 'object')
+    throw new InvalidArgumentError(`htmlReport: options must be an object, got ${describeValue(options)}`, 'options');
   const title = options.title ?? 'arenalloc heap report';
   const top = Math.max(1, Math.floor(options.top ?? 20));
   const stats = heap.stats();

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { InvalidArgumentError } from '../errors';
+import { describeValue, InvalidArgumentError } from '../errors';
 import type { Heap } from '../heap';
 import { formatSigned, formatSize } from './format';
 import { Frame, Traceback } from './stack';
@@ -120,9 +120,16 @@ export class Filter {
    * @throws {@link arenalloc!InvalidArgumentError} for a pattern that is neither a string nor a RegExp
    */
   constructor(inclusive: boolean, filenamePattern: string | RegExp, lineno?: number, allFrames = false) {
+    if (typeof inclusive !== 'boolean')
+      throw new InvalidArgumentError(`Filter: inclusive must be a boolean, got ${describeValue(inclusive)}`, 'inclusive');
     if (typeof filenamePattern !== 'string' && !(filenamePattern instanceof RegExp)) {
-      throw new InvalidArgumentError('a filter pattern must be a glob string or a RegExp');
+      throw new InvalidArgumentError('a filter pattern must be a glob string or a RegExp', 'filenamePattern');
     }
+    if (lineno !== undefined && (typeof lineno !== 'number' || lineno >>> 0 !== lineno)) {
+      throw new InvalidArgumentError(`Filter: lineno must be a line number or undefined, got ${describeValue(lineno)}`, 'lineno');
+    }
+    if (typeof allFrames !== 'boolean')
+      throw new InvalidArgumentError(`Filter: allFrames must be a boolean, got ${describeValue(allFrames)}`, 'allFrames');
     this.inclusive = inclusive;
     this.filenamePattern = filenamePattern;
     this.lineno = lineno;
@@ -205,6 +212,7 @@ export class Snapshot {
    * @throws {@link arenalloc!InvalidArgumentError} as {@link Snapshot.statistics}
    */
   compareTo(old: Snapshot, groupBy: GroupBy, cumulative = false): StatisticDiff[] {
+    if (!(old instanceof Snapshot)) throw new InvalidArgumentError(`compareTo: old must be a Snapshot, got ${describeValue(old)}`, 'old');
     const now = this.group(groupBy, cumulative);
     const before = old.group(groupBy, cumulative);
     const diffs: StatisticDiff[] = [];
@@ -236,7 +244,7 @@ export class Snapshot {
    */
   filterTraces(filters: readonly Filter[]): Snapshot {
     if (!Array.isArray(filters) || !filters.every((f) => f instanceof Filter)) {
-      throw new InvalidArgumentError('filterTraces takes an array of Filter');
+      throw new InvalidArgumentError('filterTraces takes an array of Filter', 'filters');
     }
     const include = filters.filter((f) => f.inclusive);
     const exclude = filters.filter((f) => !f.inclusive);
@@ -274,12 +282,12 @@ export class Snapshot {
       try {
         data = JSON.parse(json);
       } catch (e) {
-        throw new InvalidArgumentError(`not a snapshot: ${(e as Error).message}`);
+        throw new InvalidArgumentError(`fromJSON: json is not a snapshot: ${(e as Error).message}`, 'json');
       }
     }
     const d = data as Partial<SnapshotJSON> | null;
     if (d === null || typeof d !== 'object' || d.format !== 'arenalloc-snapshot')
-      throw new InvalidArgumentError('not an arenalloc snapshot');
+      throw new InvalidArgumentError(`fromJSON: json is not an arenalloc snapshot: ${describeValue(json)}`, 'json');
     if (d.version !== 1) throw new InvalidArgumentError(`snapshot format version ${String(d.version)}, this library reads version 1`);
     if (!Number.isInteger(d.tracebackLimit) || !Array.isArray(d.tracebacks) || !Array.isArray(d.traces)) {
       throw new InvalidArgumentError('the snapshot is damaged: missing tracebackLimit, tracebacks or traces');
@@ -312,6 +320,8 @@ export class Snapshot {
 
   /** @internal Groups traces by key; each group keeps a label and a representative traceback. */
   group(groupBy: GroupBy, cumulative: boolean): Map<string, Group> {
+    if (typeof cumulative !== 'boolean')
+      throw new InvalidArgumentError(`cumulative must be a boolean, got ${describeValue(cumulative)}`, 'cumulative');
     if (groupBy !== 'lineno' && groupBy !== 'filename' && groupBy !== 'traceback' && groupBy !== 'type') {
       throw new InvalidArgumentError(`groupBy must be 'lineno', 'filename', 'traceback' or 'type', got ${String(groupBy)}`);
     }

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { InvalidArgumentError } from '../errors';
-import { Heap } from '../heap';
+import { describeValue, expectHeap, InvalidArgumentError } from '../errors';
+import type { Heap } from '../heap';
 import { escapeXml, formatSize } from './format';
 import { tracerOf } from './tracer';
 
@@ -89,7 +89,9 @@ export class Timeline {
    * @throws {@link arenalloc!InvalidArgumentError} for a bad heap or option
    */
   constructor(heap: Heap, options: TimelineOptions = {}) {
-    if (!(heap instanceof Heap)) throw new InvalidArgumentError('Timeline samples a Heap');
+    expectHeap(heap, 'Timeline');
+    if (options === null || typeof options !== 'object')
+      throw new InvalidArgumentError(`Timeline: options must be an object, got ${describeValue(options)}`, 'options');
     const maxSamples = options.maxSamples ?? 10_000;
     if (!Number.isInteger(maxSamples) || maxSamples < 16)
       throw new InvalidArgumentError(`maxSamples must be an integer of at least 16, got ${maxSamples}`);
@@ -131,6 +133,7 @@ export class Timeline {
 
   /** Labels the present moment (and takes a sample, so the plot has a point there). */
   mark(label: string): void {
+    if (typeof label !== 'string') throw new InvalidArgumentError(`mark: label must be a string, got ${describeValue(label)}`, 'label');
     const s = this.sample();
     this.marks.push({ t: s.t, label: String(label) });
   }
@@ -164,6 +167,8 @@ export class Timeline {
    * time, with the peak of live bytes and the marks.
    */
   toSVG(options: TimelinePlotOptions = {}): string {
+    if (options === null || typeof options !== 'object')
+      throw new InvalidArgumentError(`toSVG: options must be an object, got ${describeValue(options)}`, 'options');
     return plotTimeline(this.samples, this.marks, options);
   }
 }
@@ -195,8 +200,16 @@ export function plotTimeline(samples: readonly Sample[], marks: readonly Timelin
   const bottom = 44;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
-  const tMax = Math.max(1, ...samples.map((s) => s.t));
-  const yMax = niceBytes(Math.max(1, ...samples.map((s) => Math.max(s.backingBytes, s.liveBytes, s.tracedBytes ?? 0))));
+  // Loops, not `Math.max(...array)`: a spread of some 120,000 samples overflows the call stack.
+  let tMax = 1;
+  let bytesMax = 1;
+  let peak = 0;
+  for (const s of samples) {
+    if (s.t > tMax) tMax = s.t;
+    bytesMax = Math.max(bytesMax, s.backingBytes, s.liveBytes, s.tracedBytes ?? 0);
+    if (s.liveBytes > peak) peak = s.liveBytes;
+  }
+  const yMax = niceBytes(bytesMax);
   const x = (t: number): number => left + (t / tMax) * plotW;
   const y = (b: number): number => top + plotH - (b / yMax) * plotH;
   const parts: string[] = [];
@@ -224,7 +237,6 @@ export function plotTimeline(samples: readonly Sample[], marks: readonly Timelin
   line('traced', (s) => s.tracedBytes);
   line('live', (s) => s.liveBytes);
   if (samples.length > 0) {
-    const peak = Math.max(...samples.map((s) => s.liveBytes));
     const py = y(peak).toFixed(1);
     parts.push(`<line class="peak" x1="${left}" x2="${left + plotW}" y1="${py}" y2="${py}"><title>peak ${formatSize(peak)}</title></line>`);
   }

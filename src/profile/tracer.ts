@@ -20,7 +20,7 @@
  * @module
  */
 
-import { InvalidArgumentError, InvalidPointerError } from '../errors';
+import { describeValue, expectHeap, expectPointer, InvalidArgumentError, InvalidPointerError } from '../errors';
 import type { Heap, HeapHooks } from '../heap';
 import { currentHooks } from '../hooks';
 import { captureStack, type Frame, ownFile, parseStack, Traceback } from './stack';
@@ -297,6 +297,7 @@ export function tracerOf(heap: Heap): Tracer | undefined {
 
 /** The active tracer of a heap; throws when tracing is off. @internal */
 export function requireTracer(heap: Heap, what: string): Tracer {
+  expectHeap(heap, what);
   const tracer = tracerOf(heap);
   if (tracer === undefined) throw new InvalidArgumentError(`${what}: tracing is not started on this heap; call start(heap) first`);
   return tracer;
@@ -318,9 +319,12 @@ export function requireTracer(heap: Heap, what: string): Tracer {
  * ```
  */
 export function start(heap: Heap, frames = 1, options: TraceOptions = {}): void {
+  expectHeap(heap, 'start');
   if (typeof frames !== 'number' || !Number.isInteger(frames) || frames < 1 || frames > MAX_FRAMES) {
-    throw new InvalidArgumentError(`frames must be an integer from 1 to ${MAX_FRAMES}, got ${String(frames)}`);
+    throw new InvalidArgumentError(`frames must be an integer from 1 to ${MAX_FRAMES}, got ${describeValue(frames)}`, 'frames');
   }
+  if (options === null || typeof options !== 'object')
+    throw new InvalidArgumentError(`start: options must be an object, got ${describeValue(options)}`, 'options');
   const running = tracerOf(heap);
   if (running !== undefined) {
     running.frames = frames;
@@ -338,6 +342,7 @@ export function start(heap: Heap, frames = 1, options: TraceOptions = {}): void 
  * tracing hooks stay in the chain as a plain pass-through.
  */
 export function stop(heap: Heap): void {
+  expectHeap(heap, 'stop');
   const tracer = tracerOf(heap);
   if (tracer === undefined) return;
   tracer.active = false;
@@ -350,11 +355,13 @@ export function stop(heap: Heap): void {
 
 /** Whether `heap` is being traced. */
 export function isTracing(heap: Heap): boolean {
+  expectHeap(heap, 'isTracing');
   return tracerOf(heap) !== undefined;
 }
 
 /** Drops every trace of `heap` and zeroes the traced memory and its peak; tracing goes on. */
 export function clearTraces(heap: Heap): void {
+  expectHeap(heap, 'clearTraces');
   const tracer = tracerOf(heap);
   if (tracer === undefined) return;
   tracer.traces.clear();
@@ -364,6 +371,7 @@ export function clearTraces(heap: Heap): void {
 
 /** The number of frames tracebacks keep, or 0 when `heap` is not traced. */
 export function getTracebackLimit(heap: Heap): number {
+  expectHeap(heap, 'getTracebackLimit');
   return tracerOf(heap)?.frames ?? 0;
 }
 
@@ -377,12 +385,14 @@ export interface TracedMemory {
 
 /** The size of the traced live blocks of `heap`, now and at peak; zeros when not tracing. */
 export function getTracedMemory(heap: Heap): TracedMemory {
+  expectHeap(heap, 'getTracedMemory');
   const tracer = tracerOf(heap);
   return tracer === undefined ? { current: 0, peak: 0 } : { current: tracer.current, peak: tracer.peak };
 }
 
 /** Sets the peak of traced memory to its current value, to measure the peak of a later stretch. */
 export function resetPeak(heap: Heap): void {
+  expectHeap(heap, 'resetPeak');
   const tracer = tracerOf(heap);
   if (tracer !== undefined) tracer.peak = tracer.current;
 }
@@ -392,8 +402,24 @@ export function resetPeak(heap: Heap): void {
  * tracing started, already freed, or not a block).
  */
 export function getTraceback(heap: Heap, ptr: number): Traceback | undefined {
-  return tracerOf(heap)?.traces.get(ptr)?.traceback;
+  expectHeap(heap, 'getTraceback');
+  expectPointer(ptr, 'getTraceback');
+  const traces = tracerOf(heap)?.traces;
+  if (traces === undefined) return undefined;
+  const trace = traces.get(ptr);
+  if (trace !== undefined) return trace.traceback;
+  // A refcounted object's pointer is its payload, past a header of 16 bytes (32 for types with
+  // ref fields) at the start of its block; rc tags such blocks with their type. A live block
+  // tagged so, 16 or 32 bytes before `ptr`, is the object's (two live blocks cannot overlap).
+  for (const header of OBJECT_HEADERS) {
+    const object = traces.get(ptr - header);
+    if (object !== undefined && object.type !== undefined) return object.traceback;
+  }
+  return undefined;
 }
+
+/** Bytes between a refcounted object's block and its pointer: a plain header, or one with gc links. */
+const OBJECT_HEADERS = [16, 32] as const;
 
 /**
  * Tags the traced live block at `ptr` with a type name, so that statistics and leak reports
@@ -406,6 +432,7 @@ export function getTraceback(heap: Heap, ptr: number): Traceback | undefined {
  * @throws {@link arenalloc!InvalidPointerError} for a `ptr` that is not a non-negative integer
  */
 export function tagType(heap: Heap, ptr: number, name: string): boolean {
+  expectHeap(heap, 'tagType');
   if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('a type name must be a non-empty string');
   if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw new InvalidPointerError(`not a pointer: ${String(ptr)}`);
   return tracerOf(heap)?.tagType(ptr, name) ?? false;

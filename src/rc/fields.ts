@@ -6,14 +6,20 @@
  * Each accessor re-reads the heap's current views on every access (the views are replaced when
  * the store grows), so an accessor stays valid across growth; and an address past the views
  * first re-binds them (`Memory.reach`: one compare), for growth behind the heap's back by WASM
- * code or another thread. Accessors do not check that the
- * pointer is a live object of their type: field access is a hot path and trusts its caller, as C
- * does. `Ref` handles check, for code that prefers safety to speed.
+ * code or another thread.
+ *
+ * What an accessor checks and what it trusts: it refuses arguments of the wrong *type* (a pointer
+ * that is not a uint32, a number field given a non-number, a bigint field given a number, an
+ * array index that is not an integer in range), with a typed error, for the cost of a `typeof`.
+ * It trusts that the pointer is a live object of its type and converts an out-of-range number as
+ * a typed array converts (wrapping an integer, rounding to f32): field access is a hot path and
+ * trusts its caller there, as C does. `Ref` handles check the object, for code that prefers
+ * safety to speed.
  *
  * @module
  */
 
-import { InvalidArgumentError } from '../errors';
+import { describeValue, InvalidArgumentError, InvalidPointerError } from '../errors';
 import type { Memory } from '../memory/store';
 import type { Rc } from './rc';
 
@@ -78,6 +84,7 @@ export class NumberField {
 
   /** Reads the field of the object at `ptr`. */
   get(ptr: number): number {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
     const at = ptr + this.offset;
     this._mem.reach(at);
     switch (this._kind) {
@@ -106,6 +113,8 @@ export class NumberField {
 
   /** Writes the field of the object at `ptr` (converted as a typed array converts). */
   set(ptr: number, value: number): void {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
+    if (typeof value !== 'number') throw notA('number', value);
     const at = ptr + this.offset;
     this._mem.reach(at);
     switch (this._kind) {
@@ -162,12 +171,15 @@ export function numberField(mem: Memory, views: ExtraViews, offset: number, kind
 
 class F64Field extends NumberField {
   override get(ptr: number): number {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
     const mem = this._mem;
     const at = ptr + this.offset;
     mem.reach(at);
     return mem.f64[at >>> 3] as number;
   }
   override set(ptr: number, value: number): void {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
+    if (typeof value !== 'number') throw notA('number', value);
     const mem = this._mem;
     const at = ptr + this.offset;
     mem.reach(at);
@@ -177,12 +189,15 @@ class F64Field extends NumberField {
 
 class I32Field extends NumberField {
   override get(ptr: number): number {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
     const mem = this._mem;
     const at = ptr + this.offset;
     mem.reach(at);
     return mem.i32[at >>> 2] as number;
   }
   override set(ptr: number, value: number): void {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
+    if (typeof value !== 'number') throw notA('number', value);
     const mem = this._mem;
     const at = ptr + this.offset;
     mem.reach(at);
@@ -192,12 +207,15 @@ class I32Field extends NumberField {
 
 class U32Field extends NumberField {
   override get(ptr: number): number {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
     const mem = this._mem;
     const at = ptr + this.offset;
     mem.reach(at);
     return mem.u32[at >>> 2] as number;
   }
   override set(ptr: number, value: number): void {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
+    if (typeof value !== 'number') throw notA('number', value);
     const mem = this._mem;
     const at = ptr + this.offset;
     mem.reach(at);
@@ -207,12 +225,15 @@ class U32Field extends NumberField {
 
 class U8Field extends NumberField {
   override get(ptr: number): number {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
     const mem = this._mem;
     const at = ptr + this.offset;
     mem.reach(at);
     return mem.u8[at] as number;
   }
   override set(ptr: number, value: number): void {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
+    if (typeof value !== 'number') throw notA('number', value);
     const mem = this._mem;
     const at = ptr + this.offset;
     mem.reach(at);
@@ -235,6 +256,7 @@ export class BoolField {
 
   /** Reads the field of the object at `ptr`. */
   get(ptr: number): boolean {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
     const at = ptr + this.offset;
     this._mem.reach(at);
     return this._mem.u8[at] !== 0;
@@ -242,6 +264,8 @@ export class BoolField {
 
   /** Writes the field of the object at `ptr`. */
   set(ptr: number, value: boolean): void {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
+    if (typeof value !== 'boolean') throw notA('boolean', value);
     const at = ptr + this.offset;
     this._mem.reach(at);
     this._mem.u8[at] = value ? 1 : 0;
@@ -269,6 +293,7 @@ export class BigField {
 
   /** Reads the field of the object at `ptr`. */
   get(ptr: number): bigint {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
     this._mem.reach(ptr + this.offset);
     const v = this._views;
     if (v.epoch !== this._mem.epoch) v.rebind();
@@ -278,6 +303,8 @@ export class BigField {
 
   /** Writes the field of the object at `ptr` (wrapped to 64 bits). */
   set(ptr: number, value: bigint): void {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
+    if (typeof value !== 'bigint') throw notA('bigint', value);
     this._mem.reach(ptr + this.offset);
     const v = this._views;
     if (v.epoch !== this._mem.epoch) v.rebind();
@@ -311,7 +338,8 @@ export class ArrayField {
    * @throws `InvalidArgumentError` for an index outside `0..length-1`
    */
   get(ptr: number, index: number): number {
-    if (index >>> 0 !== index || index >= this.length) throw outOfRange(index, this.length);
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
+    if (typeof index !== 'number' || index >>> 0 !== index || index >= this.length) throw outOfRange(index, this.length);
     return this._element.get(ptr + index * this._size);
   }
 
@@ -320,7 +348,8 @@ export class ArrayField {
    * @throws `InvalidArgumentError` for an index outside `0..length-1`
    */
   set(ptr: number, index: number, value: number): void {
-    if (index >>> 0 !== index || index >= this.length) throw outOfRange(index, this.length);
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
+    if (typeof index !== 'number' || index >>> 0 !== index || index >= this.length) throw outOfRange(index, this.length);
     this._element.set(ptr + index * this._size, value);
   }
 }
@@ -346,7 +375,8 @@ export class BigArrayField {
    * @throws `InvalidArgumentError` for an index outside `0..length-1`
    */
   get(ptr: number, index: number): bigint {
-    if (index >>> 0 !== index || index >= this.length) throw outOfRange(index, this.length);
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
+    if (typeof index !== 'number' || index >>> 0 !== index || index >= this.length) throw outOfRange(index, this.length);
     return this._element.get(ptr + index * 8);
   }
 
@@ -355,7 +385,8 @@ export class BigArrayField {
    * @throws `InvalidArgumentError` for an index outside `0..length-1`
    */
   set(ptr: number, index: number, value: bigint): void {
-    if (index >>> 0 !== index || index >= this.length) throw outOfRange(index, this.length);
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
+    if (typeof index !== 'number' || index >>> 0 !== index || index >= this.length) throw outOfRange(index, this.length);
     this._element.set(ptr + index * 8, value);
   }
 }
@@ -388,6 +419,7 @@ export class RefField {
 
   /** The object the field of `ptr` points at (borrowed, not retained), or 0. */
   get(ptr: number): number {
+    if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
     const mem = this._rc.heap._mem;
     const at = ptr + this.offset;
     mem.reach(at);
@@ -404,6 +436,17 @@ export class RefField {
   }
 }
 
-function outOfRange(index: number, length: number): InvalidArgumentError {
-  return new InvalidArgumentError(`index ${String(index)} is outside the array of ${length} elements`);
+function outOfRange(index: unknown, length: number): InvalidArgumentError {
+  return new InvalidArgumentError(`index ${describeValue(index)} is outside the array of ${length} elements`, 'index');
+}
+
+function notPointer(ptr: unknown): InvalidPointerError {
+  return new InvalidPointerError(
+    `a field accessor needs an object pointer (a uint32), got ${describeValue(ptr)}`,
+    typeof ptr === 'number' ? ptr : undefined,
+  );
+}
+
+function notA(kind: string, value: unknown): InvalidArgumentError {
+  return new InvalidArgumentError(`the field takes a ${kind} value, got ${describeValue(value)}`, 'value');
 }

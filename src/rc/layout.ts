@@ -77,6 +77,13 @@ export const OBJ_TAG_KEY = 0x6b43_a9b5;
 
 /** Object flag: the finalizer has run (it runs at most once, even if the object is resurrected). */
 export const OBJ_FINALIZED = 1 << 0;
+/**
+ * Object flag: the object's finalizer is running now. While it is set the object may be retained
+ * at refcount 0 (a resurrection, or a temporary reference), and a release back to 0 does not
+ * start a second deallocation: the deallocator that called the finalizer decides, once it
+ * returns, whether the object was resurrected.
+ */
+export const OBJ_IN_FINALIZER = 1 << 1;
 
 // Words of the registry root.
 export const RC_MAGIC = 0x52435442; // "BTCR"

@@ -13,16 +13,28 @@
  *
  * A finalizer may release other objects (nested deallocations push above the outer loop's part of
  * the stack and pop back to it) and may resurrect its object by retaining it: the object is then
- * not freed, and its finalizer never runs again (PEP 442).
+ * not freed, and its finalizer never runs again (PEP 442). A reference it takes and drops again
+ * (`retain(p); release(p)`, a `Ref` disposed) is neither: the object's `OBJ_IN_FINALIZER` flag
+ * keeps the release back to 0 from starting a second deallocation.
+ *
+ * ## One way to die
+ *
+ * An object whose refcount reaches 0 is untracked at once (taken off the cycle detector's lists,
+ * as CPython does before a finalizer runs), so that a collection started by user code while it
+ * waits on the work stack, or while its finalizer runs, cannot take it for garbage and free it
+ * under the deallocator. Then: `Rc._finalize` (once), clear its `ref` fields, and
+ * `Rc._retire` (count it, park it on its type's free list or hand back its block). The
+ * cycle detector retires its garbage through the same two functions.
  *
  * @module
  */
 
 import {
+  describeValue,
+  expectHeap,
   HeapCorruptedError,
   InvalidArgumentError,
   InvalidPointerError,
-  OUT_OF_MEMORY_HINT,
   OutOfMemoryError,
   UseAfterFreeError,
 } from '../errors';
@@ -45,6 +57,7 @@ import {
   O_SERIAL,
   O_TYPE,
   OBJ_FINALIZED,
+  OBJ_IN_FINALIZER,
   OBJ_TAG_KEY,
   OBJECT_HEADER,
   R_MAGIC,
@@ -153,8 +166,6 @@ export class Rc {
   _stack: Uint32Array;
   /** @internal Top of the work stack. */
   _top: number;
-  /** @internal The object whose finalizer is running (it may be retained at refcount 0), or 0. */
-  _finalizing: number;
   /** @internal The cycle detector attached to this layer (`arenalloc/gc`), or null. */
   _gc: GcLink | null;
   /** @internal */
@@ -171,7 +182,6 @@ export class Rc {
     this._byName = new Map();
     this._stack = new Uint32Array(1024);
     this._top = 0;
-    this._finalizing = 0;
     this._gc = null;
     this._options = options;
     this._registry = new FinalizationRegistry((state) => this._leaked(state));
@@ -198,6 +208,60 @@ export class Rc {
       throw new HeapCorruptedError('the refcounting registry of this heap is damaged or of another version', root);
     }
     this._root = root >>> 2;
+    this._checkRegistry();
+  }
+
+  /**
+   * @internal Range-checks every word of the registry that other code uses as a loop bound, a
+   * pointer or an offset, so that a damaged registry (a flipped bit of a saved heap) gives
+   * `HeapCorruptedError` at once instead of a loop of 2^32 steps or a read far outside the store.
+   * O(types). Run when a heap's registry is found again and by {@link Rc.checkObjects}.
+   */
+  _checkRegistry(): void {
+    const u32 = this._mem.u32;
+    const bytes = this._mem.byteLength;
+    const root = this._root;
+    const capacity = u32[root + R_TYPE_CAPACITY] as number;
+    const types = u32[root + R_TYPES] as number;
+    const count = u32[root + R_TYPE_COUNT] as number;
+    if (capacity < 8 || (capacity & (capacity - 1)) !== 0 || capacity > bytes / (TYPE_WORDS * 4)) {
+      throw corrupted(`the type registry's capacity word is damaged (${capacity})`);
+    }
+    if ((types & 15) !== 0 || types < this._mem.base + HEADER_BYTES || types + capacity * TYPE_WORDS * 4 > bytes) {
+      throw corrupted(`the type registry's table pointer is damaged (${types})`, types);
+    }
+    if (count >= capacity) throw corrupted(`the type registry counts ${count} types in a table of ${capacity}`);
+    for (let id = 1; id <= count; id++) {
+      const rec = this._record(id);
+      const size = u32[rec + T_SIZE] as number;
+      const refs = u32[rec + T_REF_COUNT] as number;
+      const header = u32[rec + T_HEADER_BYTES] as number;
+      const refsBlock = u32[rec + T_REFS] as number;
+      if (size > bytes || refs * 4 > size || header !== (refs > 0 ? OBJECT_HEADER + GC_HEADER : OBJECT_HEADER)) {
+        throw corrupted(`type record ${id} is damaged (size ${size}, ${refs} ref fields, header ${header} bytes)`);
+      }
+      if (refs > 0) {
+        if ((refsBlock & 3) !== 0 || refsBlock < this._mem.base + HEADER_BYTES || refsBlock + refs * 4 > bytes) {
+          throw corrupted(`type record ${id}: its ref-field table pointer is damaged (${refsBlock})`, refsBlock);
+        }
+        for (let i = 0; i < refs; i++) {
+          const offset = u32[(refsBlock >>> 2) + i] as number;
+          if ((offset & 3) !== 0 || offset + 4 > size) throw corrupted(`type record ${id}: ref field ${i} has a damaged offset ${offset}`);
+        }
+      }
+      const freeMax = u32[rec + T_FREE_MAX] as number;
+      if (freeMax > 1 << 20 || (u32[rec + T_FREE_LENGTH] as number) > freeMax) {
+        throw corrupted(`type record ${id}: its free list counters are damaged`);
+      }
+    }
+  }
+
+  /** @internal The number of types in the registry, checked against its capacity before any loop uses it. */
+  _typeCount(): number {
+    const u32 = this._mem.u32;
+    const count = u32[this._root + R_TYPE_COUNT] as number;
+    if (count >= (u32[this._root + R_TYPE_CAPACITY] as number)) throw corrupted(`the type registry counts ${count} types: damaged`);
+    return count;
   }
 
   /**
@@ -214,6 +278,10 @@ export class Rc {
    * ```
    */
   struct<const S extends Schema>(name: string, schema: S, options: StructOptions = {}): StructType<S> {
+    if (typeof name !== 'string') throw new InvalidArgumentError(`struct: name must be a string, got ${describeValue(name)}`, 'name');
+    if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) {
+      throw new InvalidArgumentError(`struct: schema must be an object of field names to kinds, got ${describeValue(schema)}`, 'schema');
+    }
     const layout = layoutOf(name, schema);
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
     if (options.finalizer !== undefined && typeof options.finalizer !== 'function') {
@@ -229,7 +297,7 @@ export class Rc {
       throw new InvalidArgumentError(`struct ${name} is already declared on this heap in this session`);
     }
     const u32 = this._mem.u32;
-    const count = u32[this._root + R_TYPE_COUNT] as number;
+    const count = this._typeCount();
     let id = 0;
     for (let i = 1; i <= count; i++) {
       if (u32[this._record(i) + T_FINGERPRINT] === fingerprint) id = i;
@@ -293,6 +361,7 @@ export class Rc {
 
   /** The struct type declared under `name` in this session, if any. */
   typeNamed(name: string): StructType | undefined {
+    if (typeof name !== 'string') throw new InvalidArgumentError(`typeNamed: name must be a string, got ${describeValue(name)}`, 'name');
     return this._byName.get(name);
   }
 
@@ -305,25 +374,29 @@ export class Rc {
     let u32 = mem.u32;
     const rec = ((u32[this._root + R_TYPES] as number) >>> 2) + id * TYPE_WORDS;
     let ptr = 0;
-    if (u32[rec + T_FREE_MAX] !== 0) {
+    const freeListed = u32[rec + T_FREE_MAX] !== 0;
+    if (freeListed) {
       const head = u32[rec + T_FREE_HEAD] as number;
-      const counters = mem.counters;
       if (head !== 0) {
         ptr = head;
         u32[rec + T_FREE_HEAD] = u32[(head >>> 2) + O_SERIAL] as number;
         u32[rec + T_FREE_LENGTH] = (u32[rec + T_FREE_LENGTH] as number) - 1;
         u32[rec + T_HITS] = (u32[rec + T_HITS] as number) + 1;
-        counters[F_RC_FREELIST_HITS] = (counters[F_RC_FREELIST_HITS] as number) + 1;
-      } else {
-        u32[rec + T_MISSES] = (u32[rec + T_MISSES] as number) + 1;
-        counters[F_RC_FREELIST_MISSES] = (counters[F_RC_FREELIST_MISSES] as number) + 1;
+        mem.counters[F_RC_FREELIST_HITS] = (mem.counters[F_RC_FREELIST_HITS] as number) + 1;
       }
     }
     if (ptr === 0) {
-      const bytes = headerBytes + size;
+      // At least one payload byte: an empty struct's pointer must lie inside its own block, not
+      // at the start of the next one (where `free` would take it for that block).
+      const bytes = headerBytes + (size === 0 ? 1 : size);
       const block = heap._hooks === null ? heap._rawMalloc(bytes) : heap._hooks.malloc(bytes);
-      if (block === 0) throw new OutOfMemoryError(`out of memory: cannot create an object of ${bytes} bytes${OUT_OF_MEMORY_HINT}`, bytes);
+      if (block === 0) throw new OutOfMemoryError(`out of memory: cannot create an object of ${bytes} bytes`, bytes);
       u32 = mem.u32;
+      if (freeListed) {
+        // A miss is counted once the call can no longer fail: a failed create changes nothing.
+        u32[rec + T_MISSES] = (u32[rec + T_MISSES] as number) + 1;
+        mem.counters[F_RC_FREELIST_MISSES] = (mem.counters[F_RC_FREELIST_MISSES] as number) + 1;
+      }
       ptr = block + headerBytes;
       for (let w = block >>> 2, end = ptr >>> 2; w < end; w++) u32[w] = 0;
       // With tracing on, statistics and leak reports name the object's type as well as its site.
@@ -358,7 +431,7 @@ export class Rc {
     const w = this._validate(ptr);
     const u32 = this._mem.u32;
     const count = u32[w + O_REFCOUNT] as number;
-    if (count === 0 && ptr !== this._finalizing) throw destroyed(ptr);
+    if (count === 0 && ((u32[w + O_FLAGS] as number) & OBJ_IN_FINALIZER) === 0) throw destroyed(ptr);
     u32[w + O_REFCOUNT] = count + 1;
   }
 
@@ -387,9 +460,10 @@ export class Rc {
    * @throws `UseAfterFreeError` for a destroyed object
    */
   refcount(ptr: number): number {
-    const w = this._validate(ptr); // first: it re-binds the views that the load below reads
-    const count = this._mem.u32[w + O_REFCOUNT] as number;
-    if (count === 0 && ptr !== this._finalizing) throw destroyed(ptr);
+    const w = this._validate(ptr);
+    const u32 = this._mem.u32;
+    const count = u32[w + O_REFCOUNT] as number;
+    if (count === 0 && ((u32[w + O_FLAGS] as number) & OBJ_IN_FINALIZER) === 0) throw destroyed(ptr);
     return count;
   }
 
@@ -464,16 +538,7 @@ export class Rc {
     const report: LeakReport = { ptr: state.ptr, type: state.type, holds, site: state.site, released };
     const onLeak = this._options.onLeak;
     if (onLeak !== undefined) onLeak(report);
-    else {
-      const where =
-        state.site === undefined
-          ? ' (createRc(heap, { traceHandles: true }), or arenalloc/profile tracing, fills in report.site: where the Ref was made)'
-          : '';
-      console.warn(
-        `arenalloc/rc: a Ref to ${state.type} object ${state.ptr} was dropped while holding ${holds} reference(s)${where}`,
-        report,
-      );
-    }
+    else console.warn(`arenalloc/rc: a Ref to ${state.type} object ${state.ptr} was dropped while holding ${holds} reference(s)`, report);
   }
 
   /** @internal Whether a handle's object is still the one it was made for (generation check). */
@@ -518,7 +583,7 @@ export class Rc {
   _setRef(ptr: number, offset: number, target: number, field: RefField): void {
     const w = this._validate(ptr);
     const u32 = this._mem.u32;
-    if (u32[w + O_TYPE] !== field._ownerId || (u32[w + O_REFCOUNT] === 0 && ptr !== this._finalizing)) {
+    if (u32[w + O_TYPE] !== field._ownerId || (u32[w + O_REFCOUNT] === 0 && ((u32[w + O_FLAGS] as number) & OBJ_IN_FINALIZER) === 0)) {
       if (u32[w + O_REFCOUNT] === 0) throw destroyed(ptr);
       throw new InvalidPointerError(`object ${ptr} is not of the type that owns this field`, ptr);
     }
@@ -535,7 +600,7 @@ export class Rc {
         }
       }
       const count = u32[t + O_REFCOUNT] as number;
-      if (count === 0 && target !== this._finalizing) throw destroyed(target);
+      if (count === 0 && ((u32[t + O_FLAGS] as number) & OBJ_IN_FINALIZER) === 0) throw destroyed(target);
       u32[t + O_REFCOUNT] = count + 1;
     }
     const at = (ptr + offset) >>> 2;
@@ -554,40 +619,38 @@ export class Rc {
 
   /**
    * @internal Destroys an object whose refcount is already 0, and every object that only it kept
-   * alive, with an explicit stack. Trusts its caller.
+   * alive, with an explicit stack. Trusts its caller. A release to 0 of an object whose finalizer
+   * is running (a temporary reference dropped) does nothing here: the deallocator running that
+   * finalizer goes on once it returns. A finalizer that throws does not stop the loop; the first
+   * error is rethrown once every object is dealt with.
    */
   _dealloc(first: number): void {
+    let u32 = this._mem.u32;
+    if (((u32[(first >>> 2) + O_FLAGS] as number) & OBJ_IN_FINALIZER) !== 0) return;
     const base = this._top;
     let top = base;
     let stack = this._stack;
     if (top === stack.length) stack = this._growStack();
+    this._untrack(first);
     stack[top++] = first;
-    const mem = this._mem;
     const heap = this.heap;
     let failure: unknown = null;
     while (top > base) {
       const ptr = stack[--top] as number;
-      let u32 = mem.u32;
+      u32 = this._mem.u32;
       const w = ptr >>> 2;
       const id = u32[w + O_TYPE] as number;
       let rec = ((u32[this._root + R_TYPES] as number) >>> 2) + id * TYPE_WORDS;
       if (((u32[rec + T_FLAGS] as number) & TYPE_HAS_FINALIZER) !== 0 && ((u32[w + O_FLAGS] as number) & OBJ_FINALIZED) === 0) {
-        const type = this._types[id];
-        if (type !== undefined && type._finalizer !== null) {
-          u32[w + O_FLAGS] = (u32[w + O_FLAGS] as number) | OBJ_FINALIZED;
-          this._top = top;
-          const outer = this._finalizing;
-          this._finalizing = ptr;
-          try {
-            type._finalizer(ptr);
-          } catch (error) {
-            if (failure === null) failure = error;
-          }
-          this._finalizing = outer;
-          stack = this._stack;
-          u32 = mem.u32;
-          rec = ((u32[this._root + R_TYPES] as number) >>> 2) + id * TYPE_WORDS;
-          if (u32[w + O_REFCOUNT] !== 0) continue; // resurrected
+        this._top = top;
+        const error = this._finalize(ptr, id);
+        if (error !== null && failure === null) failure = error;
+        stack = this._stack;
+        u32 = this._mem.u32;
+        rec = ((u32[this._root + R_TYPES] as number) >>> 2) + id * TYPE_WORDS;
+        if (u32[w + O_REFCOUNT] !== 0) {
+          this._retrack(ptr, rec); // resurrected
+          continue;
         }
       }
       const refs = u32[rec + T_REF_COUNT] as number;
@@ -603,6 +666,9 @@ export class Rc {
           if (count > 1) u32[tw + O_REFCOUNT] = count - 1;
           else if (count === 1) {
             u32[tw + O_REFCOUNT] = 0;
+            // An object in its finalizer (retained there, now dropped) is its deallocator's.
+            if (((u32[tw + O_FLAGS] as number) & OBJ_IN_FINALIZER) !== 0) continue;
+            this._untrack(target);
             if (top === stack.length) {
               this._top = top;
               stack = this._growStack();
@@ -611,31 +677,86 @@ export class Rc {
           }
         }
       }
-      if (((u32[rec + T_FLAGS] as number) & TYPE_HAS_REFS) !== 0 && ((u32[w + O_GC_FLAGS] as number) & GC_TRACKED) !== 0) {
-        // Unlink from its generation list (done here, not by the detector, so that a heap
-        // attached without it stays consistent).
-        const next = u32[w + O_GC_NEXT] as number;
-        const prev = u32[w + O_GC_PREV] as number;
-        u32[(prev >>> 2) + O_GC_NEXT] = next;
-        u32[(next >>> 2) + O_GC_PREV] = prev;
-        u32[w + O_GC_FLAGS] = 0;
-        if (this._gc !== null) this._gc._untracked();
-      }
-      u32[rec + T_LIVE] = (u32[rec + T_LIVE] as number) - 1;
-      mem.counters[F_RC_FREED] = (mem.counters[F_RC_FREED] as number) + 1;
-      const freeLength = u32[rec + T_FREE_LENGTH] as number;
-      if (freeLength < (u32[rec + T_FREE_MAX] as number)) {
-        u32[w + O_SERIAL] = u32[rec + T_FREE_HEAD] as number;
-        u32[rec + T_FREE_HEAD] = ptr;
-        u32[rec + T_FREE_LENGTH] = freeLength + 1;
-      } else {
-        const block = ptr - (u32[rec + T_HEADER_BYTES] as number);
+      const block = this._retire(ptr, rec);
+      if (block !== 0) {
         if (heap._hooks === null) heap._rawFree(block);
         else heap._hooks.free(block);
       }
     }
     this._top = base;
     if (failure !== null) throw failure;
+  }
+
+  /**
+   * @internal Runs the finalizer of object `ptr` (of type `id`) unless it has run before, and
+   * marks it as run (PEP 442: once per object, even if the object is resurrected). While it runs
+   * the object may be retained at refcount 0. Returns what the finalizer threw, or null: the
+   * callers finish their work before they rethrow it.
+   */
+  _finalize(ptr: number, id: number): unknown {
+    const type = this._types[id];
+    if (type === undefined || type._finalizer === null) return null;
+    const w = ptr >>> 2;
+    let u32 = this._mem.u32;
+    if (((u32[w + O_FLAGS] as number) & OBJ_FINALIZED) !== 0) return null;
+    u32[w + O_FLAGS] = (u32[w + O_FLAGS] as number) | OBJ_FINALIZED | OBJ_IN_FINALIZER;
+    let failure: unknown = null;
+    try {
+      type._finalizer(ptr);
+    } catch (error) {
+      failure = error ?? new Error('a finalizer threw a nullish value');
+    }
+    u32 = this._mem.u32;
+    u32[w + O_FLAGS] = (u32[w + O_FLAGS] as number) & ~OBJ_IN_FINALIZER;
+    return failure;
+  }
+
+  /**
+   * @internal Takes object `ptr` off the cycle detector's list it is on, if any (done here, not by
+   * the detector, so that a heap attached without it stays consistent). Trusts its caller.
+   */
+  _untrack(ptr: number): void {
+    const u32 = this._mem.u32;
+    const w = ptr >>> 2;
+    if (((u32[w + O_GC_FLAGS] as number) & GC_TRACKED) === 0) return;
+    const id = u32[w + O_TYPE] as number;
+    const rec = ((u32[this._root + R_TYPES] as number) >>> 2) + id * TYPE_WORDS;
+    if (((u32[rec + T_FLAGS] as number) & TYPE_HAS_REFS) === 0) return; // no gc words: the flag is payload
+    const next = u32[w + O_GC_NEXT] as number;
+    const prev = u32[w + O_GC_PREV] as number;
+    u32[(prev >>> 2) + O_GC_NEXT] = next;
+    u32[(next >>> 2) + O_GC_PREV] = prev;
+    u32[w + O_GC_FLAGS] = 0;
+    if (this._gc !== null) this._gc._untracked();
+  }
+
+  /** @internal Tracks again an object that its finalizer resurrected (it was untracked at refcount 0). */
+  _retrack(ptr: number, rec: number): void {
+    const u32 = this._mem.u32;
+    if (this._gc === null || ((u32[rec + T_FLAGS] as number) & (TYPE_HAS_REFS | TYPE_ACYCLIC)) !== TYPE_HAS_REFS) return;
+    if (((u32[(ptr >>> 2) + O_GC_FLAGS] as number) & GC_TRACKED) === 0) this._gc._relink(ptr);
+  }
+
+  /**
+   * @internal The last step of every death, for rc's deallocator and the cycle detector alike:
+   * object `ptr` of type record `rec` (refcount 0, finalized, `ref` fields cleared) is untracked,
+   * counted out, and parked on its type's free list (returns 0) or not (returns its block, which
+   * the caller frees: one at a time, or the collector in a batch). Trusts its caller.
+   */
+  _retire(ptr: number, rec: number): number {
+    const mem = this._mem;
+    const u32 = mem.u32;
+    if (((u32[(ptr >>> 2) + O_GC_FLAGS] as number) & GC_TRACKED) !== 0) this._untrack(ptr);
+    u32[rec + T_LIVE] = (u32[rec + T_LIVE] as number) - 1;
+    mem.counters[F_RC_FREED] = (mem.counters[F_RC_FREED] as number) + 1;
+    const freeLength = u32[rec + T_FREE_LENGTH] as number;
+    if (freeLength < (u32[rec + T_FREE_MAX] as number)) {
+      u32[(ptr >>> 2) + O_SERIAL] = u32[rec + T_FREE_HEAD] as number;
+      u32[rec + T_FREE_HEAD] = ptr;
+      u32[rec + T_FREE_LENGTH] = freeLength + 1;
+      return 0;
+    }
+    return ptr - (u32[rec + T_HEADER_BYTES] as number);
   }
 
   /** @internal Doubles the work stack, keeping its contents up to `_top`. */
@@ -664,7 +785,7 @@ export class Rc {
 
   /** Frees every object parked on every type's free list. */
   clearFreeLists(): void {
-    const count = this._mem.u32[this._root + R_TYPE_COUNT] as number;
+    const count = this._typeCount();
     for (let id = 1; id <= count; id++) this._trimFreeList(id, 0);
   }
 
@@ -695,7 +816,10 @@ export class Rc {
    * `heap.check()`. O(objects): for tests and debugging.
    */
   checkObjects(holds: ReadonlyMap<number, number>): void {
+    if (!(holds instanceof Map))
+      throw new InvalidArgumentError(`checkObjects: holds must be a Map of pointers to counts, got ${describeValue(holds)}`, 'holds');
     this.heap.check();
+    this._checkRegistry();
     const u32 = this._mem.u32;
     const incoming = new Map<number, number>();
     for (const ptr of holds.keys()) incoming.set(ptr, 0);
@@ -725,7 +849,7 @@ export class Rc {
     const stats = this.stats();
     if (stats.live !== holds.size) throw corrupted(`${stats.live} objects are alive; ${holds.size} were expected`);
     let perType = 0;
-    const typeCount = u32[this._root + R_TYPE_COUNT] as number;
+    const typeCount = this._typeCount();
     for (let id = 1; id <= typeCount; id++) {
       const rec = this._record(id);
       perType += u32[rec + T_LIVE] as number;
@@ -746,6 +870,8 @@ export class Rc {
 export interface GcLink {
   /** Links a new object of a tracked type into the youngest generation. */
   _track(ptr: number): void;
+  /** Links a resurrected object into the youngest generation again (never starts a collection). */
+  _relink(ptr: number): void;
   /** A tracked object was destroyed (already unlinked). */
   _untracked(): void;
 }
@@ -776,6 +902,7 @@ export interface HandleState {
  * ```
  */
 export function createRc(heap: Heap, options: RcOptions = {}): Rc {
+  expectHeap(heap, 'createRc');
   let rc = registries.get(heap);
   if (rc === undefined) {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { UseAfterFreeError } from '../errors';
+import { describeValue, InvalidArgumentError, UseAfterFreeError } from '../errors';
 import type { ArrayField, BigArrayField } from './fields';
 import type { HandleState } from './rc';
 import type { ScalarKind, Schema } from './schema';
@@ -95,7 +95,7 @@ export class Ref<S extends Schema = Schema> {
    */
   get<K extends ScalarFieldNames<S>>(name: K): ValueOf<S[K]> {
     const ptr = this._check();
-    return (this.type.fields[name] as unknown as { get(ptr: number): ValueOf<S[K]> }).get(ptr);
+    return (this._field(name, false) as unknown as { get(ptr: number): ValueOf<S[K]> }).get(ptr);
   }
 
   /**
@@ -103,21 +103,22 @@ export class Ref<S extends Schema = Schema> {
    * @throws `UseAfterFreeError` as {@link Ref.ptr}
    */
   set<K extends ScalarFieldNames<S>>(name: K, value: ValueOf<S[K]> | Ref | null): void {
+    const field = this._field(name, false);
     const ptr = this._check();
     const v = value === null ? 0 : value instanceof Ref ? value._check() : value;
-    (this.type.fields[name] as unknown as { set(ptr: number, v: unknown): void }).set(ptr, v);
+    (field as unknown as { set(ptr: number, v: unknown): void }).set(ptr, v);
   }
 
   /** Reads element `index` of an array field. @throws `UseAfterFreeError` as {@link Ref.ptr} */
   getAt<K extends ArrayFieldNames<S>>(name: K, index: number): ElementOf<S[K]> {
     const ptr = this._check();
-    return (this.type.fields[name] as unknown as ArrayField | BigArrayField).get(ptr, index) as ElementOf<S[K]>;
+    return (this._field(name, true) as unknown as ArrayField | BigArrayField).get(ptr, index) as ElementOf<S[K]>;
   }
 
   /** Writes element `index` of an array field. @throws `UseAfterFreeError` as {@link Ref.ptr} */
   setAt<K extends ArrayFieldNames<S>>(name: K, index: number, value: ElementOf<S[K]>): void {
     const ptr = this._check();
-    (this.type.fields[name] as unknown as { set(ptr: number, i: number, v: unknown): void }).set(ptr, index, value);
+    (this._field(name, true) as unknown as { set(ptr: number, i: number, v: unknown): void }).set(ptr, index, value);
   }
 
   /** Adds a reference, owned by this handle. @throws `UseAfterFreeError` as {@link Ref.ptr} */
@@ -143,6 +144,19 @@ export class Ref<S extends Schema = Schema> {
   /** Drops every reference the handle still holds; does nothing on a released handle. */
   [Symbol.dispose](): void {
     while (this._state.holds > 0) this.release();
+  }
+
+  /** @internal The accessor of field `name` (an array field if `array`), or an `InvalidArgumentError` naming it. */
+  _field(name: unknown, array: boolean): unknown {
+    const fields = this.type.fields as unknown as Record<string, unknown>;
+    const field = typeof name === 'string' && Object.hasOwn(fields, name) ? fields[name] : undefined;
+    if (field === undefined || (typeof field === 'object' && field !== null && 'length' in field) !== array) {
+      throw new InvalidArgumentError(
+        `${this.type.name} has no ${array ? 'array' : 'single-valued'} field named ${typeof name === 'string' ? name : describeValue(name)}`,
+        'name',
+      );
+    }
+    return field;
   }
 
   /** @internal The generation check. */
