@@ -1,0 +1,26 @@
+/**
+ * arenalloc/strategies: other allocation strategies behind one {@link Allocator} interface, and
+ * the trace tools that compare them (record, parse, replay), so that the allocation trace of a
+ * real program can show which strategy is fastest, which holds the least memory, and where
+ * fragmentation comes from. The `arenalloc` command line is built on this module.
+ *
+ * @example
+ * ```ts
+ * import { createStrategy, parseTrace, replay } from 'arenalloc/strategies';
+ * const trace = parseTrace(new TextEncoder().encode('a 1 100\na 2 40\nf 1\nr 2 400\nf 2\n'));
+ * const result = replay(trace, createStrategy('first-fit'), { rounds: 3 });
+ * if (!result.verified) throw new Error('the replay found a damaged block');
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+export { type Allocator, MAX_SIZE, STRATEGY_NAMES, type StrategyName, type StrategyOptions } from './allocator';
+export { BuddyAllocator, createBuddy } from './buddy';
+export { BumpAllocator, type BumpMark, createBump } from './bump';
+export { createStrategy } from './create';
+export { createFirstFit, FirstFitAllocator } from './first-fit';
+export { createHeapStrategy, HeapAllocator } from './heap';
+export { createSegregated, SegregatedAllocator } from './segregated';
+export { createTlsf, TlsfAllocator } from './tlsf';
+export { createUint8ArrayStrategy, Uint8ArrayAllocator } from './uint8array';
