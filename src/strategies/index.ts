@@ -6,10 +6,10 @@
  *
  * @example
  * ```ts
- * import { createStrategy, parseTrace, replay } from 'arenalloc/strategies';
+ * import { parseTrace, replayAll } from 'arenalloc/strategies';
  * const trace = parseTrace(new TextEncoder().encode('a 1 100\na 2 40\nf 1\nr 2 400\nf 2\n'));
- * const result = replay(trace, createStrategy('first-fit'), { rounds: 3 });
- * if (!result.verified) throw new Error('the replay found a damaged block');
+ * const { strategies } = replayAll(trace, ['first-fit', 'tlsf', 'heap'], { rounds: 3 });
+ * for (const s of strategies) if (!s.verified) throw new Error(`${s.name}: ${s.error}`);
  * ```
  *
  * @packageDocumentation
@@ -24,3 +24,6 @@ export { createHeapStrategy, HeapAllocator } from './heap';
 export { createSegregated, SegregatedAllocator } from './segregated';
 export { createTlsf, TlsfAllocator } from './tlsf';
 export { createUint8ArrayStrategy, Uint8ArrayAllocator } from './uint8array';
+export { recordTrace, TraceRecorder } from './record';
+export { type ReplayOptions, replay, replayAll, type StrategyResult, type StrategySpec, type TraceResult, timeReplay } from './replay';
+export { encodeTrace, formatTrace, isBinaryTrace, isGzip, parseTrace, type Trace, TraceBuilder, TraceFormatError, TraceOp } from './trace';
