@@ -9,6 +9,9 @@ export default defineConfig({
     gc: 'src/gc/index.ts',
     profile: 'src/profile/index.ts',
     debug: 'src/debug/index.ts',
+    strategies: 'src/strategies/index.ts',
+    // The `arenalloc` command line (`bin`), not an export: Node-only, it imports node: modules.
+    cli: 'src/cli/main.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
