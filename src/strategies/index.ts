@@ -25,6 +25,6 @@ export { createSegregated, SegregatedAllocator } from './segregated';
 export { createTlsf, TlsfAllocator } from './tlsf';
 export { createUint8ArrayStrategy, Uint8ArrayAllocator } from './uint8array';
 export { recordTrace, TraceRecorder } from './record';
-export { type ReplayOptions, replay, replayAll, type StrategyResult, type StrategySpec, type TraceResult, timeReplay } from './replay';
+export { createReplayLoop, type ReplayLoop, type ReplayOptions, replay, replayAll, type StrategyResult, type StrategySpec, type TraceResult, timeReplay } from './replay';
 export { encodeTrace, formatTrace, isBinaryTrace, isGzip, parseTrace, type Trace, TraceBuilder, TraceFormatError, TraceOp } from './trace';
 export { type Bucket, type TraceStats, traceStats } from './stats';

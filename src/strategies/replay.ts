@@ -70,7 +70,8 @@ export interface TraceResult {
   strategies: StrategyResult[];
 }
 
-type Loop = (a: Allocator, ops: Uint8Array, slots: Uint32Array, sizes: Uint32Array, ptrs: Float64Array, n: number) => void;
+/** The timed loop of a replay: from {@link createReplayLoop}, to pass to {@link timeReplay}. */
+export type ReplayLoop = (a: Allocator, ops: Uint8Array, slots: Uint32Array, sizes: Uint32Array, ptrs: Float64Array, n: number) => void;
 
 // The timed loop. Each strategy gets its own copy of the function (compiled from this source),
 // so that its call sites see one class of allocator and stay monomorphic: one shared loop would
@@ -86,7 +87,7 @@ const LOOP_SOURCE = `return function replayLoop(a, ops, slots, sizes, ptrs, n) {
   }
 };`;
 
-const sharedLoop: Loop = (a, ops, slots, sizes, ptrs, n) => {
+const sharedLoop: ReplayLoop = (a, ops, slots, sizes, ptrs, n) => {
   for (let i = 0; i < n; i++) {
     const op = ops[i] as number;
     const s = slots[i] as number;
@@ -96,10 +97,13 @@ const sharedLoop: Loop = (a, ops, slots, sizes, ptrs, n) => {
   }
 };
 
-/** A private copy of the timed loop (see LOOP_SOURCE). @internal */
-export function freshLoop(): Loop {
+/**
+ * A private copy of the timed loop, with call sites of its own: use one per allocator class, and
+ * reuse it across the rounds of that allocator, so that it is compiled once for that class.
+ */
+export function createReplayLoop(): ReplayLoop {
   try {
-    return new Function(LOOP_SOURCE)() as Loop;
+    return new Function(LOOP_SOURCE)() as ReplayLoop;
   } catch {
     return sharedLoop;
   }
@@ -110,9 +114,9 @@ export function freshLoop(): Loop {
  * operation loop took. The building block of the timed rounds, exported for benches that time
  * an allocator of their own (a no-op one measures the replayer's own cost).
  *
- * @param loop - a loop from a previous call, to reuse its type feedback; by default a new one
+ * @param loop - a loop from {@link createReplayLoop}, reused across rounds; by default a new one
  */
-export function timeReplay(trace: Trace, allocator: Allocator, loop: Loop = freshLoop()): number {
+export function timeReplay(trace: Trace, allocator: Allocator, loop: ReplayLoop = createReplayLoop()): number {
   const ptrs = new Float64Array(trace.slotCount);
   const start = performance.now();
   loop(allocator, trace.ops, trace.slots, trace.sizes, ptrs, trace.length);
@@ -288,7 +292,7 @@ export function replayAll(trace: Trace, strategies: readonly StrategySpec[], opt
       done = before + trace.length * (1 + rounds);
     }
   });
-  const loops = specs.map(() => freshLoop());
+  const loops = specs.map(() => createReplayLoop());
   for (let r = 0; r < rounds; r++) {
     specs.forEach((spec, k) => {
       const result = results[k] as StrategyResult;

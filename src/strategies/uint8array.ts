@@ -11,7 +11,6 @@ import { DoubleFreeError, HeapCorruptedError } from '../errors';
 import { type Allocator, checkPointerType, checkSize, notABlock, outOfMemory } from './allocator';
 
 const NAME = 'uint8array';
-const EMPTY = new Uint8Array(0);
 
 /** A new array, or OutOfMemoryError where the engine refuses one that large (a RangeError). */
 function newArray(size: number): Uint8Array {
@@ -25,8 +24,8 @@ function newArray(size: number): Uint8Array {
 /** `new Uint8Array` behind the {@link Allocator} interface. Create one with {@link createUint8ArrayStrategy}. */
 export class Uint8ArrayAllocator implements Allocator {
   readonly name: string = NAME;
-  /** @internal Index = pointer; EMPTY for a freed or never-used slot. */
-  _blocks: Uint8Array[];
+  /** @internal Index = pointer; null for a freed slot (and slot 0, which is the null pointer). */
+  _blocks: (Uint8Array | null)[];
   /** @internal 1 for a live slot, 2 for a freed one. */
   _state: Uint8Array;
   /** @internal Freed slots, reused last in, first out. */
@@ -36,7 +35,7 @@ export class Uint8ArrayAllocator implements Allocator {
 
   /** @internal Use {@link createUint8ArrayStrategy}. */
   constructor() {
-    this._blocks = [EMPTY];
+    this._blocks = [null];
     this._state = new Uint8Array(1024);
     this._freeSlots = [];
     this._liveBytes = 0;
@@ -62,7 +61,7 @@ export class Uint8ArrayAllocator implements Allocator {
     if (ptr === 0) return;
     const block = this.live(ptr);
     this._liveBytes -= block.length;
-    this._blocks[ptr] = EMPTY;
+    this._blocks[ptr] = null;
     this._state[ptr] = 2;
     this._freeSlots.push(ptr);
   }
@@ -99,7 +98,7 @@ export class Uint8ArrayAllocator implements Allocator {
     for (let slot = 1; slot < this._blocks.length; slot++) {
       const state = this._state[slot];
       if (state === 1) bytes += (this._blocks[slot] as Uint8Array).length;
-      else if (state !== 2 || this._blocks[slot] !== EMPTY) throw new HeapCorruptedError(`uint8array: slot ${slot} is in a bad state`);
+      else if (state !== 2 || this._blocks[slot] !== null) throw new HeapCorruptedError(`uint8array: slot ${slot} is in a bad state`);
     }
     if (bytes !== this._liveBytes) throw new HeapCorruptedError(`uint8array: ${bytes} live bytes, counter says ${this._liveBytes}`);
   }
