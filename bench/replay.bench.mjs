@@ -121,6 +121,7 @@ for (const file of files) {
   // The replayer's own cost: the same loop (a fresh copy, as each strategy gets) over a no-op allocator.
   const loop = createReplayLoop();
   const noop = [];
+  timeReplay(trace, new NoopAllocator(), loop); // warm-up, as replayAll does for each strategy
   for (let r = 0; r < ROUNDS; r++) noop.push(timeReplay(trace, new NoopAllocator(), loop) / trace.length);
   const fastest = Math.min(...rows.filter((r) => r.name !== C_MALLOC).map((r) => r.nsPerOp));
   checks.push(atMost(`${file}: replay loop over a no-op allocator / fastest strategy`, (100 * median(noop)) / fastest, 10, '%'));
