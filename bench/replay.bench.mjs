@@ -20,7 +20,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { encodeTrace, createReplayLoop, parseTrace, replayAll, STRATEGY_NAMES, timeReplay } from '../dist/strategies.js';
+import { createReplayLoop, encodeTrace, parseTrace, replayAll, STRATEGY_NAMES, timeReplay, warmupRounds } from '../dist/strategies.js';
 import { atMost, QUICK, withRatios } from './lib/measure.mjs';
 import { reportSuite } from './lib/results.mjs';
 
@@ -51,7 +51,9 @@ function buildNativeReplayer(dir) {
   const out = join(dir, 'replay');
   const built = spawnSync('gcc', ['-O2', '-o', out, join(here, 'native', 'replay.c')], { encoding: 'utf8' });
   if (built.error !== undefined || built.status !== 0) {
-    console.log(`  note: the C replayer is skipped: gcc ${built.error !== undefined ? 'is not installed' : `failed: ${built.stderr.trim().split('\n')[0]}`}`);
+    console.log(
+      `  note: the C replayer is skipped: gcc ${built.error !== undefined ? 'is not installed' : `failed: ${built.stderr.trim().split('\n')[0]}`}`,
+    );
     return null;
   }
   return out;
@@ -87,7 +89,9 @@ const native = buildNativeReplayer(work);
 const timing = [];
 const measurements = [];
 const checks = [];
-const files = readdirSync(join(here, 'traces')).filter((f) => f.endsWith('.atrace.gz')).sort();
+const files = readdirSync(join(here, 'traces'))
+  .filter((f) => f.endsWith('.atrace.gz'))
+  .sort();
 for (const file of files) {
   const bytes = gunzipSync(readFileSync(join(here, 'traces', file)));
   const trace = parseTrace(bytes, file);
@@ -115,13 +119,20 @@ for (const file of files) {
     rows: result.strategies.map((s) =>
       s.error !== undefined
         ? [s.name, 'error', '-', '-', '-', 'no']
-        : [s.name, formatBytes(s.peakFootprint), `${s.footprintRatio.toFixed(2)}×`, formatBytes(s.internalFragmentation), formatBytes(s.externalFragmentation), s.verified ? 'yes' : 'NO'],
+        : [
+            s.name,
+            formatBytes(s.peakFootprint),
+            `${s.footprintRatio.toFixed(2)}×`,
+            formatBytes(s.internalFragmentation),
+            formatBytes(s.externalFragmentation),
+            s.verified ? 'yes' : 'NO',
+          ],
     ),
   });
   // The replayer's own cost: the same loop (a fresh copy, as each strategy gets) over a no-op allocator.
   const loop = createReplayLoop();
   const noop = [];
-  timeReplay(trace, new NoopAllocator(), loop); // warm-up, as replayAll does for each strategy
+  for (let w = 0; w < warmupRounds(trace.length); w++) timeReplay(trace, new NoopAllocator(), loop); // as replayAll warms up each strategy
   for (let r = 0; r < ROUNDS; r++) noop.push(timeReplay(trace, new NoopAllocator(), loop) / trace.length);
   const fastest = Math.min(...rows.filter((r) => r.name !== C_MALLOC).map((r) => r.nsPerOp));
   checks.push(atMost(`${file}: replay loop over a no-op allocator / fastest strategy`, (100 * median(noop)) / fastest, 10, '%'));

@@ -24,7 +24,17 @@ const work = mkdtempSync(join(os.tmpdir(), 'arenalloc-shot-'));
 const html = join(work, 'report.html');
 execFileSync(
   process.execPath,
-  [join(root, 'dist/cli.js'), 'replay', '--quiet', '--rounds', '3', '--html', html, 'bench/traces/sqlite3-iso3166.atrace.gz', 'bench/traces/jq-iso3166.atrace.gz'],
+  [
+    join(root, 'dist/cli.js'),
+    'replay',
+    '--quiet',
+    '--rounds',
+    '3',
+    '--html',
+    html,
+    'bench/traces/sqlite3-iso3166.atrace.gz',
+    'bench/traces/jq-iso3166.atrace.gz',
+  ],
   { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
 );
 const browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });

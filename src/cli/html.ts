@@ -81,7 +81,9 @@ function chart(series: Series[], width: number, height: number, title: string): 
   for (const s of series) {
     const points = s.x.map((x, i) => `${px(x).toFixed(1)},${py(s.y[i] as number).toFixed(1)}`).join(' ');
     const dash = s.dashed === true ? ' stroke-dasharray="4 3"' : '';
-    parts.push(`<polyline class="curve" data-name="${escapeXml(s.name)}" fill="none" stroke="${s.color}" stroke-width="1.6"${dash} points="${points}"/>`);
+    parts.push(
+      `<polyline class="curve" data-name="${escapeXml(s.name)}" fill="none" stroke="${s.color}" stroke-width="1.6"${dash} points="${points}"/>`,
+    );
   }
   parts.push('</svg>');
   return parts.join('');

@@ -30,7 +30,9 @@ export class Progress {
     this.lastDraw = now;
     const fraction = total > 0 ? Math.min(1, done / total) : 1;
     const filled = Math.round(fraction * WIDTH);
-    this.io.stderr(`\r[${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${this.label}\x1b[K`);
+    this.io.stderr(
+      `\r[${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${this.label}\x1b[K`,
+    );
     this.drawn = true;
   }
 

@@ -27,7 +27,8 @@ export function buildShim(): string {
     if (!existsSync(given)) throw new CliError(`ARENALLOC_SHIM names ${given}, which does not exist`);
     return given;
   }
-  if (process.platform !== 'linux') throw new CliError(`recording native programs needs Linux and glibc (LD_PRELOAD); this is ${process.platform}`);
+  if (process.platform !== 'linux')
+    throw new CliError(`recording native programs needs Linux and glibc (LD_PRELOAD); this is ${process.platform}`);
   const hash = createHash('sha256').update(SHIM_SOURCE).digest('hex').slice(0, 16);
   const shim = join(os.tmpdir(), `arenalloc-shim-${hash}.so`);
   if (existsSync(shim)) return shim;
@@ -38,8 +39,10 @@ export function buildShim(): string {
     writeFileSync(source, SHIM_SOURCE);
     const built = join(dir, 'shim.so');
     const result = spawnSync(cc, ['-O2', '-shared', '-fPIC', '-o', built, source, '-lpthread'], { encoding: 'utf8' });
-    if (result.error !== undefined) throw new CliError(`no C compiler: \`${cc}\` could not be run (install one, e.g. apt-get install gcc), or ${HOW_BY_HAND}`);
-    if (result.status !== 0) throw new CliError(`${cc} could not build the shim: ${(result.stderr || '').trim().split('\n')[0] ?? ''}; or ${HOW_BY_HAND}`);
+    if (result.error !== undefined)
+      throw new CliError(`no C compiler: \`${cc}\` could not be run (install one, e.g. apt-get install gcc), or ${HOW_BY_HAND}`);
+    if (result.status !== 0)
+      throw new CliError(`${cc} could not build the shim: ${(result.stderr || '').trim().split('\n')[0] ?? ''}; or ${HOW_BY_HAND}`);
     renameSync(built, shim);
     return shim;
   } finally {
@@ -64,8 +67,10 @@ export function recordCommand(command: string[], output: string): Recording {
       stdio: 'inherit',
       env: { ...process.env, LD_PRELOAD: preload, ARENALLOC_TRACE: raw },
     });
-    if (child.error !== undefined) throw new CliError(`cannot run ${command[0]}: ${(child.error as NodeJS.ErrnoException).code ?? child.error.message}`);
-    if (!existsSync(raw)) throw new CliError(`${command[0]} made no allocation the shim could see (is it a static binary, or not linked with glibc?)`);
+    if (child.error !== undefined)
+      throw new CliError(`cannot run ${command[0]}: ${(child.error as NodeJS.ErrnoException).code ?? child.error.message}`);
+    if (!existsSync(raw))
+      throw new CliError(`${command[0]} made no allocation the shim could see (is it a static binary, or not linked with glibc?)`);
     const trace = parseTrace(readFileSync(raw), `${command[0]} (raw trace)`);
     writeTrace(trace, output);
     return { trace, exitCode: child.status ?? 1 };

@@ -69,9 +69,13 @@ function parseArgs(args: string[]): Parsed {
 
 function strategiesOf(flag: string | true | undefined): StrategyName[] {
   if (flag === undefined || flag === true) return [...STRATEGY_NAMES];
-  const names = flag.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const names = flag
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const name of names) {
-    if (!(STRATEGY_NAMES as readonly string[]).includes(name)) throw new CliError(`unknown strategy ${JSON.stringify(name)}: expected one of ${STRATEGY_NAMES.join(', ')}`);
+    if (!(STRATEGY_NAMES as readonly string[]).includes(name))
+      throw new CliError(`unknown strategy ${JSON.stringify(name)}: expected one of ${STRATEGY_NAMES.join(', ')}`);
   }
   if (names.length === 0) throw new CliError('--strategy names no strategy');
   return names as StrategyName[];
@@ -168,7 +172,10 @@ function statsCommand(args: Parsed, io: Io): number {
   const histogram = (buckets: typeof stats.sizes, unit: (n: number) => string): string => {
     const most = Math.max(1, ...buckets.map((b) => b.count));
     return buckets
-      .map((b) => `  ${`${unit(b.from)}–${unit(b.to)}`.padStart(22)}  ${String(b.count).padStart(9)}  ${'#'.repeat(Math.ceil((40 * b.count) / most))}`)
+      .map(
+        (b) =>
+          `  ${`${unit(b.from)}–${unit(b.to)}`.padStart(22)}  ${String(b.count).padStart(9)}  ${'#'.repeat(Math.ceil((40 * b.count) / most))}`,
+      )
       .join('\n');
   };
   io.stdout(
@@ -194,7 +201,10 @@ function recordCli(args: Parsed, io: Io): number {
   const output = args.flags.get('-o') ?? args.flags.get('--output') ?? 'arenalloc.trace';
   if (output === true) throw new CliError('-o needs a file name');
   const { trace, exitCode } = recordCommand(args.rest, output);
-  if (!args.flags.has('--quiet')) io.stderr(`recorded ${trace.length} ops (${trace.slotCount} slots) to ${output}${exitCode !== 0 ? `; the command exited with ${exitCode}` : ''}\n`);
+  if (!args.flags.has('--quiet'))
+    io.stderr(
+      `recorded ${trace.length} ops (${trace.slotCount} slots) to ${output}${exitCode !== 0 ? `; the command exited with ${exitCode}` : ''}\n`,
+    );
   return exitCode;
 }
 

@@ -150,7 +150,8 @@ export class BuddyAllocator implements Allocator {
     const u32 = this._mem.u32;
     const arenaOrder = u32[W_ARENA_ORDER] as number;
     const end = BASE + 2 ** arenaOrder;
-    if (arenaOrder > MAX_ORDER || end > this._mem.byteLength) throw new HeapCorruptedError(`buddy: arena of order ${arenaOrder} outside the buffer`);
+    if (arenaOrder > MAX_ORDER || end > this._mem.byteLength)
+      throw new HeapCorruptedError(`buddy: arena of order ${arenaOrder} outside the buffer`);
     const freeCounts = new Array<number>(MAX_ORDER + 1).fill(0);
     let live = 0;
     let liveBytes = 0;
@@ -181,7 +182,8 @@ export class BuddyAllocator implements Allocator {
         }
         prev = b;
       }
-      if (n !== freeCounts[order]) throw new HeapCorruptedError(`buddy: ${freeCounts[order]} free blocks of order ${order}, ${n} on its list`);
+      if (n !== freeCounts[order])
+        throw new HeapCorruptedError(`buddy: ${freeCounts[order]} free blocks of order ${order}, ${n} on its list`);
     }
     if (live !== u32[W_LIVE_BLOCKS] || liveBytes !== this._mem.f64[F_LIVE_BLOCK_BYTES]) {
       throw new HeapCorruptedError(`buddy: counters disagree with the walk (${live} live blocks of ${liveBytes} bytes)`);
@@ -259,7 +261,12 @@ export class BuddyAllocator implements Allocator {
     const block = ptr - HEADER;
     const u32 = this._mem.u32;
     const end = BASE + 2 ** (u32[W_ARENA_ORDER] as number);
-    if (block < BASE || block >= end || ((block - BASE) & ((1 << MIN_ORDER) - 1)) !== 0 || u32[(block >>> 2) + H_TAG] !== tagOf(block, TAG_KEY)) {
+    if (
+      block < BASE ||
+      block >= end ||
+      ((block - BASE) & ((1 << MIN_ORDER) - 1)) !== 0 ||
+      u32[(block >>> 2) + H_TAG] !== tagOf(block, TAG_KEY)
+    ) {
       throw notABlock(NAME, ptr);
     }
     const orderWord = u32[(block >>> 2) + H_ORDER] as number;

@@ -20,16 +20,7 @@
 
 import { DoubleFreeError, HeapCorruptedError, InvalidArgumentError } from '../errors';
 import { createMemory, type Memory } from '../memory/store';
-import {
-  type Allocator,
-  checkPointerType,
-  checkSize,
-  notABlock,
-  outOfMemory,
-  roundUp,
-  type StrategyOptions,
-  tagOf,
-} from './allocator';
+import { type Allocator, checkPointerType, checkSize, notABlock, outOfMemory, roundUp, type StrategyOptions, tagOf } from './allocator';
 
 // Words of the state at the start of the buffer.
 const W_TOP = 0;
@@ -157,7 +148,8 @@ export class BumpAllocator implements Allocator {
   release(mark: BumpMark): void {
     const u32 = this._mem.u32;
     const top = u32[W_TOP] as number;
-    const boundary = mark === top || (mark >= BASE && mark < top && (mark & (HEADER - 1)) === 0 && u32[(mark >>> 2) + H_TAG] === this.tag(mark));
+    const boundary =
+      mark === top || (mark >= BASE && mark < top && (mark & (HEADER - 1)) === 0 && u32[(mark >>> 2) + H_TAG] === this.tag(mark));
     if (typeof mark !== 'number' || !boundary) throw new InvalidArgumentError(`bump: ${String(mark)} is not a mark of this allocator`);
     const f64 = this._mem.f64;
     for (let block = mark; block < top; block += u32[(block >>> 2) + H_SIZE] as number) {

@@ -163,7 +163,8 @@ export class FirstFitAllocator implements Allocator {
       }
       if (u32[w + H_STATE] === FREE) {
         if (previousWasFree) throw new HeapCorruptedError(`first-fit: free block ${block} was not merged with the one before`, block);
-        if (block !== expectedFree) throw new HeapCorruptedError(`first-fit: free block ${block} is not next on the address-ordered list`, block);
+        if (block !== expectedFree)
+          throw new HeapCorruptedError(`first-fit: free block ${block} is not next on the address-ordered list`, block);
         expectedFree = u32[w + H_NEXT] as number;
         previousWasFree = true;
       } else if (u32[w + H_STATE] === LIVE) {
@@ -266,7 +267,12 @@ export class FirstFitAllocator implements Allocator {
     checkPointerType(ptr);
     const block = ptr - HEADER;
     const u32 = this._mem.u32;
-    if (block < BASE || block >= (u32[W_END] as number) || (ptr & (HEADER - 1)) !== 0 || u32[(block >>> 2) + H_TAG] !== tagOf(block, TAG_KEY)) {
+    if (
+      block < BASE ||
+      block >= (u32[W_END] as number) ||
+      (ptr & (HEADER - 1)) !== 0 ||
+      u32[(block >>> 2) + H_TAG] !== tagOf(block, TAG_KEY)
+    ) {
       throw notABlock(NAME, ptr);
     }
     const state = u32[(block >>> 2) + H_STATE];

@@ -66,5 +66,7 @@ export class HeapAllocator implements Allocator {
  */
 /* @__NO_SIDE_EFFECTS__ */
 export function createHeapStrategy(options: StrategyOptions = {}): HeapAllocator {
-  return new HeapAllocator(createHeap({ initialBytes: options.initialBytes ?? 1 << 20, maxBytes: options.maxBytes ?? 1 << 28, poolSize: POOL_SIZE }));
+  return new HeapAllocator(
+    createHeap({ initialBytes: options.initialBytes ?? 1 << 20, maxBytes: options.maxBytes ?? 1 << 28, poolSize: POOL_SIZE }),
+  );
 }

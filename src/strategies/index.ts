@@ -21,10 +21,20 @@ export { BumpAllocator, type BumpMark, createBump } from './bump';
 export { createStrategy } from './create';
 export { createFirstFit, FirstFitAllocator } from './first-fit';
 export { createHeapStrategy, HeapAllocator } from './heap';
-export { createSegregated, SegregatedAllocator } from './segregated';
-export { createTlsf, TlsfAllocator } from './tlsf';
-export { createUint8ArrayStrategy, Uint8ArrayAllocator } from './uint8array';
 export { recordTrace, TraceRecorder } from './record';
-export { createReplayLoop, type ReplayLoop, type ReplayOptions, replay, replayAll, type StrategyResult, type StrategySpec, type TraceResult, timeReplay } from './replay';
-export { encodeTrace, formatTrace, isBinaryTrace, isGzip, parseTrace, type Trace, TraceBuilder, TraceFormatError, TraceOp } from './trace';
+export {
+  createReplayLoop,
+  type ReplayLoop,
+  type ReplayOptions,
+  replay,
+  replayAll,
+  type StrategyResult,
+  type StrategySpec,
+  type TraceResult,
+  timeReplay,
+} from './replay';
+export { createSegregated, SegregatedAllocator } from './segregated';
 export { type Bucket, type TraceStats, traceStats } from './stats';
+export { createTlsf, TlsfAllocator } from './tlsf';
+export { encodeTrace, formatTrace, isBinaryTrace, isGzip, parseTrace, type Trace, TraceBuilder, TraceFormatError, TraceOp } from './trace';
+export { createUint8ArrayStrategy, Uint8ArrayAllocator } from './uint8array';

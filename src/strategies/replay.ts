@@ -9,7 +9,7 @@
  *   bytes inside the footprint. It also samples the curves the HTML report draws.
  * - Each timed round replays the operations, preloaded in typed arrays, through a fresh
  *   allocator; only the operation loop is timed. `nsPerOp` is the median over the rounds, after
- *   one untimed round that warms the loop up.
+ *   untimed rounds that warm the loop up ({@link warmupRounds}).
  *   Calloc replays as malloc in the timed rounds (zeroing is the replayer's, not the strategy's).
  *
  * @module
@@ -157,7 +157,14 @@ const stampOf = (i: number): number => (Math.imul(i, 31) + 7) & 255;
 const lastStampOf = (i: number): number => (Math.imul(i, 17) + 101) & 255;
 
 /** The verifying pass (see the module comment). Fills `result`; stops at the first failure. */
-function verifyPass(trace: Trace, a: Allocator, peakAt: number, result: StrategyResult, samples: number, progress: (n: number) => void): void {
+function verifyPass(
+  trace: Trace,
+  a: Allocator,
+  peakAt: number,
+  result: StrategyResult,
+  samples: number,
+  progress: (n: number) => void,
+): void {
   const n = trace.length;
   const ptrs = new Float64Array(trace.slotCount);
   const requested = new Float64Array(trace.slotCount);
@@ -239,6 +246,11 @@ function verifyPass(trace: Trace, a: Allocator, peakAt: number, result: Strategy
   result.verified = true;
 }
 
+/** Untimed rounds before the timed ones: enough for about 200,000 operations, from 1 to 10. */
+export function warmupRounds(ops: number): number {
+  return Math.min(10, Math.max(1, Math.ceil(200_000 / Math.max(1, ops))));
+}
+
 function median(values: number[]): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((x, y) => x - y);
@@ -259,12 +271,18 @@ export type StrategySpec = StrategyName | { name: string; create: () => Allocato
  * @param options - rounds, curve samples, progress
  * @param strategyOptions - buffer sizes for the built-in strategies
  */
-export function replayAll(trace: Trace, strategies: readonly StrategySpec[], options: ReplayOptions = {}, strategyOptions: StrategyOptions = {}): TraceResult {
+export function replayAll(
+  trace: Trace,
+  strategies: readonly StrategySpec[],
+  options: ReplayOptions = {},
+  strategyOptions: StrategyOptions = {},
+): TraceResult {
   const rounds = options.rounds ?? 5;
   const samples = options.samples ?? 200;
   const peak = peakOf(trace);
   const specs = strategies.map((s) => (typeof s === 'string' ? { name: s, create: () => createStrategy(s, strategyOptions) } : s));
-  const total = trace.length * specs.length * (1 + rounds);
+  const warmups = rounds === 0 ? 0 : warmupRounds(trace.length);
+  const total = trace.length * specs.length * (1 + warmups + rounds);
   let done = 0;
   const progress = (n: number): void => {
     done += n;
@@ -290,19 +308,22 @@ export function replayAll(trace: Trace, strategies: readonly StrategySpec[], opt
     } catch (e) {
       result.error = e instanceof Error ? e.message : String(e);
       // Its timed rounds will not run: count them as done, so that progress still reaches the total.
-      done = before + trace.length * (1 + rounds);
+      done = before + trace.length * (1 + warmups + rounds);
     }
   });
   const loops = specs.map(() => createReplayLoop());
-  // One untimed round each first: the verifying pass ran other code, and a loop's first round
-  // runs partly in the interpreter (on a short trace, most of it).
+  // Untimed rounds first: the verifying pass ran other code, and a loop's first rounds run in
+  // the interpreter or baseline code until the optimised code (compiled on another thread, late
+  // on a busy machine) is ready. On a short trace that is most of a round.
   specs.forEach((spec, k) => {
     const result = results[k] as StrategyResult;
-    if (result.error !== undefined || rounds === 0) return;
-    try {
-      timeReplay(trace, spec.create(), loops[k]);
-    } catch (e) {
-      result.error = e instanceof Error ? e.message : String(e);
+    for (let w = 0; w < warmups && result.error === undefined; w++) {
+      try {
+        timeReplay(trace, spec.create(), loops[k]);
+      } catch (e) {
+        result.error = e instanceof Error ? e.message : String(e);
+      }
+      progress(trace.length);
     }
   });
   for (let r = 0; r < rounds; r++) {

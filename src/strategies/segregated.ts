@@ -167,7 +167,8 @@ export class SegregatedAllocator implements Allocator {
           throw new HeapCorruptedError(`segregated: free list of class ${index} is broken at ${b}`, b);
         }
       }
-      if (n !== freeCounts[index]) throw new HeapCorruptedError(`segregated: ${freeCounts[index]} free blocks of class ${index}, ${n} on its list`);
+      if (n !== freeCounts[index])
+        throw new HeapCorruptedError(`segregated: ${freeCounts[index]} free blocks of class ${index}, ${n} on its list`);
     }
     if (live !== u32[W_LIVE_BLOCKS] || liveBytes !== this._mem.f64[F_LIVE_BLOCK_BYTES]) {
       throw new HeapCorruptedError(`segregated: counters disagree with the walk (${live} live blocks of ${liveBytes} bytes)`);
@@ -191,7 +192,12 @@ export class SegregatedAllocator implements Allocator {
     checkPointerType(ptr);
     const block = ptr - HEADER;
     const u32 = this._mem.u32;
-    if (block < BASE || block >= (u32[W_TOP] as number) || (ptr & (HEADER - 1)) !== 0 || u32[(block >>> 2) + H_TAG] !== tagOf(block, TAG_KEY)) {
+    if (
+      block < BASE ||
+      block >= (u32[W_TOP] as number) ||
+      (ptr & (HEADER - 1)) !== 0 ||
+      u32[(block >>> 2) + H_TAG] !== tagOf(block, TAG_KEY)
+    ) {
       throw notABlock(NAME, ptr);
     }
     const word = u32[(block >>> 2) + H_CLASS] as number;

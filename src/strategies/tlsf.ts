@@ -90,5 +90,7 @@ export class TlsfAllocator implements Allocator {
  */
 /* @__NO_SIDE_EFFECTS__ */
 export function createTlsf(options: StrategyOptions = {}): TlsfAllocator {
-  return new TlsfAllocator(createStandaloneTlsf({ initialBytes: options.initialBytes ?? 1 << 20, maxBytes: options.maxBytes ?? 1 << 28 }, 16));
+  return new TlsfAllocator(
+    createStandaloneTlsf({ initialBytes: options.initialBytes ?? 1 << 20, maxBytes: options.maxBytes ?? 1 << 28 }, 16),
+  );
 }

@@ -200,7 +200,8 @@ function parseText(bytes: Uint8Array, file: string | undefined): Trace {
     if (want === 3) {
       const word = words[2] as string;
       size = /^\d+$/.test(word) ? Number(word) : -1;
-      if (!(size >= 0 && size <= 0xffff_ffff)) throw new TraceFormatError(`size ${JSON.stringify(word)} is not an integer from 0 to 4294967295`, file, line);
+      if (!(size >= 0 && size <= 0xffff_ffff))
+        throw new TraceFormatError(`size ${JSON.stringify(word)} is not an integer from 0 to 4294967295`, file, line);
     }
     const problem = builder.add(op, words[1] as string, size);
     if (problem !== null) throw new TraceFormatError(problem, file, line);
@@ -241,7 +242,11 @@ function parseBinary(bytes: Uint8Array, file: string | undefined): Trace {
     if (slot >= slotCount || size > 0xffff_ffff) throw new TraceFormatError(`slot ${slot} or size ${size} out of range`, file, i + 1);
     const isLive = live[slot] === 1;
     if ((op === TraceOp.MALLOC || op === TraceOp.CALLOC) === isLive) {
-      throw new TraceFormatError(isLive ? `slot ${slot} is allocated again while it is live` : `${LETTERS[op]} of slot ${slot}, which is not live`, file, i + 1);
+      throw new TraceFormatError(
+        isLive ? `slot ${slot} is allocated again while it is live` : `${LETTERS[op]} of slot ${slot}, which is not live`,
+        file,
+        i + 1,
+      );
     }
     live[slot] = op === TraceOp.FREE ? 0 : 1;
     ops[i] = op;

@@ -192,14 +192,20 @@ describe('the arenalloc command', () => {
     expect(doc.traces[0]?.strategies.map((s) => [s.name, s.verified])).toEqual(
       ['bump', 'buddy', 'first-fit', 'segregated', 'tlsf', 'heap', 'uint8array'].map((n) => [n, true]),
     );
-    expect(run('npx', ['--offline', '--no-install', 'arenalloc', 'stats', 'tiny.trace'])).toContain('tiny.trace: 7 ops (2 malloc, 1 calloc, 1 realloc, 3 free)');
+    expect(run('npx', ['--offline', '--no-install', 'arenalloc', 'stats', 'tiny.trace'])).toContain(
+      'tiny.trace: 7 ops (2 malloc, 1 calloc, 1 realloc, 3 free)',
+    );
   });
 
   it('npx arenalloc prints one line and exits non-zero on a bad trace', () => {
     writeFileSync(join(consumer, 'bad.trace'), 'a 1 100\nf 9\n');
     let failure: { status?: number; stderr?: string } = {};
     try {
-      execFileSync('npx', ['--offline', '--no-install', 'arenalloc', 'replay', 'bad.trace'], { cwd: consumer, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      execFileSync('npx', ['--offline', '--no-install', 'arenalloc', 'replay', 'bad.trace'], {
+        cwd: consumer,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } catch (error) {
       failure = error as { status?: number; stderr?: string };
     }

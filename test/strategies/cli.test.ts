@@ -20,13 +20,21 @@ function cli(...argv: string[]): { code: number; stdout: string; stderr: string 
   return { code, stdout, stderr };
 }
 
-type Schema = { type?: string | string[]; required?: string[]; properties?: Record<string, Schema>; items?: Schema; enum?: unknown[]; minimum?: number };
+type Schema = {
+  type?: string | string[];
+  required?: string[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  enum?: unknown[];
+  minimum?: number;
+};
 
 /** The part of JSON Schema that replay.schema.json uses: type, required, properties, items, enum, minimum. */
 function validate(value: unknown, s: Schema, path = '$'): string[] {
   const types = s.type === undefined ? [] : Array.isArray(s.type) ? s.type : [s.type];
   const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value;
-  if (types.length > 0 && !types.includes(kind) && !(kind === 'integer' && types.includes('number'))) return [`${path}: ${kind}, expected ${types.join('|')}`];
+  if (types.length > 0 && !types.includes(kind) && !(kind === 'integer' && types.includes('number')))
+    return [`${path}: ${kind}, expected ${types.join('|')}`];
   const problems: string[] = [];
   if (s.enum !== undefined && !s.enum.includes(value)) problems.push(`${path}: ${String(value)} not in ${s.enum.join(',')}`);
   if (s.minimum !== undefined && typeof value === 'number' && value < s.minimum) problems.push(`${path}: ${value} < ${s.minimum}`);
@@ -35,7 +43,10 @@ function validate(value: unknown, s: Schema, path = '$'): string[] {
     for (const key of s.required ?? []) if (!(key in o)) problems.push(`${path}.${key}: missing`);
     for (const [key, sub] of Object.entries(s.properties ?? {})) if (key in o) problems.push(...validate(o[key], sub, `${path}.${key}`));
   }
-  if (kind === 'array' && s.items !== undefined) (value as unknown[]).forEach((v, i) => problems.push(...validate(v, s.items as Schema, `${path}[${i}]`)));
+  if (kind === 'array' && s.items !== undefined)
+    (value as unknown[]).forEach((v, i) => {
+      problems.push(...validate(v, s.items as Schema, `${path}[${i}]`));
+    });
   return problems;
 }
 
@@ -47,8 +58,9 @@ describe('arenalloc replay', () => {
       expect(code).toBe(0);
       return JSON.parse(stdout);
     });
-    const figures = (doc: { traces: { ops: number; peakLiveBytes: number; strategies: { peakFootprint: number; externalFragmentation: number }[] }[] }) =>
-      doc.traces.map((t) => [t.ops, t.peakLiveBytes, t.strategies.map((s) => [s.peakFootprint, s.externalFragmentation])]);
+    const figures = (doc: {
+      traces: { ops: number; peakLiveBytes: number; strategies: { peakFootprint: number; externalFragmentation: number }[] }[];
+    }) => doc.traces.map((t) => [t.ops, t.peakLiveBytes, t.strategies.map((s) => [s.peakFootprint, s.externalFragmentation])]);
     expect(figures(results[1])).toEqual(figures(results[0]));
     expect(figures(results[2])).toEqual(figures(results[0]));
     expect(results[0].traces[0].ops).toBe(1500);
@@ -69,7 +81,9 @@ describe('arenalloc replay', () => {
     }
     // The schema refuses what the document must not be.
     expect(validate({ traces: [{ file: 'x', ops: -1, peakLiveBytes: 0, strategies: [] }] }, schema as Schema)).not.toEqual([]);
-    expect(validate({ traces: [{ file: 'x', ops: 1, peakLiveBytes: 0, strategies: [{ name: 'heap' }] }] }, schema as Schema)).not.toEqual([]);
+    expect(validate({ traces: [{ file: 'x', ops: 1, peakLiveBytes: 0, strategies: [{ name: 'heap' }] }] }, schema as Schema)).not.toEqual(
+      [],
+    );
   });
 
   it('prints a table per trace, and writes the HTML report', () => {
@@ -91,8 +105,15 @@ describe('arenalloc replay', () => {
     expect(stdout).toMatch(/^ {2}bump +error: bump: out of memory: cannot allocate 60000 bytes$/m);
     expect(stdout).toMatch(/^ {2}tlsf +\d.* yes$/m);
     expect(stdout).toMatch(/^ {2}segregated +\d.* yes$/m);
-    const doc = JSON.parse(cli('replay', churn, '--rounds', '1', '--max-bytes', String(4 << 20), '--strategy', 'bump,tlsf', '--json').stdout);
-    expect(doc.traces[0].strategies[0]).toMatchObject({ name: 'bump', verified: false, nsPerOp: null, error: 'bump: out of memory: cannot allocate 60000 bytes' });
+    const doc = JSON.parse(
+      cli('replay', churn, '--rounds', '1', '--max-bytes', String(4 << 20), '--strategy', 'bump,tlsf', '--json').stdout,
+    );
+    expect(doc.traces[0].strategies[0]).toMatchObject({
+      name: 'bump',
+      verified: false,
+      nsPerOp: null,
+      error: 'bump: out of memory: cannot allocate 60000 bytes',
+    });
     expect(validate(doc, schema as Schema)).toEqual([]);
   });
 });
@@ -113,7 +134,10 @@ describe('errors: one line, non-zero exit, no stack', () => {
 
   it.each([
     [['replay', '/nonexistent/x.trace'], 'cannot read /nonexistent/x.trace: no such file'],
-    [['replay', join(FIXTURES, 'small.trace'), '--strategy', 'best-fit'], 'unknown strategy "best-fit": expected one of bump, buddy, first-fit, segregated, tlsf, heap, uint8array'],
+    [
+      ['replay', join(FIXTURES, 'small.trace'), '--strategy', 'best-fit'],
+      'unknown strategy "best-fit": expected one of bump, buddy, first-fit, segregated, tlsf, heap, uint8array',
+    ],
     [['replay', join(FIXTURES, 'small.trace'), '--rounds', 'many'], '--rounds must be an integer of at least 1, got "many"'],
     [['replay'], 'replay needs at least one trace file'],
     [['replay', '--bogus'], 'unknown option --bogus'],

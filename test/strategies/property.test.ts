@@ -22,7 +22,10 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('realloc' as const), pick: fc.nat(), size: sizeArb }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('free' as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('freeAgain' as const) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('freeInterior' as const), pick: fc.nat(), offset: fc.integer({ min: 1, max: 40 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('freeInterior' as const), pick: fc.nat(), offset: fc.integer({ min: 1, max: 40 }) }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('mark' as const) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('release' as const) }) },
 );
@@ -89,7 +92,8 @@ function run(name: StrategyName, steps: Step[]): void {
     }
     if (name !== 'uint8array') {
       spans.sort((x, y) => x[0] - y[0]);
-      for (let i = 1; i < spans.length; i++) expect((spans[i] as [number, number])[0]).toBeGreaterThanOrEqual((spans[i - 1] as [number, number])[1]);
+      for (let i = 1; i < spans.length; i++)
+        expect((spans[i] as [number, number])[0]).toBeGreaterThanOrEqual((spans[i - 1] as [number, number])[1]);
     }
   };
 

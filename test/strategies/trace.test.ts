@@ -20,7 +20,15 @@ describe('the text form', () => {
   it('turns IDs into dense slots, reusing a freed one', () => {
     const trace = parseTrace(bytes('# a comment\na 0x10 100\n\nc 0x20 8 # calloc\nf 0x10\na 0x10 5\nr 0x20 300\nf 0x20\nf 0x10\n'));
     expect(trace.length).toBe(7);
-    expect([...trace.ops]).toEqual([TraceOp.MALLOC, TraceOp.CALLOC, TraceOp.FREE, TraceOp.MALLOC, TraceOp.REALLOC, TraceOp.FREE, TraceOp.FREE]);
+    expect([...trace.ops]).toEqual([
+      TraceOp.MALLOC,
+      TraceOp.CALLOC,
+      TraceOp.FREE,
+      TraceOp.MALLOC,
+      TraceOp.REALLOC,
+      TraceOp.FREE,
+      TraceOp.FREE,
+    ]);
     expect([...trace.slots]).toEqual([0, 1, 0, 0, 1, 1, 0]);
     expect([...trace.sizes]).toEqual([100, 8, 0, 5, 300, 0, 0]);
     expect(trace.slotCount).toBe(2);
