@@ -32,6 +32,7 @@ export {
   type StrategySpec,
   type TraceResult,
   timeReplay,
+  warmupRounds,
 } from './replay';
 export { createSegregated, SegregatedAllocator } from './segregated';
 export { type Bucket, type TraceStats, traceStats } from './stats';
