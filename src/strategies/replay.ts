@@ -56,7 +56,14 @@ export interface StrategyResult {
   /** Why the strategy could not finish the trace (out of memory, a damaged block), if it could not. */
   error?: string;
   /** The curves of the HTML report: operation index, footprint and live (requested) bytes at it. */
-  curve: { op: number[]; footprint: number[]; live: number[] };
+  curve: {
+    /** Operation index (1-based) of each sample. */
+    op: number[];
+    /** Footprint at each sample. */
+    footprint: number[];
+    /** Requested bytes live at each sample. */
+    live: number[];
+  };
 }
 
 /** Figures of a trace replayed through several strategies, from {@link replayAll}. */
@@ -111,7 +118,7 @@ export function createReplayLoop(): ReplayLoop {
     // from one text share their type feedback (a no-op allocator's loop ran 4x slower after the
     // seven strategies had run through theirs).
     loopsMade++;
-    return new Function(`${LOOP_SOURCE}\n// replay loop ${loopsMade}`)() as ReplayLoop;
+    return new Function(LOOP_SOURCE.replace('{\n', `{\n  // replay loop ${loopsMade}\n`))() as ReplayLoop;
   } catch {
     return sharedLoop;
   }
@@ -266,7 +273,14 @@ function median(values: number[]): number {
 }
 
 /** What {@link replayAll} replays: a strategy name, or a name and a factory of fresh allocators. */
-export type StrategySpec = StrategyName | { name: string; create: () => Allocator };
+export type StrategySpec =
+  | StrategyName
+  | {
+      /** The name the results give it. */
+      name: string;
+      /** Makes a fresh, empty allocator (one per pass). */
+      create: () => Allocator;
+    };
 
 /**
  * Replays `trace` through each strategy: a verifying pass each, then `rounds` timed rounds,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createHeap } from '../../src/index';
 import {
   type Allocator,
+  createReplayLoop,
   createStrategy,
   encodeTrace,
   formatTrace,
@@ -157,5 +158,16 @@ describe('replayAll', () => {
     const result = replayAll(churn, ['bump', 'tlsf'], { rounds: 1 }, { initialBytes: 1 << 16, maxBytes: 4 << 20 });
     expect(result.strategies[0]?.error).toMatch(/bump: out of memory/);
     expect(result.strategies[1]?.verified).toBe(true);
+  });
+});
+
+describe('createReplayLoop', () => {
+  it('compiles each loop from a source text of its own, so that loops share no type feedback', () => {
+    // V8 caches code by source text; two loops of one text shared their feedback, and a no-op
+    // allocator's loop ran 4x slower after the strategies had run through theirs.
+    const a = createReplayLoop();
+    const b = createReplayLoop();
+    expect(a).not.toBe(b);
+    expect(a.toString()).not.toBe(b.toString());
   });
 });
