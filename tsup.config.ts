@@ -11,6 +11,9 @@ export default defineConfig({
     debug: 'src/debug/index.ts',
     pool: 'src/pool/index.ts',
     wasm: 'src/wasm/index.ts',
+    strategies: 'src/strategies/index.ts',
+    // The `arenalloc` command line (`bin`), not an export: Node-only, it imports node: modules.
+    cli: 'src/cli/main.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -35,6 +35,7 @@ import {
   HeapCorruptedError,
   InvalidArgumentError,
   InvalidPointerError,
+  OUT_OF_MEMORY_HINT,
   OutOfMemoryError,
   UseAfterFreeError,
 } from '../errors';
@@ -390,7 +391,7 @@ export class Rc {
       // at the start of the next one (where `free` would take it for that block).
       const bytes = headerBytes + (size === 0 ? 1 : size);
       const block = heap._hooks === null ? heap._rawMalloc(bytes) : heap._hooks.malloc(bytes);
-      if (block === 0) throw new OutOfMemoryError(`out of memory: cannot create an object of ${bytes} bytes`, bytes);
+      if (block === 0) throw new OutOfMemoryError(`out of memory: cannot create an object of ${bytes} bytes${OUT_OF_MEMORY_HINT}`, bytes);
       u32 = mem.u32;
       if (freeListed) {
         // A miss is counted once the call can no longer fail: a failed create changes nothing.
@@ -538,7 +539,16 @@ export class Rc {
     const report: LeakReport = { ptr: state.ptr, type: state.type, holds, site: state.site, released };
     const onLeak = this._options.onLeak;
     if (onLeak !== undefined) onLeak(report);
-    else console.warn(`arenalloc/rc: a Ref to ${state.type} object ${state.ptr} was dropped while holding ${holds} reference(s)`, report);
+    else {
+      const where =
+        state.site === undefined
+          ? ' (createRc(heap, { traceHandles: true }), or arenalloc/profile tracing, fills in report.site: where the Ref was made)'
+          : '';
+      console.warn(
+        `arenalloc/rc: a Ref to ${state.type} object ${state.ptr} was dropped while holding ${holds} reference(s)${where}`,
+        report,
+      );
+    }
   }
 
   /** @internal Whether a handle's object is still the one it was made for (generation check). */

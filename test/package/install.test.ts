@@ -188,3 +188,38 @@ export const used = [p, stats, error, ${entries()
     run('node', [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.nodom.json']);
   });
 });
+
+// The `bin` of package.json, as a user runs it: `npx arenalloc` inside a project that installed
+// the tarball, on a trace written there.
+describe('the arenalloc command', () => {
+  it('npx arenalloc replay replays a trace through every strategy, from the installed tarball', () => {
+    writeFileSync(join(consumer, 'tiny.trace'), '# a tiny trace\na 1 100\na 2 5000\nr 1 300\nf 2\nc 3 40\nf 1\nf 3\n');
+    const doc = JSON.parse(run('npx', ['--offline', '--no-install', 'arenalloc', 'replay', 'tiny.trace', '--rounds', '1', '--json'])) as {
+      traces: { file: string; ops: number; strategies: { name: string; verified: boolean }[] }[];
+    };
+    expect(doc.traces[0]?.file).toBe('tiny.trace');
+    expect(doc.traces[0]?.ops).toBe(7);
+    expect(doc.traces[0]?.strategies.map((s) => [s.name, s.verified])).toEqual(
+      ['bump', 'buddy', 'first-fit', 'segregated', 'tlsf', 'heap', 'uint8array'].map((n) => [n, true]),
+    );
+    expect(run('npx', ['--offline', '--no-install', 'arenalloc', 'stats', 'tiny.trace'])).toContain(
+      'tiny.trace: 7 ops (2 malloc, 1 calloc, 1 realloc, 3 free)',
+    );
+  });
+
+  it('npx arenalloc prints one line and exits non-zero on a bad trace', () => {
+    writeFileSync(join(consumer, 'bad.trace'), 'a 1 100\nf 9\n');
+    let failure: { status?: number; stderr?: string } = {};
+    try {
+      execFileSync('npx', ['--offline', '--no-install', 'arenalloc', 'replay', 'bad.trace'], {
+        cwd: consumer,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    } catch (error) {
+      failure = error as { status?: number; stderr?: string };
+    }
+    expect(failure.status).toBe(1);
+    expect(failure.stderr).toBe('arenalloc: bad.trace:2: free of block 9, which is not live\n');
+  });
+});
