@@ -30,6 +30,7 @@ const expected: Record<string, RegExp> = {
   'game-loop.mjs': /all 4800 entities freed; heap\.check\(\) passed; liveBlocks 0/,
   'frame-arena.mjs': /arena and world freed; heap\.check\(\) passed/,
   'object-reuse.mjs': /all bullets released, free list cleared; heap\.check\(\) passed; liveBlocks 0/,
+  'replay-strategies.mjs': /replayed through 6 strategies, every block verified/,
   'http-pool-service.mjs': /pool after the requests: \{ leases: 0,/,
 };
 
