@@ -295,6 +295,8 @@ export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } 
     const freePools = emptyPools + (end - watermark) / small.poolSize;
     if (u32[aw + ArenaEntry.FREE_POOLS] !== freePools)
       fail(`arena ${arena}: says ${u32[aw + ArenaEntry.FREE_POOLS]} free pools, has ${freePools}`, base);
+    if ((u32[aw + ArenaEntry.KEPT] as number) < keptPools)
+      fail(`arena ${arena}: holds ${keptPools} kept pools, its bound says ${u32[aw + ArenaEntry.KEPT]}`, base);
     if (keptPools > 0 && freePools + keptPools === total && (header[SmallState.ARENAS] as number) > 1) {
       fail(`arena ${arena} holds only kept and free pools while other arenas exist`, base);
     }

@@ -137,9 +137,12 @@
  *   back (the one arena of a small heap stays anyway, as the spare);
  * - before malloc makes a new arena, every kept pool is made empty, so that kept pools are never
  *   the reason for an arena.
+ * Telling whether an arena holds only kept and free pools means counting the class heads in it;
+ * each arena entry carries a bound (`KEPT`, at least its number of kept pools, made exact by
+ * each count), so that the count is only made when the bound says it could matter.
  * `check()` verifies that an empty pool on a class list is its only pool, is on no free-pool
- * list, and that no arena holds only kept and free pools while there are others. Statistics
- * count a kept pool's blocks as available.
+ * list, that each arena's bound holds, and that no arena holds only kept and free pools while
+ * there are others. Statistics count a kept pool's blocks as available.
  *
  * ## Arenas
  *
@@ -231,6 +234,12 @@ export const enum ArenaEntry {
   NEXT = 4,
   /** Previous arena index on the usable list; NONE for the head. */
   PREV = 5,
+  /**
+   * At least the number of the arena's kept pools (see "Kept pools"): raised when one is kept,
+   * made exact whenever they are counted. malloc's fast path reuses a kept pool without lowering
+   * it, so it may be high; it only decides when the class heads need counting.
+   */
+  KEPT = 6,
   /** Words per entry. */
   STRIDE = 8,
 }

@@ -424,6 +424,7 @@ export class SmallHeap {
         const first = this.mem.head[SmallState.USED_POOLS + c] as number;
         if (first !== 0 && u32[(first >>> 2) + PoolHeader.COUNT] === 0) {
           this.unlinkUsed(first, c);
+          this.unkept(first);
           this.toEmpty(first);
         }
         this.linkUsed(pool, c);
@@ -431,7 +432,11 @@ export class SmallHeap {
       return;
     }
     if (!wasFull) {
-      if (u32[pw + PoolHeader.PREV] === 0 && u32[pw + PoolHeader.NEXT] === 0 && this.mayKeep(pool)) return;
+      if (u32[pw + PoolHeader.PREV] === 0 && u32[pw + PoolHeader.NEXT] === 0 && this.mayKeep(pool)) {
+        const aw = this.entryWord(u32[pw + PoolHeader.ARENA] as number);
+        u32[aw + ArenaEntry.KEPT] = (u32[aw + ArenaEntry.KEPT] as number) + 1;
+        return;
+      }
       this.unlinkUsed(pool, c);
     }
     this.toEmpty(pool);
@@ -443,14 +448,19 @@ export class SmallHeap {
    * never hold on to an arena that could go back).
    */
   private mayKeep(pool: number): boolean {
-    const arena = this.mem.u32[(pool >>> 2) + PoolHeader.ARENA] as number;
-    const free = this.mem.u32[this.entryWord(arena) + ArenaEntry.FREE_POOLS] as number;
-    if (this.mem.head[SmallState.ARENAS] === 1 || free + this.classes < this.poolsPerArena) return true;
-    return free + this.keptIn(arena) + 1 < this.poolsPerArena;
+    const u32 = this.mem.u32;
+    const arena = u32[(pool >>> 2) + PoolHeader.ARENA] as number;
+    const aw = this.entryWord(arena);
+    const free = u32[aw + ArenaEntry.FREE_POOLS] as number;
+    if (this.mem.head[SmallState.ARENAS] === 1 || free + (u32[aw + ArenaEntry.KEPT] as number) + 1 < this.poolsPerArena) return true;
+    return free + this.countKept(arena) + 1 < this.poolsPerArena;
   }
 
-  /** Kept pools of `arena`: empty pools at the head of a class list (at most one per class). */
-  private keptIn(arena: number): number {
+  /**
+   * Counts the kept pools of `arena` (empty pools at the head of a class list, at most one per
+   * class) and makes its `KEPT` bound exact.
+   */
+  private countKept(arena: number): number {
     const u32 = this.mem.u32;
     const header = this.mem.head;
     let kept = 0;
@@ -458,7 +468,16 @@ export class SmallHeap {
       const pool = header[SmallState.USED_POOLS + k] as number;
       if (pool !== 0 && u32[(pool >>> 2) + PoolHeader.COUNT] === 0 && u32[(pool >>> 2) + PoolHeader.ARENA] === arena) kept++;
     }
+    u32[this.entryWord(arena) + ArenaEntry.KEPT] = kept;
     return kept;
+  }
+
+  /** A kept pool leaves its class list: its arena's bound goes down by one. */
+  private unkept(pool: number): void {
+    const u32 = this.mem.u32;
+    const aw = this.entryWord(u32[(pool >>> 2) + PoolHeader.ARENA] as number);
+    const kept = u32[aw + ArenaEntry.KEPT] as number;
+    if (kept !== 0) u32[aw + ArenaEntry.KEPT] = kept - 1;
   }
 
   /**
@@ -472,6 +491,7 @@ export class SmallHeap {
       if (pool === 0 || u32[(pool >>> 2) + PoolHeader.COUNT] !== 0) continue;
       if (arena !== NONE && u32[(pool >>> 2) + PoolHeader.ARENA] !== arena) continue;
       this.unlinkUsed(pool, k);
+      this.unkept(pool);
       this.emptied(pool);
     }
   }
@@ -488,8 +508,8 @@ export class SmallHeap {
     if (u32[aw + ArenaEntry.BASE] === 0 || this.mem.head[SmallState.ARENAS] === 1) return;
     const free = u32[aw + ArenaEntry.FREE_POOLS] as number;
     const total = this.poolsPerArena;
-    if (free === total || free + this.classes < total || free + this.keptIn(arena) !== total) return;
-    this.releaseKept(arena);
+    if (free === total || free + (u32[aw + ArenaEntry.KEPT] as number) < total) return;
+    if (free + this.countKept(arena) === total) this.releaseKept(arena);
   }
 
   /** Puts the empty `pool` on its arena's free-pool list (the arena may go back); returns the arena. */
@@ -585,6 +605,7 @@ export class SmallHeap {
     u32[aw + ArenaEntry.WATERMARK] = base;
     u32[aw + ArenaEntry.NEXT] = NONE;
     u32[aw + ArenaEntry.PREV] = NONE;
+    u32[aw + ArenaEntry.KEPT] = 0;
     // Untouched pools say so, whatever the memory held before: free must never take them for pools.
     for (let i = 0; i < total; i++) u32[((base + i * this.poolSize) >>> 2) + PoolHeader.ARENA] = NO_ARENA;
     header[SmallState.USABLE_HEAD] = arena;
