@@ -9,6 +9,7 @@ import {
   BufferPool,
   endWithLease,
   type Lease,
+  Lease as LeaseClass,
   LeaseWrittenAfterReleaseError,
   readIntoPool,
   writeLease,
@@ -189,7 +190,10 @@ describe('bad input is typed and changes nothing', () => {
     const fake = { bytes: new Uint8Array(4), refs: 1, release() {} } as unknown as Lease;
     const released = pool.lease(8);
     released.release();
-    const live = pool.lease(100); // another class: the released lease object stays released
+    const live = pool.lease(8); // the released lease's block, lent again: the released handle stays released
+    const forged = Object.create(LeaseClass.prototype) as Lease; // passes instanceof, has no block
+    expect(codeOf(() => writeLease(stream, forged))).toBe('ERR_INVALID_ARGUMENT');
+    expect(codeOf(() => endWithLease(stream, forged))).toBe('ERR_INVALID_ARGUMENT');
     expect(codeOf(() => writeLease(stream, fake))).toBe('ERR_INVALID_ARGUMENT');
     expect(codeOf(() => writeLease(stream, released))).toBe('ERR_USE_AFTER_FREE');
     expect(codeOf(() => writeLeases(stream, [live, fake]))).toBe('ERR_INVALID_ARGUMENT');
