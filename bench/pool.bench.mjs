@@ -42,7 +42,9 @@ const READ_MS = QUICK ? 300 : 2000;
 const CONNECTIONS = 16;
 const BODY_SIZES = [1024, 4096, 16384, 65536, 262144];
 const VARIANTS = ['allocUnsafe', 'alloc', 'pool'];
-const HTTP_VARIANTS = [...VARIANTS, 'freelist'];
+// `allocUnsafe-control` is a second, identical allocUnsafe server: its ratios to the first are what
+// this machine's noise alone gives (an A/A test), to read the other ratios against.
+const HTTP_VARIANTS = [...VARIANTS, 'freelist', 'allocUnsafe-control'];
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? Number.NaN : s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -102,6 +104,10 @@ const leaseRows = withRatios(
 
 /** CPU ns per operation and GC pauses over `count` operations of `fn`, after a warm-up. */
 async function steadyState(fn, count) {
+  // Short calls first, so that V8 optimises the function at its entry and not only its loop
+  // (on-stack replacement): until then each lease's handle is a real allocation (lease.ts), and
+  // the start of the measured call would allocate a few thousand of them.
+  for (let i = 0; i < 200; i++) fn(2000);
   fn(Math.max(count >> 2, 200_000));
   collectGarbage();
   let pauses = 0;
@@ -481,5 +487,10 @@ reportSuite({
   notes: [
     'The machine is shared (2 cores, about six engineers running builds and tests): load figures move between runs; ratios are medians of paired rounds.',
     'Server CPU is process.cpuUsage() of the server child over a round; GC is the sum of its perf_hooks gc entries; RSS and external are its peaks, sampled every 100 ms.',
+    `HTTP A/A control: a second allocUnsafe server, identical to the first, came out at ${fixed(ratio(httpRuns, 'allocUnsafe-control', perRequest), 3)}× CPU per request (rounds ${spread(httpRuns, 'allocUnsafe-control', perRequest)}) and ${fixed(
+      ratio(httpRuns, 'allocUnsafe-control', (r) => r.p99),
+      3,
+    )}× p99 (rounds ${spread(httpRuns, 'allocUnsafe-control', (r) => r.p99)}): differences between variants smaller than that are this run's noise.`,
+    'Pool HTTP server profile (bench/pool-profile.mjs, opt-in) says what a pool can save at most: the frames of allocating the body and of copying into fresh memory.',
   ],
 });

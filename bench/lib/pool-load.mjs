@@ -12,7 +12,8 @@
  * Variants: `allocUnsafe` (Buffer.allocUnsafe per body), `alloc` (Buffer.alloc, zero-filled),
  * `pool` (a BufferPool lease, released when the write completes), and for HTTP `freelist`: exact-size
  * Buffers kept in a plain JS free list per body size and reused, released on the response's
- * 'close' — the least a pool of any design could cost, the floor for the pool variant. Readers: `stream` ('data'
+ * 'close' — the least a pool of any design could cost, the floor for the pool variant — and
+ * `allocUnsafe-control`, the same as `allocUnsafe` (the suite's A/A control for noise). Readers: `stream` ('data'
  * events, a Buffer per chunk) or `onread` (Node reads into one leased chunk of pool memory).
  *
  * Every server listens on 127.0.0.1 only and exits when the suite says so or its parent dies.
@@ -58,7 +59,7 @@ const freeLists = new Map();
 function takeBuffer(size) {
   if (variant === 'pool') return pool.lease(size);
   if (variant === 'freelist') return freeLists.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
-  return variant === 'alloc' ? Buffer.alloc(size) : Buffer.allocUnsafe(size);
+  return variant === 'alloc' ? Buffer.alloc(size) : Buffer.allocUnsafe(size); // allocUnsafe, allocUnsafe-control
 }
 
 function giveBack(buffer) {

@@ -74,7 +74,7 @@ export interface LeaseState {
   capacity: number;
   /** Size class index, or -1 for a lease above the largest class. */
   cls: number;
-  /** Whether the lease object and its block go back to the class's free list on release. */
+  /** Whether the block, its view and state go back to the class's free list on release. */
   cached: boolean;
   /** The length of the current lease (the length of `view`). */
   length: number;

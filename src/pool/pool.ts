@@ -1,7 +1,7 @@
 /**
- * `BufferPool`: leases of heap memory for Node services, with the blocks, their views and the
- * lease objects themselves cached per size class, so that a steady stream of requests allocates
- * nothing, neither in the heap nor in the JS heap.
+ * `BufferPool`: leases of heap memory for Node services, with the blocks, their views and their
+ * states cached per size class, so that a steady stream of requests allocates nothing in the heap
+ * and, per lease, one short-lived `Lease` handle in the JS heap (`lease.ts` says why).
  *
  * Two modes:
  *
