@@ -36,7 +36,7 @@
 /** "ARNA" read as a little-endian word. */
 export const MAGIC = 0x414e5241;
 /** Bumped whenever the meaning of any word in the buffer changes. */
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 /** Marks a large chunk that the library itself owns (an arena, a table): `free` refuses it. */
 export const INTERNAL_REQUEST = 0xffff_ffff;
 /** Bytes reserved for the header; the first chunk starts here. */
