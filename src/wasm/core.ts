@@ -1,6 +1,6 @@
 /**
- * The WebAssembly fast path of `wasmImports`: `malloc`, `calloc` and `free` for small blocks,
- * compiled from `src/wasm/core/core.c` (read its opening comment), over the heap's own pool
+ * The WebAssembly fast path of `wasmImports`: `malloc`, `calloc`, `free`, `aligned_alloc` and
+ * `posix_memalign`, compiled from `src/wasm/core/core.c` (read its opening comment), over the heap's own pool
  * structures in the module's memory.
  *
  * Why it exists: a module that imports a JavaScript function pays a WebAssembly → JavaScript
@@ -24,11 +24,13 @@ import { CORE_WASM_BASE64 } from './core-bytes';
 
 /** The exports of core.wasm. Arguments and results are i32: JavaScript reads a result as signed. */
 export interface CoreExports {
-  core_enable(base: number): number;
+  core_enable(base: number, maxLarge: number): number;
   core_set_on(on: number): void;
   malloc(size: number): number;
   free(ptr: number): void;
   calloc(count: number, size: number): number;
+  aligned_alloc(alignment: number, size: number): number;
+  posix_memalign(out: number, alignment: number, size: number): number;
 }
 
 /** What the fast path calls for everything it does not do itself: the JavaScript imports. */
@@ -36,6 +38,8 @@ export interface SlowPath {
   malloc(size: number): number;
   free(ptr: number): void;
   calloc(count: number, size: number): number;
+  aligned_alloc(alignment: number, size: number): number;
+  posix_memalign(out: number, alignment: number, size: number): number;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -67,7 +71,13 @@ export function instantiateCore(memory: WasmMemory, slow: SlowPath): CoreExports
   try {
     const instance = new WebAssembly.Instance(module, {
       env: { memory: memory as WebAssembly.Memory },
-      arenalloc: { slow_malloc: slow.malloc, slow_free: slow.free, slow_calloc: slow.calloc },
+      arenalloc: {
+        slow_malloc: slow.malloc,
+        slow_free: slow.free,
+        slow_calloc: slow.calloc,
+        slow_aligned_alloc: slow.aligned_alloc,
+        slow_posix_memalign: slow.posix_memalign,
+      },
     });
     return instance.exports as unknown as CoreExports;
   } catch {
@@ -89,7 +99,7 @@ const served = new WeakMap<Heap, CoreExports[]>();
  * read it itself, and is the better design once the core has one.)
  */
 export function enableCore(core: CoreExports, heap: Heap): boolean {
-  if (core.core_enable(heap.base) !== 1) return false;
+  if (core.core_enable(heap.base, heap._maxLarge) !== 1) return false;
   let cores = served.get(heap);
   if (cores === undefined) {
     const list: CoreExports[] = [];

@@ -157,13 +157,25 @@ export function wasmImports(source: Heap | (() => Heap), options: WasmImportsOpt
     };
     if (!fastPath || memory === null) return forwarders;
     core = instantiateCore(memory, forwarders);
-    return core === null ? forwarders : { ...forwarders, malloc: core.malloc, free: core.free, calloc: core.calloc };
+    return core === null ? forwarders : withCore(forwarders, core);
   }
   const imports = importsOver(source, onError);
   if (!fastPath) return imports;
   const core = instantiateCore(imports.memory, imports);
   if (core === null || !enableCore(core, source)) return imports;
-  return { ...imports, malloc: core.malloc, free: core.free, calloc: core.calloc };
+  return withCore(imports, core);
+}
+
+/** `imports` with the functions the WebAssembly fast path serves replaced by its own. */
+function withCore<T extends WasmAllocatorImports>(imports: T, core: CoreExports): T {
+  return {
+    ...imports,
+    malloc: core.malloc,
+    free: core.free,
+    calloc: core.calloc,
+    aligned_alloc: core.aligned_alloc,
+    posix_memalign: core.posix_memalign,
+  };
 }
 
 function importsOver(heap: Heap, onError: (error: Error) => void): WasmImports {

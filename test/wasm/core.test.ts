@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { currentHooks } from '../../src/hooks';
 import { createHeap, type Heap } from '../../src/index';
-import { CHUNK_HEADER } from '../../src/large/tlsf';
+import { CHUNK_HEADER, MIN_CHUNK } from '../../src/large/tlsf';
 import * as layout from '../../src/layout';
 import * as small from '../../src/small/layout';
 import { CORE_WASM_BASE64 } from '../../src/wasm/core-bytes';
@@ -16,8 +16,22 @@ import { wasmImports } from '../../src/wasm/index';
 
 const read = (name: string): Buffer => readFileSync(fileURLToPath(new URL(`../../src/wasm/core/${name}`, import.meta.url)));
 
+/** The members of a `const enum` of src/large/tlsf.ts (not exported: read from the source). */
+function tlsfEnum(name: string): Record<string, number> {
+  const source = readFileSync(fileURLToPath(new URL('../../src/large/tlsf.ts', import.meta.url))).toString();
+  const body = source.match(new RegExp(`const enum ${name} \\{([^}]*)\\}`))?.[1] ?? '';
+  const members: Record<string, number> = {};
+  for (const [, member, value] of body.matchAll(/^\s*(\w+) = (~?-?(?:0x[0-9a-f]+|\d+)),/gm)) {
+    members[member as string] = value?.startsWith('~') ? ~Number(value.slice(1)) : Number(value);
+  }
+  return members;
+}
+const H = tlsfEnum('H');
+const Bits = tlsfEnum('Bits');
+const Chunk = tlsfEnum('Chunk');
+
 /** The numbers each #define of layout.h must have, from the TypeScript that owns them. */
-const EXPECTED: Record<string, number> = {
+const EXPECTED: Record<string, number | undefined> = {
   W_MAGIC: layout.W_MAGIC,
   W_VERSION: layout.W_VERSION,
   W_ALIGN: layout.W_ALIGN,
@@ -54,8 +68,31 @@ const EXPECTED: Record<string, number> = {
   ARENA_PREV: small.ArenaEntry.PREV,
   ARENA_STRIDE: small.ArenaEntry.STRIDE,
   NONE: small.NONE,
+  W_HEAP_END: layout.W_HEAP_END,
+  W_TLSF_FL_BITMAP: layout.W_TLSF_FL_BITMAP,
+  W_TLSF_SL_BITMAPS: layout.W_TLSF_SL_BITMAPS,
+  W_TLSF_HEADS: layout.W_TLSF_HEADS,
+  HEADER_BYTES: layout.HEADER_BYTES,
+  INTERNAL_REQUEST: layout.INTERNAL_REQUEST,
+  F_LARGE_USED_CHUNKS: layout.F_LARGE_USED_CHUNKS,
+  F_LARGE_USED_BYTES: layout.F_LARGE_USED_BYTES,
+  F_LARGE_FREE_CHUNKS: layout.F_LARGE_FREE_CHUNKS,
+  F_LARGE_FREE_BYTES: layout.F_LARGE_FREE_BYTES,
   CHUNK_HEADER,
+  MIN_CHUNK,
+  CHUNK_PREV_SIZE: H.PREV_SIZE,
+  CHUNK_TAG: H.TAG,
+  CHUNK_SIZE: H.SIZE,
+  CHUNK_REQUESTED: H.REQUESTED,
+  CHUNK_NEXT_FREE: H.NEXT_FREE,
+  CHUNK_PREV_FREE: H.PREV_FREE,
+  BIT_FREE: Bits.FREE,
+  BIT_PREV_FREE: Bits.PREV_FREE,
+  SL_LOG2: Bits.SL_LOG2,
+  SL_COUNT: Bits.SL_COUNT,
+  TAG_KEY: Bits.TAG_KEY,
   SMALL_REQUEST_THRESHOLD: small.SMALL_REQUEST_THRESHOLD,
+  MAX_ALIGNMENT: 1 << 20,
 };
 
 /** The ids of a module's sections, read from its bytes. */
@@ -113,6 +150,8 @@ describe('the WebAssembly fast path (src/wasm/core)', () => {
       { module: 'arenalloc', name: 'slow_malloc', kind: 'function' },
       { module: 'arenalloc', name: 'slow_calloc', kind: 'function' },
       { module: 'arenalloc', name: 'slow_free', kind: 'function' },
+      { module: 'arenalloc', name: 'slow_aligned_alloc', kind: 'function' },
+      { module: 'arenalloc', name: 'slow_posix_memalign', kind: 'function' },
     ]);
     expect(WebAssembly.Module.exports(module).map((e) => `${e.kind} ${e.name}`)).toEqual([
       'function core_enable',
@@ -120,13 +159,15 @@ describe('the WebAssembly fast path (src/wasm/core)', () => {
       'function malloc',
       'function calloc',
       'function free',
+      'function aligned_alloc',
+      'function posix_memalign',
     ]);
     const ids = sectionIds(wasm);
     expect(ids).not.toContain(11); // data
     expect(ids).not.toContain(5); // a memory of its own
   });
 
-  it('serves small malloc, calloc and free without entering JavaScript; large ones and bad pointers go there', () => {
+  it('serves malloc, calloc, aligned_alloc, posix_memalign and free without entering JavaScript; growth and bad pointers go there', () => {
     const { heap, env, js } = heapWithCounts();
     const warm = env.malloc(40); // the first block of a class takes a new arena: JavaScript's
     const before = js.calls;
@@ -134,10 +175,18 @@ describe('the WebAssembly fast path (src/wasm/core)', () => {
     blocks.push(env.calloc(8, 8));
     for (const p of blocks) env.free(p);
     expect(js.calls - before).toBe(0);
-    const large = env.malloc(4000);
-    env.free(large);
-    expect(js.calls - before).toBe(2);
+    // Large blocks that fit in the store as it is, aligned ones too.
+    const large = [env.malloc(4000), env.aligned_alloc(4096, 10000), env.calloc(100, 100)];
+    expect(env.posix_memalign(1024, 64, 700)).toBe(0);
+    large.push(new DataView(heap.buffer).getUint32(1024, true));
+    for (const p of large) env.free(p);
+    expect(js.calls - before).toBe(0);
+    // A block the store has no room for: JavaScript grows it.
+    const grown = env.malloc(2 << 20);
+    expect(js.calls - before).toBe(1);
+    env.free(grown);
     expect(() => env.free(warm + 16)).toThrow(/16 bytes inside the 48-byte block/);
+    expect(() => env.free(grown)).toThrow(/already freed/);
     expect(js.calls - before).toBe(3);
     env.free(warm);
     heap.check();

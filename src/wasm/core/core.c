@@ -33,6 +33,7 @@
  *   core_plog   log2 of the pool size P (a pool is P-aligned)
  *   core_ppa    pools per arena, R / P
  *   core_pool_header  bytes of a pool header (fields and live bitmap, rounded to A)
+ *   core_max_large    the largest request TLSF could ever serve in this store (`Heap._maxLarge`)
  *
  * Built by build.sh (clang --target=wasm32, no libc); the .wasm and its bytes in
  * src/wasm/core-bytes.ts are committed.
@@ -48,6 +49,8 @@
 IMPORT(slow_malloc) uint32_t slow_malloc(uint32_t size);
 IMPORT(slow_free) void slow_free(uint32_t ptr);
 IMPORT(slow_calloc) uint32_t slow_calloc(uint32_t count, uint32_t size);
+IMPORT(slow_aligned_alloc) uint32_t slow_aligned_alloc(uint32_t alignment, uint32_t size);
+IMPORT(slow_posix_memalign) uint32_t slow_posix_memalign(uint32_t out, uint32_t alignment, uint32_t size);
 
 __asm__(
     ".globaltype core_base, i32\ncore_base:\n"
@@ -55,7 +58,8 @@ __asm__(
     ".globaltype core_log, i32\ncore_log:\n"
     ".globaltype core_plog, i32\ncore_plog:\n"
     ".globaltype core_ppa, i32\ncore_ppa:\n"
-    ".globaltype core_pool_header, i32\ncore_pool_header:\n");
+    ".globaltype core_pool_header, i32\ncore_pool_header:\n"
+    ".globaltype core_max_large, i32\ncore_max_large:\n");
 
 #define GLOBAL_GET(name)                                                  \
   static inline uint32_t get_##name(void) {                              \
@@ -70,6 +74,7 @@ GLOBAL_GET(core_log)
 GLOBAL_GET(core_plog)
 GLOBAL_GET(core_ppa)
 GLOBAL_GET(core_pool_header)
+GLOBAL_GET(core_max_large)
 
 /* The memory as words; an address is a byte offset. */
 static inline uint32_t *word(uint32_t address) { return (uint32_t *)(uintptr_t)address; }
@@ -79,9 +84,9 @@ static inline uint32_t *entry(uint32_t *header, uint32_t arena) { return word(he
 
 /*
  * Points the fast paths at the heap whose header is at `base` and turns them on; returns 0, and
- * leaves them off, when no heap of this layout is there.
+ * leaves them off, when no heap of this layout is there. `max_large` is the heap's `_maxLarge`.
  */
-EXPORT(core_enable) uint32_t core_enable(uint32_t base) {
+EXPORT(core_enable) uint32_t core_enable(uint32_t base, uint32_t max_large) {
   uint32_t *header = word(base);
   if (header[W_MAGIC] != MAGIC || header[W_VERSION] != LAYOUT_VERSION) return 0;
   uint32_t align = header[W_ALIGN], pool = header[W_POOL_SIZE], arena = header[W_ARENA_SIZE];
@@ -91,6 +96,7 @@ EXPORT(core_enable) uint32_t core_enable(uint32_t base) {
   set_core_ppa(arena / pool);
   uint32_t bitmap_words = (pool / align + 31) / 32;
   set_core_pool_header((POOL_FIELDS_BYTES + bitmap_words * 4 + align - 1) / align * align);
+  set_core_max_large(max_large);
   set_core_on(1);
   return 1;
 }
@@ -202,9 +208,19 @@ static void init_pool(uint32_t *header, uint32_t pool, uint32_t *a, uint32_t are
  * does. Everything else — a request over 512 bytes, a new arena, hooks installed — is
  * JavaScript's.
  */
+static uint32_t small_malloc(uint32_t *header, uint32_t size);
+static uint32_t large_malloc(uint32_t *header, uint32_t request);
+
 EXPORT(malloc) uint32_t core_malloc(uint32_t size) {
-  if (!get_core_on() || size > SMALL_REQUEST_THRESHOLD) return slow_malloc(size);
+  if (!get_core_on()) return slow_malloc(size);
   uint32_t *header = word(get_core_base());
+  if (size <= SMALL_REQUEST_THRESHOLD) return small_malloc(header, size);
+  uint32_t block = size > get_core_max_large() ? 0 : large_malloc(header, size);
+  return block != 0 ? block : slow_malloc(size);
+}
+
+/* The small-object part of malloc (pymalloc); a request it cannot serve here goes to JavaScript. */
+static uint32_t small_malloc(uint32_t *header, uint32_t size) {
   uint32_t log = get_core_log();
   uint32_t c = size == 0 ? 0 : (size - 1) >> log;
   uint32_t pool = header[SMALL_USED_POOLS + c];
@@ -256,14 +272,233 @@ EXPORT(malloc) uint32_t core_malloc(uint32_t size) {
 
 /*
  * calloc(count, size): malloc of the product, zeroed (the product's bytes, as `Heap.calloc`
- * zeroes). A product over 512 bytes, or one that overflows, is JavaScript's.
+ * zeroes). A product no block can have (over `core_max_large`, or overflowing) is JavaScript's.
  */
 EXPORT(calloc) uint32_t core_calloc(uint32_t count, uint32_t size) {
   uint64_t total = (uint64_t)count * size;
-  if (!get_core_on() || total > SMALL_REQUEST_THRESHOLD) return slow_calloc(count, size);
+  if (!get_core_on() || total > get_core_max_large()) return slow_calloc(count, size);
   uint32_t block = core_malloc((uint32_t)total);
   if (block != 0) __builtin_memset((void *)(uintptr_t)block, 0, (uint32_t)total);
   return block;
+}
+
+/* ─── large blocks: TLSF, as src/large/tlsf.ts ──────────────────────────────────────────────── */
+
+static inline uint32_t tag_of(uint32_t chunk) { return (chunk + CHUNK_HEADER) ^ TAG_KEY; }
+static inline uint32_t size_of(uint32_t chunk) { return word(chunk)[CHUNK_SIZE] & ~3u; }
+
+/* listFor: the list (first level × 32 + second level) a free chunk of `size` goes on. */
+static uint32_t list_for(uint32_t size) {
+  uint32_t log = get_core_log(), shift = log + SL_LOG2;
+  if (size < (1u << shift)) return size >> log;
+  uint32_t log2 = 31 - __builtin_clz(size);
+  return ((log2 - shift + 1) << SL_LOG2) | ((size >> (log2 - SL_LOG2)) ^ SL_COUNT);
+}
+
+static void insert_free(uint32_t *header, uint32_t chunk, uint32_t size) {
+  uint32_t list = list_for(size);
+  uint32_t head = header[W_TLSF_HEADS + list];
+  uint32_t *c = word(chunk);
+  c[CHUNK_NEXT_FREE] = head;
+  c[CHUNK_PREV_FREE] = 0;
+  if (head != 0) {
+    word(head)[CHUNK_PREV_FREE] = chunk;
+  } else {
+    uint32_t fl = list >> SL_LOG2;
+    header[W_TLSF_FL_BITMAP] |= 1u << fl;
+    header[W_TLSF_SL_BITMAPS + fl] |= 1u << (list & (SL_COUNT - 1));
+  }
+  header[W_TLSF_HEADS + list] = chunk;
+  double *count = counters(header);
+  count[F_LARGE_FREE_CHUNKS] += 1;
+  count[F_LARGE_FREE_BYTES] += size;
+}
+
+/* unlinkHead: the head of `list` leaves it; `next` (0 or a chunk whose back link is cleared) is the new head. */
+static void unlink_head(uint32_t *header, uint32_t list, uint32_t next) {
+  header[W_TLSF_HEADS + list] = next;
+  if (next != 0) return;
+  uint32_t fl = list >> SL_LOG2;
+  uint32_t sl = header[W_TLSF_SL_BITMAPS + fl] & ~(1u << (list & (SL_COUNT - 1)));
+  header[W_TLSF_SL_BITMAPS + fl] = sl;
+  if (sl == 0) header[W_TLSF_FL_BITMAP] &= ~(1u << fl);
+}
+
+static void remove_free(uint32_t *header, uint32_t chunk, uint32_t size) {
+  uint32_t *c = word(chunk);
+  uint32_t next = c[CHUNK_NEXT_FREE], prev = c[CHUNK_PREV_FREE];
+  if (next != 0) word(next)[CHUNK_PREV_FREE] = prev;
+  if (prev != 0) word(prev)[CHUNK_NEXT_FREE] = next;
+  else unlink_head(header, list_for(size), next);
+  double *count = counters(header);
+  count[F_LARGE_FREE_CHUNKS] -= 1;
+  count[F_LARGE_FREE_BYTES] -= size;
+}
+
+/* popFit: a free chunk of at least `size` bytes off its list ("good fit": the search rounds up), or 0. */
+static uint32_t pop_fit(uint32_t *header, uint64_t size) {
+  uint32_t log = get_core_log(), shift = log + SL_LOG2, fl, sl;
+  if (size < (1u << shift)) {
+    fl = 0;
+    sl = (uint32_t)size >> log;
+  } else {
+    if (size >= 0x100000000ull) return 0;
+    uint64_t rounded = size + (1u << (31 - __builtin_clz((uint32_t)size) - SL_LOG2)) - 1;
+    if (rounded >= 0x100000000ull) return 0;
+    uint32_t log2 = 31 - __builtin_clz((uint32_t)rounded);
+    fl = log2 - shift + 1;
+    sl = ((uint32_t)rounded >> (log2 - SL_LOG2)) ^ SL_COUNT;
+  }
+  uint32_t sl_map = header[W_TLSF_SL_BITMAPS + fl] & (~0u << sl);
+  if (sl_map == 0) {
+    uint32_t fl_map = header[W_TLSF_FL_BITMAP] & (~0u << (fl + 1));
+    if (fl_map == 0) return 0;
+    fl = __builtin_ctz(fl_map);
+    sl_map = header[W_TLSF_SL_BITMAPS + fl];
+  }
+  uint32_t list = (fl << SL_LOG2) | __builtin_ctz(sl_map);
+  uint32_t chunk = header[W_TLSF_HEADS + list];
+  uint32_t next = word(chunk)[CHUNK_NEXT_FREE];
+  if (next != 0) {
+    word(next)[CHUNK_PREV_FREE] = 0;
+    header[W_TLSF_HEADS + list] = next;
+  } else {
+    unlink_head(header, list, 0);
+  }
+  double *count = counters(header);
+  count[F_LARGE_FREE_CHUNKS] -= 1;
+  count[F_LARGE_FREE_BYTES] -= size_of(chunk);
+  return chunk;
+}
+
+static void write_header(uint32_t chunk, uint32_t size_and_flags, uint32_t requested) {
+  uint32_t *c = word(chunk);
+  c[CHUNK_TAG] = tag_of(chunk);
+  c[CHUNK_SIZE] = size_and_flags;
+  c[CHUNK_REQUESTED] = requested;
+}
+
+/* takeChunk: marks the free chunk (off its list) used with `size` bytes; a big enough rest is freed. */
+static void take_chunk(uint32_t *header, uint32_t chunk, uint32_t size, uint32_t request) {
+  uint32_t flags = word(chunk)[CHUNK_SIZE];
+  uint32_t total = flags & ~3u, prev_flag = flags & BIT_PREV_FREE;
+  uint32_t rest = total - size;
+  double *count = counters(header);
+  count[F_LARGE_USED_CHUNKS] += 1;
+  if (rest >= MIN_CHUNK) {
+    write_header(chunk, size | prev_flag, request);
+    uint32_t remainder = chunk + size;
+    write_header(remainder, rest | BIT_FREE, 0);
+    word(remainder + rest)[CHUNK_PREV_SIZE] = rest;
+    insert_free(header, remainder, rest);
+    count[F_LARGE_USED_BYTES] += size;
+  } else {
+    write_header(chunk, total | prev_flag, request);
+    word(chunk + total)[CHUNK_SIZE] &= ~(uint32_t)BIT_PREV_FREE;
+    count[F_LARGE_USED_BYTES] += total;
+  }
+}
+
+/* chunkSizeFor: the chunk that holds `request` payload bytes (a request at most core_max_large). */
+static inline uint32_t chunk_size_for(uint32_t request) {
+  uint32_t align = 1u << get_core_log();
+  uint32_t size = (request + CHUNK_HEADER + align - 1) & ~(align - 1);
+  return size < MIN_CHUNK ? MIN_CHUNK : size;
+}
+
+/* The facade's `_countAlloc` for a large block of `usable` bytes. */
+static void count_alloc(uint32_t *header, uint32_t usable) {
+  double *count = counters(header);
+  double live = count[COUNTER_LIVE_BYTES] + usable;
+  count[COUNTER_LIVE_BYTES] = live;
+  if (live > count[COUNTER_PEAK_BYTES]) count[COUNTER_PEAK_BYTES] = live;
+  count[COUNTER_ALLOCATIONS] += 1;
+}
+
+/*
+ * `_largeMalloc` when a listed chunk fits: popFit, takeChunk, the counters. 0 when none fits:
+ * JavaScript then grows the store (nothing was changed).
+ */
+static uint32_t large_malloc(uint32_t *header, uint32_t request) {
+  uint32_t size = chunk_size_for(request);
+  uint32_t chunk = pop_fit(header, size);
+  if (chunk == 0) return 0;
+  take_chunk(header, chunk, size, request);
+  count_alloc(header, size_of(chunk) - CHUNK_HEADER);
+  return chunk + CHUNK_HEADER;
+}
+
+/* `Tlsf.alignedAlloc` (alignment above the heap's) when a listed chunk fits, with the counters; else 0. */
+static uint32_t large_aligned(uint32_t *header, uint32_t request, uint32_t alignment) {
+  uint32_t size = chunk_size_for(request);
+  uint64_t search = (uint64_t)size + alignment + MIN_CHUNK;
+  uint32_t chunk = pop_fit(header, search);
+  if (chunk == 0) return 0;
+  uint32_t total = size_of(chunk);
+  uint32_t payload = (chunk + CHUNK_HEADER + alignment - 1) & ~(alignment - 1);
+  if (payload != chunk + CHUNK_HEADER && payload - CHUNK_HEADER - chunk < MIN_CHUNK) {
+    payload = (chunk + CHUNK_HEADER + MIN_CHUNK + alignment - 1) & ~(alignment - 1);
+  }
+  uint32_t start = payload - CHUNK_HEADER;
+  uint32_t lead = start - chunk;
+  if (lead > 0) {
+    write_header(chunk, lead | BIT_FREE, 0);
+    insert_free(header, chunk, lead);
+    write_header(start, (total - lead) | BIT_PREV_FREE, 0);
+    word(start)[CHUNK_PREV_SIZE] = lead;
+  }
+  take_chunk(header, start, size, request);
+  count_alloc(header, size_of(start) - CHUNK_HEADER);
+  return payload;
+}
+
+/*
+ * `_checkLiveLarge` and `Tlsf.classify`: whether the aligned `ptr` is the payload of a live chunk
+ * the user may free (its tag and its successor's agree, its size is sane, it is not free, it is
+ * not memory the heap manages itself). Reads only inside the heap, so it cannot trap.
+ */
+static int live_large(uint32_t *header, uint32_t ptr) {
+  uint32_t chunk = ptr - CHUNK_HEADER;
+  uint32_t end = header[W_HEAP_END];
+  if (chunk < get_core_base() + HEADER_BYTES || chunk >= end) return 0;
+  uint32_t *c = word(chunk);
+  if (c[CHUNK_TAG] != tag_of(chunk)) return 0;
+  uint32_t flags = c[CHUNK_SIZE], size = flags & ~3u;
+  if (size < MIN_CHUNK || size > end - chunk || (size & ((1u << get_core_log()) - 1)) != 0) return 0;
+  if (word(chunk + size)[CHUNK_TAG] != tag_of(chunk + size)) return 0;
+  return (flags & BIT_FREE) == 0 && c[CHUNK_REQUESTED] != INTERNAL_REQUEST;
+}
+
+/* `_largeFree` after the check: the counters, then `Tlsf.free`, merging with free neighbours. */
+static void large_free(uint32_t *header, uint32_t ptr) {
+  uint32_t chunk = ptr - CHUNK_HEADER;
+  uint32_t *c = word(chunk);
+  uint32_t flags = c[CHUNK_SIZE], size = flags & ~3u;
+  double *count = counters(header);
+  count[COUNTER_LIVE_BYTES] -= (double)(size - CHUNK_HEADER);
+  count[COUNTER_FREES] += 1;
+  count[F_LARGE_USED_CHUNKS] -= 1;
+  count[F_LARGE_USED_BYTES] -= size;
+  c[CHUNK_SIZE] = flags | BIT_FREE;
+  uint32_t next = chunk + size;
+  if ((flags & BIT_PREV_FREE) != 0) {
+    uint32_t prev_size = c[CHUNK_PREV_SIZE];
+    chunk -= prev_size;
+    remove_free(header, chunk, prev_size);
+    size += prev_size;
+    c = word(chunk);
+  }
+  uint32_t next_flags = word(next)[CHUNK_SIZE];
+  if ((next_flags & BIT_FREE) != 0) {
+    uint32_t next_size = next_flags & ~3u;
+    remove_free(header, next, next_size);
+    size += next_size;
+  }
+  c[CHUNK_SIZE] = size | BIT_FREE;
+  uint32_t *after = word(chunk + size);
+  after[CHUNK_PREV_SIZE] = size;
+  after[CHUNK_SIZE] |= BIT_PREV_FREE;
+  insert_free(header, chunk, size);
 }
 
 /* ─── free ───────────────────────────────────────────────────────────────────────────────────── */
@@ -272,8 +507,10 @@ EXPORT(calloc) uint32_t core_calloc(uint32_t count, uint32_t size) {
  * free(p), checked as src/small/pymalloc.ts `tryFree` checks it: the pool map says whether p lies
  * in a pool malloc handed out (the map is the heap's own memory: no user data passes it), and
  * the block's bit in the pool's live bitmap says whether p is an allocated block's start. A
- * pointer that fails either test goes to JavaScript untouched: it frees a large block or reports
- * the typed error (a foreign, interior or already freed pointer). The fast path: the map word,
+ * pointer that fails either test is freed here as a large block when it is the payload of a live
+ * chunk (the tags of the chunk and its successor, its size, its flags: `_checkLiveLarge`), and
+ * goes to JavaScript untouched otherwise, which reports the typed error (a foreign, interior or
+ * already freed pointer). The fast path: the map word,
  * the bitmap word (the check and the mark at once), a push on the pool's free list, the count,
  * two counters. The pool's transitions (full → used; used → empty, its arena moving along the
  * usable list) are made here too, except when the arena would go back to the large-object heap
@@ -286,7 +523,9 @@ EXPORT(free) void core_free(uint32_t ptr) {
   uint32_t *header = word(get_core_base());
   uint32_t page = ptr >> get_core_plog();
   if (page >= header[SMALL_POOL_MAP_PAGES] || ((word(header[SMALL_POOL_MAP])[page >> 5] >> (page & 31)) & 1) == 0) {
-    return slow_free(ptr);
+    /* No small pool: a large block, checked; anything else is JavaScript's to report. */
+    if (!live_large(header, ptr)) return slow_free(ptr);
+    return large_free(header, ptr);
   }
   uint32_t pool = ptr & ~((1u << get_core_plog()) - 1);
   uint32_t *p = word(pool);
@@ -320,4 +559,37 @@ EXPORT(free) void core_free(uint32_t ptr) {
     a[ARENA_FREE_POOL_LIST] = pool;
     arena_freed_pool(header, arena, a);
   }
+}
+
+/* ─── aligned allocation ────────────────────────────────────────────────────────────────────── */
+
+/*
+ * aligned_alloc(alignment, size), as wasmImports' `aligned_alloc` and `Heap.alignedAlloc`: an
+ * alignment up to the heap's is a malloc; a larger one is TLSF's aligned search. A bad alignment,
+ * a size no block can have, and a search that finds no listed chunk are JavaScript's.
+ */
+EXPORT(aligned_alloc) uint32_t core_aligned_alloc(uint32_t alignment, uint32_t size) {
+  if (!get_core_on() || alignment == 0 || (alignment & (alignment - 1)) != 0 || alignment > MAX_ALIGNMENT ||
+      size > get_core_max_large()) {
+    return slow_aligned_alloc(alignment, size);
+  }
+  if (alignment <= (1u << get_core_log())) return core_malloc(size);
+  uint32_t block = large_aligned(word(get_core_base()), size, alignment);
+  return block != 0 ? block : slow_aligned_alloc(alignment, size);
+}
+
+/*
+ * posix_memalign(out, alignment, size), as wasmImports' `posix_memalign`: the block written to
+ * *out and 0, or ENOMEM (48). A bad alignment or out-pointer (EINVAL) is JavaScript's.
+ */
+EXPORT(posix_memalign) uint32_t core_posix_memalign(uint32_t out, uint32_t alignment, uint32_t size) {
+  uint64_t bytes = (uint64_t)__builtin_wasm_memory_size(0) << 16;
+  if (!get_core_on() || alignment < 4 || (alignment & (alignment - 1)) != 0 || alignment > MAX_ALIGNMENT || out == 0 ||
+      (uint64_t)out + 4 > bytes) {
+    return slow_posix_memalign(out, alignment, size);
+  }
+  uint32_t block = core_aligned_alloc(alignment, size);
+  if (block == 0) return 48; /* ENOMEM */
+  *word(out) = block;
+  return 0;
 }

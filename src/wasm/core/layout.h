@@ -13,6 +13,12 @@
 #define W_ALIGN 3
 #define W_POOL_SIZE 4
 #define W_ARENA_SIZE 5
+#define W_HEAP_END 7
+#define W_TLSF_FL_BITMAP 8
+#define W_TLSF_SL_BITMAPS 64
+#define W_TLSF_HEADS 96
+#define HEADER_BYTES 8192
+#define INTERNAL_REQUEST 0xffffffffu
 #define MAGIC 0x414e5241u
 #define LAYOUT_VERSION 2
 
@@ -21,6 +27,10 @@
 #define COUNTER_PEAK_BYTES 9
 #define COUNTER_ALLOCATIONS 10
 #define COUNTER_FREES 11
+#define F_LARGE_USED_CHUNKS 12
+#define F_LARGE_USED_BYTES 13
+#define F_LARGE_FREE_CHUNKS 14
+#define F_LARGE_FREE_BYTES 15
 
 /* The small-object allocator's header words (u32 indexes from the base): src/small/layout.ts, SmallState. */
 #define SMALL_ARENA_TABLE 1120
@@ -55,10 +65,23 @@
 /* Ends every arena-index list: src/small/layout.ts, NONE. */
 #define NONE 0xffffffffu
 
-/* Bytes of a large chunk's header: src/large/tlsf.ts. */
+/* A large chunk (u32 indexes from its first word) and its size bits: src/large/tlsf.ts, H, Bits, Chunk. */
 #define CHUNK_HEADER 16
+#define MIN_CHUNK 32
+#define CHUNK_PREV_SIZE 0
+#define CHUNK_TAG 1
+#define CHUNK_SIZE 2
+#define CHUNK_REQUESTED 3
+#define CHUNK_NEXT_FREE 4
+#define CHUNK_PREV_FREE 5
+#define BIT_FREE 1
+#define BIT_PREV_FREE 2
+#define SL_LOG2 5
+#define SL_COUNT 32
+#define TAG_KEY 0x5a17b10cu
 
-/* Largest request the small-object allocator serves: src/small/layout.ts. */
+/* Largest request the small-object allocator serves: src/small/layout.ts. Largest alignment: src/heap.ts. */
 #define SMALL_REQUEST_THRESHOLD 512
+#define MAX_ALIGNMENT 0x100000
 
 #endif
