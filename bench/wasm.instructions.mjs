@@ -69,6 +69,18 @@ if (contender === 'libc') {
     top = base;
     return inner(seed, words);
   };
+} else if (contender === 'wfloor') {
+  const memory = new WebAssembly.Memory({ initial: 2, maximum: 4096 });
+  const bump = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(process.env.WFLOOR)), { env: { memory } }).exports;
+  const js = wasmImports(createHeap({ store: 'wasm', memory: new WebAssembly.Memory({ initial: 2, maximum: 16 }) }), { fastPath: false });
+  const env = { ...js, memory, malloc: bump.malloc, free: bump.free, calloc: bump.calloc, aligned_alloc: bump.aligned_alloc, posix_memalign: bump.posix_memalign, malloc_usable_size: () => 0x7fffffff, realloc: (p, n) => bump.malloc(n) };
+  const instance = new WebAssembly.Instance(load('workload-imports.wasm'), { env });
+  const base = instance.exports.__heap_base.value;
+  const inner = instance.exports.wl_run;
+  run = (seed, words) => {
+    bump.reset(base);
+    return inner(seed, words);
+  };
 } else {
   throw new Error(`unknown contender ${contender}`);
 }
