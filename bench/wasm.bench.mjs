@@ -19,7 +19,9 @@
  * bound on arenalloc's own cost above dlmalloc's, since it includes the WASM→JS call. A third
  * contender, a JS bump allocator that never frees, is the floor any allocator served through
  * imports can reach. By default wasmImports serves small malloc, calloc and free in WebAssembly
- * (src/wasm/core), so most calls never enter JavaScript; the fourth contender turns that off.
+ * (src/wasm/core), so most calls never enter JavaScript; the fourth contender turns that off. The
+ * fifth, a bump allocator in a WebAssembly module of its own (bench/wasm-floor), is the floor of
+ * an allocator imported from another module, as the fast path is.
  */
 
 import { readFileSync } from 'node:fs';
@@ -28,6 +30,7 @@ import { createHeap } from '../dist/index.js';
 import { wasmImports } from '../dist/wasm.js';
 import { atMost, QUICK } from './lib/measure.mjs';
 import { reportSuite } from './lib/results.mjs';
+import { wasmFloorInstance } from './wasm-floor/floor.mjs';
 
 const WORDS = QUICK ? 2000 : 20000;
 const ROUNDS = QUICK ? 2 : 9;
@@ -135,7 +138,7 @@ const calls = countCalls();
 const contenders = [
   { name: 'wasi-libc malloc compiled in (dlmalloc)', instance: libcInstance(), best: Infinity, means: [] },
   {
-    name: 'arenalloc via wasmImports (small blocks in WebAssembly: the default)',
+    name: 'arenalloc via wasmImports (WebAssembly fast path: the default)',
     instance: arenallocInstance(true),
     best: Infinity,
     means: [],
@@ -147,6 +150,7 @@ const contenders = [
     means: [],
   },
   { name: 'import floor: a JS bump allocator that never frees', instance: bumpInstance(), best: Infinity, means: [] },
+  { name: 'module floor: a WebAssembly bump allocator in its own module (bench/wasm-floor)', instance: wasmFloorInstance(importsModule), best: Infinity, means: [] },
 ];
 const expected = contenders[0].instance.exports.wl_run(SEED, WORDS);
 for (const c of contenders) {
@@ -172,7 +176,7 @@ for (const c of contenders.slice(1, 3)) {
   if (c.instance.heap.stats().liveBlocks !== 0) throw new Error('the workload left blocks live');
 }
 
-const [libc, arena, jsOnly, floor] = contenders;
+const [libc, arena, jsOnly, floor, moduleFloor] = contenders;
 const ratio = arena.best / libc.best;
 const extraNs = ((arena.best - libc.best) * 1e6) / calls;
 reportSuite({
@@ -196,9 +200,10 @@ reportSuite({
   ],
   checks: [atMost('arenalloc total time / compiled-in malloc', ratio, 1.1, '×')],
   notes: [
-    `each call into the malloc family costs ${extraNs.toFixed(1)} ns more through arenalloc's imports (small blocks in WebAssembly, the rest in JS) than inside the module (dlmalloc).`,
+    `each call into the malloc family costs ${extraNs.toFixed(1)} ns more through arenalloc's imports (WebAssembly fast path; growth, new arenas and errors in JS) than inside the module (dlmalloc).`,
     `with every call a JS import (fastPath: false): ${(jsOnly.best / libc.best).toFixed(2)}×, ${(((jsOnly.best - libc.best) * 1e6) / calls).toFixed(1)} ns more per call.`,
     `the import floor (a JS allocator that does almost nothing) takes ${(floor.best / libc.best).toFixed(2)}× the compiled-in malloc's time: what any allocator served by JavaScript imports pays at least; arenalloc with its WebAssembly fast path: ${(arena.best / floor.best).toFixed(2)}× the floor.`,
+    `the module floor (a WebAssembly bump allocator in a module of its own, imported as arenalloc's fast path is) takes ${(moduleFloor.best / libc.best).toFixed(2)}× the compiled-in malloc's time; arenalloc: ${(arena.best / moduleFloor.best).toFixed(2)}× that floor.`,
     'Contenders alternate in one process, order flipped every round; fastest round kept (shared machine).',
   ],
 });

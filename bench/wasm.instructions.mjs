@@ -4,11 +4,13 @@
  * contender as bench/wasm.bench.mjs does, runs 30 warm-up units of test/wasm/workload.c
  * (WORDS words each), then N more. CONTENDER: libc (wasi-libc's malloc compiled in), fast
  * (arenalloc, small blocks in WebAssembly: the default), js (arenalloc, fastPath: false), floor
- * (a JS bump allocator through the imports, never freeing).
+ * (a JS bump allocator through the imports, never freeing), wfloor (the same in a WebAssembly
+ * module of its own: bench/wasm-floor).
  */
 import { readFileSync } from 'node:fs';
 import { createHeap } from '../dist/index.js';
 import { wasmImports } from '../dist/wasm.js';
+import { wasmFloorInstance } from './wasm-floor/floor.mjs';
 
 const [contender, nText] = process.argv.slice(2);
 const N = Number(nText);
@@ -70,17 +72,8 @@ if (contender === 'libc') {
     return inner(seed, words);
   };
 } else if (contender === 'wfloor') {
-  const memory = new WebAssembly.Memory({ initial: 2, maximum: 4096 });
-  const bump = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(process.env.WFLOOR)), { env: { memory } }).exports;
-  const js = wasmImports(createHeap({ store: 'wasm', memory: new WebAssembly.Memory({ initial: 2, maximum: 16 }) }), { fastPath: false });
-  const env = { ...js, memory, malloc: bump.malloc, free: bump.free, calloc: bump.calloc, aligned_alloc: bump.aligned_alloc, posix_memalign: bump.posix_memalign, malloc_usable_size: () => 0x7fffffff, realloc: (p, n) => bump.malloc(n) };
-  const instance = new WebAssembly.Instance(load('workload-imports.wasm'), { env });
-  const base = instance.exports.__heap_base.value;
-  const inner = instance.exports.wl_run;
-  run = (seed, words) => {
-    bump.reset(base);
-    return inner(seed, words);
-  };
+  const { exports } = wasmFloorInstance(load('workload-imports.wasm'));
+  run = exports.wl_run;
 } else {
   throw new Error(`unknown contender ${contender}`);
 }
