@@ -198,7 +198,10 @@ reportSuite({
       }),
     },
   ],
-  checks: [atMost('arenalloc total time / compiled-in malloc', ratio, 1.1, '×')],
+  checks: [
+    atMost('arenalloc total time / compiled-in malloc', ratio, 1.1, '×'),
+    atMost('arenalloc total time / the JS import floor', arena.best / floor.best, 1, '×'),
+  ],
   notes: [
     `each call into the malloc family costs ${extraNs.toFixed(1)} ns more through arenalloc's imports (WebAssembly fast path; growth, new arenas and errors in JS) than inside the module (dlmalloc).`,
     `with every call a JS import (fastPath: false): ${(jsOnly.best / libc.best).toFixed(2)}×, ${(((jsOnly.best - libc.best) * 1e6) / calls).toFixed(1)} ns more per call.`,
