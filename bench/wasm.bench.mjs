@@ -150,7 +150,12 @@ const contenders = [
     means: [],
   },
   { name: 'import floor: a JS bump allocator that never frees', instance: bumpInstance(), best: Infinity, means: [] },
-  { name: 'module floor: a WebAssembly bump allocator in its own module (bench/wasm-floor)', instance: wasmFloorInstance(importsModule), best: Infinity, means: [] },
+  {
+    name: 'module floor: a WebAssembly bump allocator in its own module (bench/wasm-floor)',
+    instance: wasmFloorInstance(importsModule),
+    best: Infinity,
+    means: [],
+  },
 ];
 const expected = contenders[0].instance.exports.wl_run(SEED, WORDS);
 for (const c of contenders) {

@@ -16,6 +16,7 @@ clang --target=wasm32 -O2 -nostdlib -fno-builtin -Wall -Wextra -Werror \
   -Wl,--no-entry -Wl,--allow-undefined -Wl,--import-memory -Wl,--export=__heap_base -Wl,--strip-all \
   -o word-count.wasm word-count.c
 bytes=$(base64 -w0 word-count.wasm)
-sed -i "s|^const WORD_COUNT_WASM = '.*';\$|const WORD_COUNT_WASM = '$bytes';|" ../wasm-c-program.mjs
+# The line after `const WORD_COUNT_WASM =` holds the bytes.
+sed -i "/^const WORD_COUNT_WASM =\$/{n;s|^  '.*';\$|  '$bytes';|}" ../wasm-c-program.mjs
 grep -q "$bytes" ../wasm-c-program.mjs
 ls -l word-count.wasm
