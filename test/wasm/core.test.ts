@@ -11,8 +11,10 @@ import { createHeap, type Heap } from '../../src/index';
 import { CHUNK_HEADER, MIN_CHUNK } from '../../src/large/tlsf';
 import * as layout from '../../src/layout';
 import * as small from '../../src/small/layout';
+import { recordTrace } from '../../src/strategies/index';
 import { CORE_WASM_BASE64 } from '../../src/wasm/core-bytes';
 import { wasmImports } from '../../src/wasm/index';
+import { serve } from './modules';
 
 const read = (name: string): Buffer => readFileSync(fileURLToPath(new URL(`../../src/wasm/core/${name}`, import.meta.url)));
 
@@ -244,5 +246,19 @@ describe('the WebAssembly fast path (src/wasm/core)', () => {
     env.free(env.malloc(16));
     expect(js).toBe(1);
     heap.check();
+  });
+
+  it('a recording started while the C workload runs on the fast path sees every call it makes', () => {
+    const fromStart = serve();
+    const everyCall = recordTrace(fromStart.heap);
+    const digest = fromStart.wasm.wl_run(7, 300);
+    const expected = everyCall.stop().length;
+    const { wasm, heap } = serve();
+    expect(wasm.wl_run(7, 300)).toBe(digest); // the fast path on, no hooks
+    const later = recordTrace(heap);
+    expect(wasm.wl_run(7, 300)).toBe(digest);
+    expect(later.stop().length).toBe(expected);
+    heap.check();
+    expect(heap.stats().liveBlocks).toBe(0);
   });
 });
