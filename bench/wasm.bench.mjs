@@ -18,7 +18,10 @@
  * count is what each call costs more through the JS import than inside the module, an upper
  * bound on arenalloc's own cost above dlmalloc's, since it includes the WASM→JS call. A third
  * contender, a JS bump allocator that never frees, is the floor any allocator served through
- * imports can reach.
+ * imports can reach. By default wasmImports serves small malloc, calloc and free in WebAssembly
+ * (src/wasm/core), so most calls never enter JavaScript; the fourth contender turns that off. The
+ * fifth, a bump allocator in a WebAssembly module of its own (bench/wasm-floor), is the floor of
+ * an allocator imported from another module, as the fast path is.
  */
 
 import { readFileSync } from 'node:fs';
@@ -27,6 +30,7 @@ import { createHeap } from '../dist/index.js';
 import { wasmImports } from '../dist/wasm.js';
 import { atMost, QUICK } from './lib/measure.mjs';
 import { reportSuite } from './lib/results.mjs';
+import { wasmFloorInstance } from './wasm-floor/floor.mjs';
 
 const WORDS = QUICK ? 2000 : 20000;
 const ROUNDS = QUICK ? 2 : 9;
@@ -37,11 +41,15 @@ const load = (name) => new WebAssembly.Module(readFileSync(new URL(`../test/wasm
 const importsModule = load('workload-imports.wasm');
 const libcModule = load('workload-libc.wasm');
 
-/** The imports build over an arenalloc heap at its __heap_base; `wrap` may replace the imports. */
-function arenallocInstance(wrap = (env) => env) {
+/**
+ * The imports build over an arenalloc heap at its __heap_base; `wrap` may replace the imports.
+ * `fastPath`: small malloc, calloc and free served in WebAssembly (the default), or every call
+ * a JavaScript import.
+ */
+function arenallocInstance(fastPath, wrap = (env) => env) {
   const memory = new WebAssembly.Memory({ initial: 2, maximum: 4096 });
   let heap = null;
-  const env = { ...wrap(wasmImports(() => heap)), memory };
+  const env = { ...wrap(wasmImports(() => heap, { memory, fastPath })), memory };
   const instance = new WebAssembly.Instance(importsModule, { env });
   heap = createHeap({ store: 'wasm', memory, base: instance.exports.__heap_base.value });
   return { exports: instance.exports, heap };
@@ -111,7 +119,7 @@ function libcInstance() {
 /** Calls into the malloc family per unit, counted through wrapped imports. */
 function countCalls() {
   let calls = 0;
-  const { exports } = arenallocInstance((env) =>
+  const { exports } = arenallocInstance(false, (env) =>
     Object.fromEntries(
       Object.entries(env).map(([name, fn]) => [
         name,
@@ -129,8 +137,25 @@ function countCalls() {
 const calls = countCalls();
 const contenders = [
   { name: 'wasi-libc malloc compiled in (dlmalloc)', instance: libcInstance(), best: Infinity, means: [] },
-  { name: 'arenalloc via wasmImports', instance: arenallocInstance(), best: Infinity, means: [] },
+  {
+    name: 'arenalloc via wasmImports (WebAssembly fast path: the default)',
+    instance: arenallocInstance(true),
+    best: Infinity,
+    means: [],
+  },
+  {
+    name: 'arenalloc via wasmImports, fastPath: false (every call a JS import)',
+    instance: arenallocInstance(false),
+    best: Infinity,
+    means: [],
+  },
   { name: 'import floor: a JS bump allocator that never frees', instance: bumpInstance(), best: Infinity, means: [] },
+  {
+    name: 'module floor: a WebAssembly bump allocator in its own module (bench/wasm-floor)',
+    instance: wasmFloorInstance(importsModule),
+    best: Infinity,
+    means: [],
+  },
 ];
 const expected = contenders[0].instance.exports.wl_run(SEED, WORDS);
 for (const c of contenders) {
@@ -151,11 +176,12 @@ for (let round = 0; round < ROUNDS; round++) {
     c.best = Math.min(c.best, ms);
   }
 }
-const heap = contenders[1].instance.heap;
-heap.check();
-if (heap.stats().liveBlocks !== 0) throw new Error('the workload left blocks live');
+for (const c of contenders.slice(1, 3)) {
+  c.instance.heap.check();
+  if (c.instance.heap.stats().liveBlocks !== 0) throw new Error('the workload left blocks live');
+}
 
-const [libc, arena, floor] = contenders;
+const [libc, arena, jsOnly, floor, moduleFloor] = contenders;
 const ratio = arena.best / libc.best;
 const extraNs = ((arena.best - libc.best) * 1e6) / calls;
 reportSuite({
@@ -177,10 +203,15 @@ reportSuite({
       }),
     },
   ],
-  checks: [atMost('arenalloc total time / compiled-in malloc', ratio, 1.1, '×')],
+  checks: [
+    atMost('arenalloc total time / compiled-in malloc', ratio, 1.1, '×'),
+    atMost('arenalloc total time / the JS import floor', arena.best / floor.best, 1, '×'),
+  ],
   notes: [
-    `each call into the malloc family costs ${extraNs.toFixed(1)} ns more through the JS import and arenalloc than inside the module (dlmalloc), WASM→JS call included.`,
-    `the import floor (a JS allocator that does almost nothing) takes ${(floor.best / libc.best).toFixed(2)}× the compiled-in malloc's time: ${(((floor.best - libc.best) / (arena.best - libc.best)) * 100).toFixed(0)}% of arenalloc's gap to the compiled-in malloc is what any allocator served through imports pays; arenalloc over the floor: ${(arena.best / floor.best).toFixed(2)}×.`,
+    `each call into the malloc family costs ${extraNs.toFixed(1)} ns more through arenalloc's imports (WebAssembly fast path; growth, new arenas and errors in JS) than inside the module (dlmalloc).`,
+    `with every call a JS import (fastPath: false): ${(jsOnly.best / libc.best).toFixed(2)}×, ${(((jsOnly.best - libc.best) * 1e6) / calls).toFixed(1)} ns more per call.`,
+    `the import floor (a JS allocator that does almost nothing) takes ${(floor.best / libc.best).toFixed(2)}× the compiled-in malloc's time: what any allocator served by JavaScript imports pays at least; arenalloc with its WebAssembly fast path: ${(arena.best / floor.best).toFixed(2)}× the floor.`,
+    `the module floor (a WebAssembly bump allocator in a module of its own, imported as arenalloc's fast path is) takes ${(moduleFloor.best / libc.best).toFixed(2)}× the compiled-in malloc's time; arenalloc: ${(arena.best / moduleFloor.best).toFixed(2)}× that floor.`,
     'Contenders alternate in one process, order flipped every round; fastest round kept (shared machine).',
   ],
 });

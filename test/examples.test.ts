@@ -4,7 +4,7 @@
 // `exports` to the entries' TypeScript sources, so the test needs no build. (The package tests run
 // the same files from the installed tarball.)
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { describe, expect, it } from 'vitest';
@@ -32,6 +32,7 @@ const expected: Record<string, RegExp> = {
   'object-reuse.mjs': /all bullets released, free list cleared; heap\.check\(\) passed; liveBlocks 0/,
   'replay-strategies.mjs': /replayed through 6 strategies, every block verified/,
   'http-pool-service.mjs': /pool after the requests: \{ leases: 0,/,
+  'wasm-c-program.mjs': /allocations \(C and JavaScript\) served by one heap at \d+; heap\.check\(\) passed; liveBlocks 0/,
 };
 
 /** Bundles one example against the sources and returns the bundle's path. */
@@ -51,6 +52,12 @@ async function bundleExample(file: string): Promise<string> {
 }
 
 describe('examples', () => {
+  it('wasm-c-program.mjs carries the bytes of the committed examples/wasm/word-count.wasm (build.sh writes both)', () => {
+    const source = readFileSync(join(ROOT, 'examples/wasm-c-program.mjs'), 'utf8');
+    const carried = source.match(/^const WORD_COUNT_WASM =\n {2}'([^']*)';$/m)?.[1] ?? '';
+    expect(Buffer.from(carried, 'base64').equals(readFileSync(join(ROOT, 'examples/wasm/word-count.wasm')))).toBe(true);
+  });
+
   it('every example has an expected closing line here', () => {
     expect(examples.sort()).toEqual(Object.keys(expected).sort());
   });
@@ -59,6 +66,10 @@ describe('examples', () => {
     const output = execFileSync(process.execPath, [await bundleExample(file)], { encoding: 'utf8' });
     expect(output).toMatch(expected[file]!);
     if (file === 'quickstart.mjs') expect(output).toContain('Small block threshold = 512'); // the debugMallocStats() report
+    if (file === 'wasm-c-program.mjs')
+      expect(output).toContain(
+        '14300 bytes of text, 20 distinct words; the five most frequent:\nof 500\nit 500\nwas 500\nthe 500\nepoch 100\n',
+      );
     if (file === 'http-pool-service.mjs') {
       expect(output).toContain('answered 3 requests, the first as "loop ,olleh"');
       expect(output).toMatch(/pool after the requests: \{ leases: 0,/);

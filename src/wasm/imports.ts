@@ -15,6 +15,7 @@
 import { InvalidArgumentError, OutOfMemoryError } from '../errors';
 import { Heap, MAX_REQUEST } from '../heap';
 import type { WasmMemory } from '../memory/store';
+import { type CoreExports, enableCore, instantiateCore } from './core';
 
 /** WASI's `EINVAL`: `posix_memalign` was given an alignment that is not a power-of-two multiple of 4. */
 export const EINVAL = 28;
@@ -35,12 +36,32 @@ export interface WasmImportsOptions {
    * @defaultValue a function that throws the error
    */
   onError?: (error: Error) => void;
+  /**
+   * Serve small `malloc`, `calloc` and `free` calls in WebAssembly: the three functions returned
+   * are then WebAssembly functions (a module that imports them calls them directly, without
+   * entering JavaScript), which do what the heap's own fast paths do over the same memory and
+   * hand every other call (large blocks, a new arena, a bad pointer, hooks installed) to the
+   * JavaScript imports. Has no effect on a heap in a shared memory, which always gets the
+   * JavaScript imports. Called from JavaScript, these functions return an i32 (a pointer past
+   * 2 GiB reads as negative: use `>>> 0`); set `false` for JavaScript functions throughout.
+   * @defaultValue true
+   */
+  fastPath?: boolean;
+  /**
+   * For the form that takes a function returning the heap: the memory the heap will be made in.
+   * With it, that form gets the fast path too ({@link WasmImportsOptions.fastPath}), turned on
+   * at the first call, once the heap exists; without it, that form has JavaScript imports only.
+   */
+  memory?: WasmMemory;
 }
 
 /**
  * The functions {@link wasmImports} returns: C's allocation functions over one heap, with
- * every argument and result a 32-bit unsigned integer. Pass the object as a module's `env`
- * imports as it is (it holds `memory` too).
+ * every argument a 32-bit unsigned integer. Pass the object as a module's `env` imports as it
+ * is (it holds `memory` too). Results are 32-bit unsigned too, except those of `malloc` and
+ * `calloc` when they are the WebAssembly fast path ({@link WasmImportsOptions.fastPath}): called
+ * from JavaScript, these return an i32, so read an address with `>>> 0` (a module reads them
+ * the same either way).
  */
 export interface WasmImports {
   /** `void *malloc(size_t size)`: a block of `size` bytes, or 0. */
@@ -82,7 +103,12 @@ export type WasmAllocatorImports = Omit<WasmImports, 'memory'>;
  * A module's `__heap_base` is known only once it is instantiated, and instantiation needs the
  * imports: pass a function that returns the heap instead, and make the heap after instantiating
  * (before the module's first allocation). The function is called once, at the first call of
- * any import; the result then has no `memory` (give the module the memory you made).
+ * any import; the result then has no `memory` (give the module the memory you made), and it has
+ * the WebAssembly fast path only when `options.memory` names that memory.
+ *
+ * Small `malloc`, `calloc` and `free` calls are served in WebAssembly by default (see
+ * {@link WasmImportsOptions.fastPath}): the module's calls then never enter JavaScript, except
+ * for large blocks, new arenas, bad pointers, and while hooks (tracing, debug mode) are on.
  *
  * @param heap - the heap to allocate from, or a function that returns it
  * @throws {@link arenalloc!InvalidArgumentError} when the heap does not live in a `WebAssembly.Memory`
@@ -104,12 +130,23 @@ export function wasmImports(source: Heap | (() => Heap), options: WasmImportsOpt
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
   const onError = options.onError ?? rethrow;
   if (typeof onError !== 'function') throw new InvalidArgumentError('onError must be a function');
+  const fastPath = options.fastPath ?? true;
+  if (typeof fastPath !== 'boolean') throw new InvalidArgumentError('fastPath must be a boolean');
   if (typeof source === 'function') {
+    const memory = options.memory ?? null;
     // Forwarders that resolve the heap at the first call; each later call is one null test and
     // a call to the real import.
     let real: WasmImports | null = null;
-    const get = (): WasmImports => real ?? (real = importsOver(source(), onError));
-    return {
+    let core: CoreExports | null = null;
+    const get = (): WasmImports => {
+      if (real === null) {
+        const heap = source();
+        real = importsOver(heap, onError);
+        if (core !== null && heap.memory === memory) enableCore(core, heap);
+      }
+      return real;
+    };
+    const forwarders: WasmAllocatorImports = {
       malloc: (size) => (real ?? get()).malloc(size),
       free: (ptr) => (real ?? get()).free(ptr),
       calloc: (count, size) => (real ?? get()).calloc(count, size),
@@ -118,8 +155,27 @@ export function wasmImports(source: Heap | (() => Heap), options: WasmImportsOpt
       posix_memalign: (out, alignment, size) => (real ?? get()).posix_memalign(out, alignment, size),
       malloc_usable_size: (ptr) => (real ?? get()).malloc_usable_size(ptr),
     };
+    if (!fastPath || memory === null) return forwarders;
+    core = instantiateCore(memory, forwarders);
+    return core === null ? forwarders : withCore(forwarders, core);
   }
-  return importsOver(source, onError);
+  const imports = importsOver(source, onError);
+  if (!fastPath) return imports;
+  const core = instantiateCore(imports.memory, imports);
+  if (core === null || !enableCore(core, source)) return imports;
+  return withCore(imports, core);
+}
+
+/** `imports` with the functions the WebAssembly fast path serves replaced by its own. */
+function withCore<T extends WasmAllocatorImports>(imports: T, core: CoreExports): T {
+  return {
+    ...imports,
+    malloc: core.malloc,
+    free: core.free,
+    calloc: core.calloc,
+    aligned_alloc: core.aligned_alloc,
+    posix_memalign: core.posix_memalign,
+  };
 }
 
 function importsOver(heap: Heap, onError: (error: Error) => void): WasmImports {

@@ -63,7 +63,8 @@ describe('the packed tarball', () => {
     }
     for (const top of ['package.json', 'README.md', 'CHANGELOG.md', 'CONTRIBUTING.md', 'LICENSE']) expect(files).toContain(top);
     // And nothing else: no sources, tests, benchmarks, scripts or generated API site.
-    const allowed = /^(package\.json|README\.md|CHANGELOG\.md|CONTRIBUTING\.md|LICENSE|dist\/.+|docs\/guides\/.+|examples\/[\w-]+\.mjs)$/;
+    const allowed =
+      /^(package\.json|README\.md|CHANGELOG\.md|CONTRIBUTING\.md|LICENSE|dist\/.+|docs\/guides\/.+|examples\/[\w-]+\.mjs|examples\/wasm\/[\w-]+\.(c|sh|wasm))$/;
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // The C contract of wasmImports, as a table: every entry with sizes 0, 1, 2^31, 0xffffffff and a
 // negative i32, calloc that overflows, and bad pointers. Nothing throws except onError's default.
 
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createHeap, DoubleFreeError, type Heap, InvalidArgumentError, InvalidPointerError } from '../../src/index';
 import { EINVAL, ENOMEM, type WasmImports, wasmImports } from '../../src/wasm/index';
 import { expectError } from '../helpers';
@@ -10,17 +10,24 @@ import { expectError } from '../helpers';
 const asI32 = (n: number): number => n | 0;
 const SIZES = [0, 1, 2 ** 31, 0xffffffff, asI32(0xfffffff0), -1];
 
+let fastPath = true;
+
 function fresh(): { heap: Heap; errors: Error[]; env: WasmImports } {
   const heap = createHeap({ store: 'wasm', initialBytes: 1 << 17, maxBytes: 1 << 24, base: 1024 });
   const errors: Error[] = [];
-  const env = wasmImports(heap, { onError: (e) => errors.push(e) });
+  const env = wasmImports(heap, { onError: (e) => errors.push(e), fastPath });
   return { heap, errors, env };
 }
 
 /** Whether a size (as the import reads it) can be served by a heap of at most 16 MiB. */
 const fits = (size: number): boolean => size >>> 0 < 1 << 23;
 
-describe('wasmImports: the C contract', () => {
+// Both ways: malloc, calloc and free served in WebAssembly (the default) and in JavaScript.
+describe.each([true, false])('wasmImports (fastPath: %s): the C contract', (fast) => {
+  beforeEach(() => {
+    fastPath = fast;
+  });
+
   it('holds the heap memory, so it can be a module env as it is', () => {
     const { heap, env } = fresh();
     expect(env.memory).toBe(heap.memory);
@@ -82,6 +89,14 @@ describe('wasmImports: the C contract', () => {
     const p = env.calloc(1000, 4);
     expect(heap.bytes(p, 4000).every((b) => b === 0)).toBe(true);
     env.free(p);
+    // A small block too (the fast path's calloc): the freed block comes back, zeroed.
+    const used = env.malloc(100);
+    heap.bytes(used).fill(0xee);
+    env.free(used);
+    const small = env.calloc(25, 4);
+    expect(small).toBe(used);
+    expect(heap.bytes(small, 100).every((b) => b === 0)).toBe(true);
+    env.free(small);
     const zero = env.calloc(0, 8);
     expect(zero).not.toBe(0);
     env.free(zero);

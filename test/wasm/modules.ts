@@ -56,7 +56,7 @@ export function serve(
 ): Served {
   const { make = createHeap, ...heapOptions } = options;
   let heap: Heap | null = null;
-  const env = { ...wasmImports(() => heap as Heap, importOptions), memory };
+  const env = { ...wasmImports(() => heap as Heap, { memory, ...importOptions }), memory };
   const module = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer ? sharedModule : importsModule;
   const instance = new WebAssembly.Instance(module, { env });
   const wasm = instance.exports as unknown as Workload;
