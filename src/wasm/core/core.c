@@ -248,14 +248,21 @@ static uint32_t small_malloc(uint32_t *header, uint32_t size) {
   uint32_t next = *word(block);
   uint32_t bytes = (c + 1) << log;
   if (next == 0) {
-    /* The last listed block: carve the next one ahead, or the pool is now full (used → full). */
-    uint32_t offset = p[POOL_NEXT_OFFSET];
-    if (offset > p[POOL_MAX_NEXT_OFFSET]) {
+    /*
+     * The last listed block: carve CARVE_BYTES of never-used blocks ahead (at least one), linked
+     * in address order, as `SmallHeap.carve` does; or the pool is now full (used → full).
+     */
+    uint32_t offset = p[POOL_NEXT_OFFSET], max = p[POOL_MAX_NEXT_OFFSET];
+    if (offset > max) {
       unlink_used(header, pool, c);
     } else {
-      p[POOL_NEXT_OFFSET] = offset + bytes;
+      uint32_t last = offset + (CARVE_BYTES > bytes ? CARVE_BYTES - bytes : 0);
+      if (last > max) last = max;
+      uint32_t o = offset;
+      for (; o + bytes <= last; o += bytes) *word(pool + o) = pool + o + bytes;
+      *word(pool + o) = 0;
+      p[POOL_NEXT_OFFSET] = o + bytes;
       next = pool + offset;
-      *word(next) = 0;
     }
   }
   p[POOL_FREE_BLOCK] = next;
@@ -512,9 +519,11 @@ static void large_free(uint32_t *header, uint32_t ptr) {
  * goes to JavaScript untouched otherwise, which reports the typed error (a foreign, interior or
  * already freed pointer). The fast path: the map word,
  * the bitmap word (the check and the mark at once), a push on the pool's free list, the count,
- * two counters. The pool's transitions (full → used; used → empty, its arena moving along the
- * usable list) are made here too, except when the arena would go back to the large-object heap
- * and except a one-block pool's full → empty: those are JavaScript's. free(0) does nothing.
+ * two counters. The pool's transitions (full → used; used → kept or empty, its arena moving
+ * along the usable list) are made here too, except when the arena would go back to the
+ * large-object heap, when a kept pool must go back, when only counting the class heads can
+ * settle whether a pool may be kept, and a one-block pool's full → empty: those are
+ * JavaScript's. free(0) does nothing.
  */
 EXPORT(free) void core_free(uint32_t ptr) {
   if (ptr == 0) return;
@@ -534,24 +543,43 @@ EXPORT(free) void core_free(uint32_t ptr) {
   uint32_t bit = 1u << (unit & 31);
   if ((*bits & bit) == 0) return slow_free(ptr);
   uint32_t head = p[POOL_FREE_BLOCK], count = p[POOL_COUNT] - 1;
+  uint32_t c = p[POOL_CLASS];
   uint32_t *a = 0;
   uint32_t arena = 0;
-  if (count == 0) {
+  uint32_t keep = 0;
+  if (head == 0 && count != 0) {
+    /* full → used: a kept pool at the head of the class list goes back first (JavaScript's). */
+    uint32_t first = header[SMALL_USED_POOLS + c];
+    if (first != 0 && word(first)[POOL_COUNT] == 0) return slow_free(ptr);
+  } else if (count == 0) {
     if (head == 0) return slow_free(ptr);
     arena = p[POOL_ARENA];
     a = entry(header, arena);
-    if (a[ARENA_FREE_POOLS] + 1 == get_core_ppa() && header[SMALL_EMPTY_ARENAS] != 0) return slow_free(ptr);
+    uint32_t ppa = get_core_ppa(), free_pools = a[ARENA_FREE_POOLS], kept = a[ARENA_KEPT];
+    if (p[POOL_PREV] == 0 && p[POOL_NEXT] == 0) {
+      /*
+       * The class's only pool: kept on its list (`SmallHeap.mayKeep`) when the arena's bound
+       * settles it; when only counting the class heads would, JavaScript counts.
+       */
+      if (header[SMALL_ARENAS] != 1 && free_pools + kept + 1 >= ppa) return slow_free(ptr);
+      keep = 1;
+    } else {
+      if (free_pools + 1 == ppa && header[SMALL_EMPTY_ARENAS] != 0) return slow_free(ptr);
+      /* `SmallHeap.toEmpty`: an arena left with only kept and free pools is JavaScript's. */
+      if (header[SMALL_ARENAS] != 1 && free_pools + 1 != ppa && free_pools + 1 + kept >= ppa) return slow_free(ptr);
+    }
   }
   *bits &= ~bit;
   *word(ptr) = head;
   p[POOL_FREE_BLOCK] = ptr;
   p[POOL_COUNT] = count;
-  uint32_t c = p[POOL_CLASS];
   double *counts = counters(header);
   counts[COUNTER_LIVE_BYTES] -= (double)((c + 1) << log);
   counts[COUNTER_FREES] += 1;
   if (head == 0) {
     link_used(header, pool, c); /* full → used, at the front of its class list */
+  } else if (keep) {
+    a[ARENA_KEPT] += 1; /* used → kept: stays on its class list */
   } else if (count == 0) {
     /* used → empty: off its class list, onto its arena's free-pool list */
     unlink_used(header, pool, c);

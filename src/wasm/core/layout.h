@@ -20,7 +20,7 @@
 #define HEADER_BYTES 8192
 #define INTERNAL_REQUEST 0xffffffffu
 #define MAGIC 0x414e5241u
-#define LAYOUT_VERSION 2
+#define LAYOUT_VERSION 3
 
 /* Counters (f64 indexes from the heap's base): src/layout.ts, Counter. */
 #define COUNTER_LIVE_BYTES 8
@@ -36,6 +36,7 @@
 #define SMALL_ARENA_TABLE 1120
 #define SMALL_USABLE_HEAD 1124
 #define SMALL_EMPTY_ARENAS 1125
+#define SMALL_ARENAS 1126
 #define SMALL_POOL_MAP 1127
 #define SMALL_POOL_MAP_PAGES 1128
 #define SMALL_USED_POOLS 1136
@@ -53,6 +54,7 @@
 #define POOL_BITMAP 8
 /* Bytes of a pool header's fixed fields, before the live bitmap: src/small/layout.ts. */
 #define POOL_FIELDS_BYTES 32
+#define CARVE_BYTES 1024
 
 /* An arena table entry (u32 indexes from the entry's first word): src/small/layout.ts, ArenaEntry. */
 #define ARENA_BASE 0
@@ -61,6 +63,7 @@
 #define ARENA_WATERMARK 3
 #define ARENA_NEXT 4
 #define ARENA_PREV 5
+#define ARENA_KEPT 6
 #define ARENA_STRIDE 8
 /* Ends every arena-index list: src/small/layout.ts, NONE. */
 #define NONE 0xffffffffu
