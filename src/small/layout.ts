@@ -76,9 +76,9 @@
  *   blocks are carved lazily ("never touch a piece of memory until it's actually needed"), but
  *   always ahead, as in CPython: a used pool's free list is never empty, so an empty free list
  *   means a full pool and neither fast path tests `nextOffset`. When malloc takes the last listed
- *   block, the next `CARVE_BYTES` (1 KiB) of never-used blocks are carved at once and linked in
+ *   block, the next `CARVE_BYTES` (4 KiB) of never-used blocks are carved at once and linked in
  *   address order (CPython carves one; mimalloc extends a page's free list by up to 4 KiB): a
- *   pool that is refilled after changing class then leaves the inlined fast path once per 1 KiB
+ *   pool that is refilled after changing class then leaves the inlined fast path once per 4 KiB
  *   of blocks rather than once per block. `maxNextOffset`: the last offset at which a whole
  *   block still fits.
  * - `arena`: the index of the pool's arena in the arena table (CPython's `arenaindex`), which
@@ -215,7 +215,7 @@ export const POOL_FIELDS_BYTES = 32;
  * Bytes of never-used blocks carved at once when a pool's free list runs dry (at least one
  * block): see "A pool" above.
  */
-export const CARVE_BYTES = 1024;
+export const CARVE_BYTES = 4096;
 /** PoolHeader.ARENA of a pool no malloc has used yet. */
 export const NO_ARENA = 0xffff_ffff;
 

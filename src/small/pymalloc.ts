@@ -122,10 +122,10 @@ export class SmallHeap {
    *
    * The fast path, a pool of the class in use: the class list head, the pool's free-list head, a
    * pop (one load through the block), the count, and one bitmap word read-modify-write: six
-   * typed-array loads, four stores, two well-predicted branches, no call. The rest is
-   * {@link SmallHeap.mallocSlow}'s: the pop that takes the last listed block (the next never-used
-   * block is then carved ahead, once per block of a pool's life), a full pool, no used pool,
-   * detached views. The function is kept this small so that V8 inlines it into `Heap.malloc`,
+   * typed-array loads, four stores, two well-predicted branches, no call. The pop that takes the
+   * last listed block is {@link SmallHeap.mallocCarve}'s (the next never-used blocks are carved
+   * ahead, or the pool is full); no used pool, or detached views, {@link SmallHeap.mallocSlow}'s.
+   * The function is kept this small so that V8 inlines it into `Heap.malloc`,
    * and that into the caller's loop, beside `Heap.free`: V8 inlines at most 920 bytecodes into one
    * function (`--max-inlined-bytecode-size-cumulative`), and a function past that budget is
    * called instead, which costs more than the whole pop.
@@ -141,7 +141,7 @@ export class SmallHeap {
       const pw = pool >>> 2;
       const block = u32[pw + PoolHeader.FREE_BLOCK] as number;
       const next = u32[block >>> 2] as number;
-      // The last listed block: carve the next one ahead (as CPython does), out of line.
+      // The last listed block: carve the next ones ahead (as CPython does), out of line.
       if (next === 0) return this.mallocCarve(pool, c);
       u32[pw + PoolHeader.FREE_BLOCK] = next;
       u32[pw + PoolHeader.COUNT] = (u32[pw + PoolHeader.COUNT] as number) + 1;
@@ -154,14 +154,13 @@ export class SmallHeap {
   }
 
   /**
-   * malloc's pop would take the last listed block of `pool` (class `c`): carves the next
-   * never-used blocks ahead ({@link SmallHeap.carve}) as the new list, and pops; when no whole
-   * block is left the pool is full and {@link SmallHeap.mallocSlow} takes over.
+   * malloc's pop takes the last listed block of `pool` (class `c`): carves the next never-used
+   * blocks ahead ({@link SmallHeap.carve}) as the new list; when no whole block is left, the list
+   * stays empty and the pool is full (carve takes it off its class list).
    */
   private mallocCarve(pool: number, c: number): number {
     const u32 = this.mem.u32;
     const pw = pool >>> 2;
-    if ((u32[pw + PoolHeader.NEXT_OFFSET] as number) > (u32[pw + PoolHeader.MAX_NEXT_OFFSET] as number)) return this.mallocSlow(c);
     const block = u32[pw + PoolHeader.FREE_BLOCK] as number;
     u32[pw + PoolHeader.FREE_BLOCK] = this.carve(pool, c);
     u32[pw + PoolHeader.COUNT] = (u32[pw + PoolHeader.COUNT] as number) + 1;
@@ -172,33 +171,14 @@ export class SmallHeap {
   }
 
   /**
-   * The rest of malloc for class `c`: no used pool (take one), or the pop takes the last listed
-   * block, in which case the next block is carved ahead or the pool becomes full. As in CPython,
-   * a used pool's free list is never empty, which keeps the "is it full?" test off both fast
-   * paths. The pop repeats `malloc`'s on purpose: taking the new pool and then calling `malloc`
-   * again made the pair that empties and refills a pool (benchmark A) 10% slower.
+   * The rest of malloc for class `c`: no used pool, so one is taken ({@link SmallHeap.poolFor})
+   * and malloc runs again; or the views are detached (WASM code grew the memory: re-bind). Since
+   * a class's only pool is kept as it empties, this runs about once per pool a class takes.
    */
   private mallocSlow(c: number): number {
-    let u32 = this.mem.u32;
-    let header = this.mem.head;
-    let pool = header[SmallState.USED_POOLS + c] as number;
-    if (!pool) {
-      // Detached views (WASM code grew the memory) have length 0: only then ask the memory.
-      if (u32.length === 0 && this.mem.refresh()) return this.malloc((c + 1) << this.alignLog2);
-      pool = this.poolFor(c);
-      if (pool === 0) return 0;
-      u32 = this.mem.u32;
-      header = this.mem.head;
-    }
-    const pw = pool >>> 2;
-    const block = u32[pw + PoolHeader.FREE_BLOCK] as number;
-    const next = u32[block >>> 2] as number;
-    u32[pw + PoolHeader.FREE_BLOCK] = next === 0 ? this.carve(pool, c) : next;
-    u32[pw + PoolHeader.COUNT] = (u32[pw + PoolHeader.COUNT] as number) + 1;
-    const unit = (block - pool) >>> this.alignLog2;
-    const bw = pw + PoolHeader.BITMAP + (unit >>> 5);
-    u32[bw] = (u32[bw] as number) | (1 << (unit & 31));
-    return block;
+    // Detached views have length 0: only then ask the memory.
+    if (this.mem.u32.length === 0 && this.mem.refresh()) return this.malloc((c + 1) << this.alignLog2);
+    return this.poolFor(c) === 0 ? 0 : this.malloc((c + 1) << this.alignLog2);
   }
 
   /**
@@ -236,7 +216,7 @@ export class SmallHeap {
     let arena = header[SmallState.USABLE_HEAD] as number;
     if (arena === NONE) {
       // Kept pools are never a reason to make an arena: they go back first.
-      this.releaseKept(NONE);
+      this.kept(NONE, true);
       arena = header[SmallState.USABLE_HEAD] as number;
     }
     if (arena === NONE) {
@@ -424,7 +404,9 @@ export class SmallHeap {
         const first = this.mem.head[SmallState.USED_POOLS + c] as number;
         if (first !== 0 && u32[(first >>> 2) + PoolHeader.COUNT] === 0) {
           this.unlinkUsed(first, c);
-          this.unkept(first);
+          const aw = this.entryWord(u32[(first >>> 2) + PoolHeader.ARENA] as number);
+          const bound = u32[aw + ArenaEntry.KEPT] as number;
+          if (bound !== 0) u32[aw + ArenaEntry.KEPT] = bound - 1;
           this.toEmpty(first);
         }
         this.linkUsed(pool, c);
@@ -453,47 +435,29 @@ export class SmallHeap {
     const aw = this.entryWord(arena);
     const free = u32[aw + ArenaEntry.FREE_POOLS] as number;
     if (this.mem.head[SmallState.ARENAS] === 1 || free + (u32[aw + ArenaEntry.KEPT] as number) + 1 < this.poolsPerArena) return true;
-    return free + this.countKept(arena) + 1 < this.poolsPerArena;
+    return free + this.kept(arena, false) + 1 < this.poolsPerArena;
   }
 
   /**
-   * Counts the kept pools of `arena` (empty pools at the head of a class list, at most one per
-   * class) and makes its `KEPT` bound exact.
+   * The kept pools of `arena` (of every arena: NONE): empty pools at the head of a class list, at
+   * most one per class. Counts them and makes the arena's `KEPT` bound exact, or with `release`
+   * makes them empty (off their class lists, onto their arenas' free-pool lists).
    */
-  private countKept(arena: number): number {
+  private kept(arena: number, release: boolean): number {
     const u32 = this.mem.u32;
-    const header = this.mem.head;
-    let kept = 0;
-    for (let k = 0; k < this.classes; k++) {
-      const pool = header[SmallState.USED_POOLS + k] as number;
-      if (pool !== 0 && u32[(pool >>> 2) + PoolHeader.COUNT] === 0 && u32[(pool >>> 2) + PoolHeader.ARENA] === arena) kept++;
-    }
-    u32[this.entryWord(arena) + ArenaEntry.KEPT] = kept;
-    return kept;
-  }
-
-  /** A kept pool leaves its class list: its arena's bound goes down by one. */
-  private unkept(pool: number): void {
-    const u32 = this.mem.u32;
-    const aw = this.entryWord(u32[(pool >>> 2) + PoolHeader.ARENA] as number);
-    const kept = u32[aw + ArenaEntry.KEPT] as number;
-    if (kept !== 0) u32[aw + ArenaEntry.KEPT] = kept - 1;
-  }
-
-  /**
-   * Makes every kept pool empty (`arena` NONE), or those of `arena`: off their class lists, onto
-   * their arenas' free-pool lists.
-   */
-  private releaseKept(arena: number): void {
-    const u32 = this.mem.u32;
+    let n = 0;
     for (let k = 0; k < this.classes; k++) {
       const pool = this.mem.head[SmallState.USED_POOLS + k] as number;
-      if (pool === 0 || u32[(pool >>> 2) + PoolHeader.COUNT] !== 0) continue;
-      if (arena !== NONE && u32[(pool >>> 2) + PoolHeader.ARENA] !== arena) continue;
+      const pw = pool >>> 2;
+      if (pool === 0 || u32[pw + PoolHeader.COUNT] !== 0 || (arena !== NONE && u32[pw + PoolHeader.ARENA] !== arena)) continue;
+      n++;
+      if (!release) continue;
       this.unlinkUsed(pool, k);
-      this.unkept(pool);
+      u32[this.entryWord(u32[pw + PoolHeader.ARENA] as number) + ArenaEntry.KEPT] = 0;
       this.emptied(pool);
     }
+    if (!release) u32[this.entryWord(arena) + ArenaEntry.KEPT] = n;
+    return n;
   }
 
   /**
@@ -509,7 +473,7 @@ export class SmallHeap {
     const free = u32[aw + ArenaEntry.FREE_POOLS] as number;
     const total = this.poolsPerArena;
     if (free === total || free + (u32[aw + ArenaEntry.KEPT] as number) < total) return;
-    if (free + this.countKept(arena) === total) this.releaseKept(arena);
+    if (free + this.kept(arena, false) === total) this.kept(arena, true);
   }
 
   /** Puts the empty `pool` on its arena's free-pool list (the arena may go back); returns the arena. */

@@ -54,7 +54,7 @@
 #define POOL_BITMAP 8
 /* Bytes of a pool header's fixed fields, before the live bitmap: src/small/layout.ts. */
 #define POOL_FIELDS_BYTES 32
-#define CARVE_BYTES 1024
+#define CARVE_BYTES 4096
 
 /* An arena table entry (u32 indexes from the entry's first word): src/small/layout.ts, ArenaEntry. */
 #define ARENA_BASE 0
