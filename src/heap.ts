@@ -474,10 +474,14 @@ export class Heap {
   _rawMalloc(size: number): number {
     if (size <= SMALL_REQUEST_THRESHOLD) {
       const ptr = this._small.malloc(size);
-      if (ptr !== 0) {
+      // `> 0`, not `!== 0`, at the same cost: the fast path reads undefined (and writes nothing
+      // the views hold) when its class list names a pool past the views, which another thread
+      // that grew the store made; then re-bind and allocate again.
+      if (ptr > 0) {
         this._countAlloc(size === 0 ? this.align : ((size - 1) | (this.align - 1)) + 1);
         return ptr;
       }
+      if (ptr !== 0 && this._mem.refresh()) return this._rawMalloc(size);
     }
     return this._largeMalloc(size);
   }

@@ -349,6 +349,8 @@ export class Tlsf {
    * (for the split-off tail): two bitmap searches with `Math.clz32`, a pop, two headers written.
    */
   malloc(request: number): number {
+    // Another thread may have grown the store (and listed chunks past these views) since.
+    this.mem.reachEnd();
     const size = this.chunkSizeFor(request);
     const chunk = this.popFit(size) || this.refill(size);
     if (chunk === 0) return 0;
@@ -374,6 +376,7 @@ export class Tlsf {
    */
   alignedAlloc(request: number, alignment: number): number {
     if (alignment <= this.align) return this.malloc(request);
+    this.mem.reachEnd();
     const size = this.chunkSizeFor(request);
     // Room for the chunk, for moving its payload up to the next multiple of `alignment`, and for
     // a leading free chunk of at least MIN_CHUNK bytes in front of it.
@@ -431,6 +434,8 @@ export class Tlsf {
 
   /** Frees the live chunk with payload `ptr`, merging it with free neighbours. */
   free(ptr: number): void {
+    // A neighbour to merge with may lie past these views (the old sentinel, after growth elsewhere).
+    this.mem.reachEnd();
     const u32 = this.mem.u32;
     let chunk = ptr - CHUNK_HEADER;
     let w = chunk >>> 2;
@@ -469,6 +474,7 @@ export class Tlsf {
    * the last one. Returns false (changing nothing) when it cannot stay in place.
    */
   resizeInPlace(ptr: number, request: number): boolean {
+    this.mem.reachEnd();
     const u32 = this.mem.u32;
     const header = this.mem.head;
     const chunk = ptr - CHUNK_HEADER;

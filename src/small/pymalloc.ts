@@ -165,6 +165,8 @@ export class SmallHeap {
    * again made the pair that empties and refills a pool (benchmark A) 10% slower.
    */
   private mallocSlow(c: number): number {
+    // The arena table and other pools may lie past these views if another thread grew the store.
+    this.mem.reachEnd();
     let u32 = this.mem.u32;
     let header = this.mem.head;
     let pool = header[SmallState.USED_POOLS + c] as number;
@@ -329,7 +331,7 @@ export class SmallHeap {
     const bw = pw + PoolHeader.BITMAP + (unit >>> 5);
     const word = u32[bw] as number;
     const bit = 1 << (unit & 31);
-    if ((word & bit) === 0) throw this.badPointer(ptr, pool);
+    if ((word & bit) === 0) return this.freeMissed(ptr, pool);
     u32[bw] = word & ~bit;
     const head = u32[pw + PoolHeader.FREE_BLOCK] as number;
     u32[ptr >>> 2] = head;
@@ -342,8 +344,19 @@ export class SmallHeap {
     return (c + 1) << this.alignLog2;
   }
 
+  /**
+   * `free` found the block's bit clear: a bad pointer, or a pool past these views (another thread
+   * grew the store and made it there; the bitmap load read undefined). Re-binds and frees in the
+   * second case, throws the typed error, changing nothing, in the first.
+   */
+  private freeMissed(ptr: number, pool: number): number {
+    if (ptr >= this.mem.u8.length && this.mem.refresh()) return this.free(ptr, pool);
+    throw this.badPointer(ptr, pool);
+  }
+
   /** The rare part of free: full → used, or used/full → empty (and maybe the arena goes back). */
   private freeTransition(pool: number, c: number, wasFull: boolean, count: number): void {
+    this.mem.reachEnd();
     const u32 = this.mem.u32;
     const pw = pool >>> 2;
     if (count !== 0) {
@@ -361,6 +374,7 @@ export class SmallHeap {
 
   /** Whether `ptr` in `pool` is an allocated block's start. */
   isLive(ptr: number, pool: number): boolean {
+    this.mem.reach(ptr);
     const unit = (ptr - pool) >>> this.alignLog2;
     return (((this.mem.u32[(pool >>> 2) + PoolHeader.BITMAP + (unit >>> 5)] as number) >>> (unit & 31)) & 1) === 1;
   }
