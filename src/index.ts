@@ -24,7 +24,11 @@ export {
   LayoutVersionError,
   NotAHeapError,
   OutOfMemoryError,
+  NotThreadSafeError,
   StaleViewError,
+  ThreadClosedError,
+  ThreadLimitError,
+  ThreadsActiveError,
   UseAfterFreeError,
 } from './errors';
 export {
