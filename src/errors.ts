@@ -225,6 +225,18 @@ export function expectHeap(value: unknown, where: string, argument = 'heap'): vo
   }
 }
 
+/**
+ * Throws {@link NotThreadSafeError} if `heap` is a threaded heap: for the layers that are
+ * single-threaded for now (rc, gc, debug mode), which would corrupt one. @internal
+ */
+export function expectSingleThreaded(heap: { _threads: unknown }, where: string): void {
+  if (heap._threads !== null && heap._threads !== undefined) {
+    throw new NotThreadSafeError(
+      `${where}: the heap is threaded (createHeap({ threads: true })), and ${where} works on single-threaded heaps only for now`,
+    );
+  }
+}
+
 /** Throws {@link InvalidArgumentError} unless `value` is a uint32 (a pointer's type). @internal */
 export function expectPointer(value: unknown, where: string, argument = 'ptr'): void {
   if (typeof value !== 'number' || value >>> 0 !== value) {

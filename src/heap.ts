@@ -984,7 +984,9 @@ export function createHeap(options: HeapOptions = {}): Heap {
   }
   if (options.threads === true) {
     if (options.store !== undefined && options.store !== 'shared') {
-      throw new InvalidArgumentError(`a threaded heap needs store 'shared' (a growable SharedArrayBuffer), got ${JSON.stringify(options.store)}`);
+      throw new InvalidArgumentError(
+        `a threaded heap needs store 'shared' (a growable SharedArrayBuffer), got ${JSON.stringify(options.store)}`,
+      );
     }
     if (typeof maxThreads !== 'number' || !Number.isInteger(maxThreads) || maxThreads < 1 || maxThreads > 1024) {
       throw new InvalidArgumentError(`maxThreads must be an integer from 1 to 1024, got ${String(options.maxThreads)}`);

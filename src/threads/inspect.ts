@@ -68,12 +68,19 @@ export function threadedCheck(a: ThreadedAllocator): void {
     const arenas = u32[t + Table.ARENAS] as number;
     for (let i = 0; i < arenas; i++) {
       const base = u32[t + Table.ARENA_LIST + i] as number;
-      if (large.classify(base) !== 0 || large.requestedOf(base) !== INTERNAL_REQUEST || large.usableSize(base) !== a.arenaSize - CHUNK_HEADER) {
+      if (
+        large.classify(base) !== 0 ||
+        large.requestedOf(base) !== INTERNAL_REQUEST ||
+        large.usableSize(base) !== a.arenaSize - CHUNK_HEADER
+      ) {
         corrupt(`arena ${i} at ${base} is not an internal chunk of the arena size`, base);
       }
     }
     const cursor = u32[t + Table.CURSOR] as number;
-    if (arenas > 0 && (cursor > (u32[t + Table.CURSOR_END] as number) || ((u32[t + Table.CURSOR_END] as number) - cursor) % a.poolSize !== 0)) {
+    if (
+      arenas > 0 &&
+      (cursor > (u32[t + Table.CURSOR_END] as number) || ((u32[t + Table.CURSOR_END] as number) - cursor) % a.poolSize !== 0)
+    ) {
       corrupt(`the pool cursor ${cursor} is outside the newest arena`);
     }
     const carved = new Set(pools);
@@ -102,7 +109,9 @@ export function threadedCheck(a: ThreadedAllocator): void {
       if (u32[(pool >>> 2) + TPool.COUNT] !== 0) corrupt(`pool ${pool} on the free-pool stack has blocks in use`, pool);
     });
     for (let c = 0; c < a.classes; c++) {
-      walk(u32[t + Table.ORPHANS + c] as number, `the orphan list of class ${c}`, (pool) => visit(pool, `the orphan list of class ${c}`, PoolList.ORPHAN, 0, c));
+      walk(u32[t + Table.ORPHANS + c] as number, `the orphan list of class ${c}`, (pool) =>
+        visit(pool, `the orphan list of class ${c}`, PoolList.ORPHAN, 0, c),
+      );
     }
     for (let s = 0; s < max; s++) {
       const sw = slotWordOf(mem, t, s);
@@ -262,7 +271,9 @@ export function threadedReport(a: ThreadedAllocator): string {
   ];
   stats.classes.forEach((k, c) => {
     if (k.pools === 0) return;
-    lines.push(`${String(c).padStart(5)} ${String(k.size).padStart(6)} ${String(k.pools).padStart(7)} ${String(k.blocksInUse).padStart(15)} ${String(k.blocksAvailable).padStart(11)}`);
+    lines.push(
+      `${String(c).padStart(5)} ${String(k.size).padStart(6)} ${String(k.pools).padStart(7)} ${String(k.blocksInUse).padStart(15)} ${String(k.blocksAvailable).padStart(11)}`,
+    );
   });
   return lines.join('\n');
 }

@@ -719,7 +719,7 @@ export function recordPeak(a: ThreadedAllocator): number {
 }
 
 function closedEntry(): never {
-  throw new ThreadClosedError("this thread closed its place in the threaded heap (heap.close()); attach the buffer again to join");
+  throw new ThreadClosedError('this thread closed its place in the threaded heap (heap.close()); attach the buffer again to join');
 }
 
 function parkedEntry(): never {

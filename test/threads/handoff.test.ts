@@ -78,7 +78,13 @@ describe('a shared heap handed between the main thread and a worker', () => {
       expectOk(await inWorker({ op: 'verify', blocks: big.blocks }));
       expectOk(await inWorker({ op: 'free', blocks: big.blocks.slice(0, 3) }));
       expectOk(await inWorker({ op: 'free', blocks: m.filter((_, i) => i % 2 === 1) }));
-      let live = [...a, ...w.blocks.filter((_, i) => i % 3 !== 0), ...w2.blocks.filter((_, i) => i % 2 === 1), ...m.filter((_, i) => i % 2 === 0), ...big.blocks.slice(3)];
+      let live = [
+        ...a,
+        ...w.blocks.filter((_, i) => i % 3 !== 0),
+        ...w2.blocks.filter((_, i) => i % 2 === 1),
+        ...m.filter((_, i) => i % 2 === 0),
+        ...big.blocks.slice(3),
+      ];
       // Several more hand-offs, each side growing the store in turn.
       for (let round = 0; round < 6; round++) {
         const side = round % 2 === 0 ? (s: Step) => inWorker(s) : async (s: Step) => inMain(s);

@@ -21,19 +21,23 @@ describe('the stress catches broken variants', () => {
     ['a remote free whose compare-and-swap does not retry', Mutant.CAS_NO_RETRY],
     ['no re-bind after another thread grew the store', Mutant.NO_REBIND],
     ['the lock released before TLSF is done', Mutant.EARLY_UNLOCK],
-  ])('%s', async (_name, mutant) => {
-    const result = await runStress({
-      workerFile: file,
-      roles: 4,
-      rounds: 10,
-      opsPerRound: 6000,
-      seed: 3,
-      mutant,
-      retire: new Map([[4, 1]]),
-      timeoutMs: 60_000,
-      ballastStep: (80 << 20) / 4 / 8,
-    });
-    console.log(`mutant ${mutant}: ${String(result.error).split('\n')[0]}`);
-    expect(result.error).toBeDefined();
-  }, 120_000);
+  ])(
+    '%s',
+    async (_name, mutant) => {
+      const result = await runStress({
+        workerFile: file,
+        roles: 4,
+        rounds: 10,
+        opsPerRound: 6000,
+        seed: 3,
+        mutant,
+        retire: new Map([[4, 1]]),
+        timeoutMs: 60_000,
+        ballastStep: (80 << 20) / 4 / 8,
+      });
+      console.log(`mutant ${mutant}: ${String(result.error).split('\n')[0]}`);
+      expect(result.error).toBeDefined();
+    },
+    120_000,
+  );
 });

@@ -178,7 +178,8 @@ function freeBallast(): void {
   for (let i = 0; i < ballast.length; i += 2) {
     const ptr = ballast[i] as number;
     const head = new Uint32Array(heap.buffer, ptr, 4);
-    if (head[0] !== role || head[1] !== ballast[i + 1] || head[2] !== 0xabcdef || head[3] !== ptr) throw new Error(`ballast block ${ptr} was overwritten`);
+    if (head[0] !== role || head[1] !== ballast[i + 1] || head[2] !== 0xabcdef || head[3] !== ptr)
+      throw new Error(`ballast block ${ptr} was overwritten`);
     heap.free(ptr);
   }
   ballast = [];

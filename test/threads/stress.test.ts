@@ -20,26 +20,30 @@ describe('threaded heap stress', () => {
   it.each([
     [2, 1],
     [4, 2],
-  ])('%i threads, seed %i: no error, every check passes, the store grows past 64 MiB, everything freed at the end', async (roles, seed) => {
-    const result = await runStress({
-      workerFile: file,
-      roles,
-      rounds: SOAK ? 40 : 10,
-      opsPerRound: SOAK ? 40_000 : 6000,
-      seed,
-      mutant: 0,
-      retire: new Map([
-        [2, 0],
-        [5, roles - 1],
-        [7, 1 % roles],
-      ]),
-      timeoutMs: SOAK ? 600_000 : 100_000,
-      ballastStep: (80 << 20) / roles / 8,
-    });
-    expect(result.error).toBeUndefined();
-    expect(result.maxStoreBytes).toBeGreaterThan(64 << 20);
-    expect(result.checks).toBeGreaterThanOrEqual(13);
-    expect(result.joins).toBe(roles + 3);
-    expect(result.remoteFrees).toBeGreaterThan(1000);
-  }, 200_000);
+  ])(
+    '%i threads, seed %i: no error, every check passes, the store grows past 64 MiB, everything freed at the end',
+    async (roles, seed) => {
+      const result = await runStress({
+        workerFile: file,
+        roles,
+        rounds: SOAK ? 40 : 10,
+        opsPerRound: SOAK ? 40_000 : 6000,
+        seed,
+        mutant: 0,
+        retire: new Map([
+          [2, 0],
+          [5, roles - 1],
+          [7, 1 % roles],
+        ]),
+        timeoutMs: SOAK ? 600_000 : 100_000,
+        ballastStep: (80 << 20) / roles / 8,
+      });
+      expect(result.error).toBeUndefined();
+      expect(result.maxStoreBytes).toBeGreaterThan(64 << 20);
+      expect(result.checks).toBeGreaterThanOrEqual(13);
+      expect(result.joins).toBe(roles + 3);
+      expect(result.remoteFrees).toBeGreaterThan(1000);
+    },
+    200_000,
+  );
 });

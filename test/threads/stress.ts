@@ -124,7 +124,8 @@ export async function runStress(o: StressOptions): Promise<StressResult> {
     await arrivals();
     check();
     const stats = heap.stats();
-    if (stats.liveBlocks !== 0 || stats.liveBytes !== 0) throw new Error(`after every role freed everything: ${stats.liveBlocks} blocks of ${stats.liveBytes} bytes live`);
+    if (stats.liveBlocks !== 0 || stats.liveBytes !== 0)
+      throw new Error(`after every role freed everything: ${stats.liveBlocks} blocks of ${stats.liveBytes} bytes live`);
     const stopped = [...workers.keys()].map((role) => report(role));
     for (let role = 0; role < o.roles; role++) ctl[COMMAND + role] = STOP;
     release();

@@ -165,3 +165,17 @@ describe('a threaded heap in one thread', () => {
     expectUnchanged(heap, snap);
   });
 });
+
+describe('layers that are single-threaded for now refuse a threaded heap', () => {
+  it('createRc and enableDebug throw NotThreadSafeError and change nothing', async () => {
+    const { createRc } = await import('../../src/rc/index');
+    const { enableDebug } = await import('../../src/debug/index');
+    const { NotThreadSafeError } = await import('../../src/index');
+    const heap = createHeap({ threads: true });
+    const snap = snapshot(heap);
+    expectError(() => createRc(heap), NotThreadSafeError, 'ERR_NOT_THREAD_SAFE');
+    expectError(() => enableDebug(heap), NotThreadSafeError, 'ERR_NOT_THREAD_SAFE');
+    expect(heap._hooks).toBe(heap._threads);
+    expectUnchanged(heap, snap);
+  });
+});
