@@ -10,7 +10,7 @@ import { HeapCorruptedError, ThreadsActiveError } from '../errors';
 import type { SmallClassStats, SmallHeapStats } from '../heap';
 import { CHUNK_HEADER } from '../large/tlsf';
 import { INTERNAL_REQUEST } from '../layout';
-import { PoolList, Slot, SlotState, Table, TPool } from './layout';
+import { CACHE_ENTRIES, CACHED_REQUEST, PoolList, Slot, SlotState, Table, TPool } from './layout';
 import { lock, unlock } from './lock';
 import { recordPeak, slotWordOf, type ThreadedAllocator } from './threaded';
 
@@ -59,8 +59,14 @@ export function threadedCheck(a: ThreadedAllocator): void {
     let blocks = 0;
     let bytes = 0;
     const large = a.large;
+    let cachedChunks = 0;
     large.check((payload, chunkSize) => {
-      if (large.requestedOf(payload) === INTERNAL_REQUEST) return;
+      const requested = large.requestedOf(payload);
+      if (requested === INTERNAL_REQUEST) return;
+      if (requested === CACHED_REQUEST) {
+        cachedChunks++;
+        return;
+      }
       blocks++;
       bytes += chunkSize - CHUNK_HEADER;
     });
@@ -116,6 +122,23 @@ export function threadedCheck(a: ThreadedAllocator): void {
     for (let s = 0; s < max; s++) {
       const sw = slotWordOf(mem, t, s);
       const free = Atomics.load(mem.i32, sw + Slot.STATE) === SlotState.FREE;
+      const cacheCount = u32[sw + Slot.CACHE_COUNT] as number;
+      if (cacheCount > CACHE_ENTRIES) corrupt(`thread ${s} caches ${cacheCount} large chunks`);
+      for (let i = 0; i < cacheCount; i++) {
+        const ptr = u32[sw + Slot.CACHE + i] as number;
+        if (large.classify(ptr) !== 0 || large.requestedOf(ptr) !== CACHED_REQUEST)
+          corrupt(`thread ${s}'s large-chunk cache holds ${ptr}, which is no cached chunk`, ptr);
+        cachedChunks--;
+      }
+      const emptyCount = u32[sw + Slot.EMPTY_COUNT] as number;
+      let emptySeen = 0;
+      walk(u32[sw + Slot.EMPTY] as number, `the empty pools of thread ${s}`, (pool) => {
+        visit(pool, `the empty pools of thread ${s}`, PoolList.EMPTY, s + 1, -1);
+        if (u32[(pool >>> 2) + TPool.COUNT] !== 0) corrupt(`empty pool ${pool} of thread ${s} has blocks in use`, pool);
+        emptySeen++;
+      });
+      if (emptySeen !== emptyCount) corrupt(`thread ${s} counts ${emptyCount} empty pools, its list holds ${emptySeen}`);
+      if (free && (emptyCount !== 0 || cacheCount !== 0)) corrupt(`free thread slot ${s} still keeps pools or chunks`);
       for (let c = 0; c < a.classes; c++) {
         for (const [word, list, name] of [
           [sw + Slot.USED + c, PoolList.USED, 'usedPools'],
@@ -131,6 +154,7 @@ export function threadedCheck(a: ThreadedAllocator): void {
         }
       }
     }
+    if (cachedChunks !== 0) corrupt(`${cachedChunks} large chunks are marked cached but in no thread's cache`);
     for (const pool of pools) {
       if (!listed.has(pool)) corrupt(`pool ${pool} is on no list: lost`, pool);
       if (u32[(pool >>> 2) + TPool.LIST] === PoolList.FREE) continue;
@@ -238,7 +262,7 @@ export function threadedSmallStats(a: ThreadedAllocator): SmallHeapStats {
   let used = 0;
   for (const pool of pools) {
     const pw = pool >>> 2;
-    if (u32[pw + TPool.LIST] === PoolList.FREE) continue;
+    if (u32[pw + TPool.LIST] === PoolList.FREE || u32[pw + TPool.LIST] === PoolList.EMPTY) continue;
     const entry = classes[u32[pw + TPool.CLASS] as number];
     if (entry === undefined) continue;
     used++;

@@ -159,6 +159,12 @@ export const enum Slot {
   STATE = 0,
   /** The occupant's token (Table.GENERATION when it joined); changed by reclaim. */
   TOKEN = 1,
+  /** Head of the slot's empty pools kept for reuse without the lock (linked through TPool.NEXT). */
+  EMPTY = 2,
+  /** How many pools are on that list. */
+  EMPTY_COUNT = 3,
+  /** How many large chunks the slot keeps in its cache (the CACHE words). */
+  CACHE_COUNT = 4,
   /** usedPools[c]: the slot's pools of class c with (possibly) a free block. 64 words. */
   USED = 8,
   /** fullPools[c]: the slot's full pools of class c. 64 words. */
@@ -169,8 +175,10 @@ export const enum Slot {
   ALLOCATIONS = 138,
   /** f64 (words 140-141): frees by this slot. */
   FREES = 140,
+  /** The large-chunk cache: payload addresses of chunks this thread freed, kept for its next malloc. */
+  CACHE = 144,
   /** Words per slot (even, so the f64 counters stay 8-byte aligned). */
-  STRIDE = 144,
+  STRIDE = 160,
 }
 
 /** States of a thread slot. */
@@ -220,10 +228,24 @@ export const enum PoolList {
   USED = 1,
   FULL = 2,
   ORPHAN = 3,
+  /** On its owner's list of empty pools (Slot.EMPTY), for any class. */
+  EMPTY = 4,
 }
 
-/** Spins on a held lock before waiting. */
-export const LOCK_SPINS = 100;
+/** Empty pools a thread keeps before it gives one back to the heap (under the lock). */
+export const KEEP_EMPTY_POOLS = 16;
+
+/** Large chunks a thread's cache holds. */
+export const CACHE_ENTRIES = 8;
+
+/** Largest chunk (header included) the large-chunk cache keeps. */
+export const CACHE_MAX_CHUNK = 1 << 20;
+
+/** The `requested` word of a large chunk that sits in a thread's cache: free for the user, used for TLSF. */
+export const CACHED_REQUEST = 0xffff_fffe;
+
+/** Spins on a held lock before waiting (a critical section is a TLSF call: a few hundred ns at most). */
+export const LOCK_SPINS = 1000;
 
 /** Default number of thread slots. */
 export const DEFAULT_MAX_THREADS = 64;

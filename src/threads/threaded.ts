@@ -17,7 +17,19 @@ import { CHUNK_HEADER, type Tlsf } from '../large/tlsf';
 import { FLAG_THREADED, INTERNAL_REQUEST, W_FLAGS, W_THREADS_ROOT } from '../layout';
 import type { Memory } from '../memory/store';
 import { SMALL_REQUEST_THRESHOLD, SmallState } from '../small/layout';
-import { DEFAULT_MAX_THREADS, PoolList, Slot, SlotState, Table, TPOOL_FIELDS_BYTES, TPool } from './layout';
+import {
+  CACHE_ENTRIES,
+  CACHE_MAX_CHUNK,
+  CACHED_REQUEST,
+  DEFAULT_MAX_THREADS,
+  KEEP_EMPTY_POOLS,
+  PoolList,
+  Slot,
+  SlotState,
+  Table,
+  TPOOL_FIELDS_BYTES,
+  TPool,
+} from './layout';
 import { lock, mayBlock, unlock } from './lock';
 import { Mutant, mutant } from './mutants';
 
@@ -178,6 +190,17 @@ export class ThreadedAllocator implements HeapHooks {
         return pool;
       }
     }
+    // An empty pool of this thread's own, unless an orphan of the class waits (a racy read: a hint).
+    const sw = this.slotWord;
+    const empty = u32[sw + Slot.EMPTY] as number;
+    if (empty !== 0 && u32[this.table + Table.ORPHANS + c] === 0) {
+      u32[sw + Slot.EMPTY] = u32[(empty >>> 2) + TPool.NEXT] as number;
+      u32[sw + Slot.EMPTY_COUNT] = (u32[sw + Slot.EMPTY_COUNT] as number) - 1;
+      // Same class: its local list still holds every block it carved, nothing to redo.
+      if (u32[(empty >>> 2) + TPool.CLASS] !== c) this.initPool(empty, c);
+      this.linkOwned(empty, this.usedWord + c, PoolList.USED);
+      return empty;
+    }
     lock(this.mem, this.lockAt, this.canBlock);
     let pool = 0;
     try {
@@ -311,6 +334,11 @@ export class ThreadedAllocator implements HeapHooks {
   /** A large (or aligned, or fallback) allocation: TLSF under the lock. 0 when out of memory. */
   private largeMalloc(size: number): number {
     if (size > this.heap._maxLarge) return 0;
+    const want = this.large.chunkSizeFor(size);
+    if (want <= CACHE_MAX_CHUNK) {
+      const cached = this.fromCache(want, size);
+      if (cached !== 0) return cached;
+    }
     this.checkOpen();
     lock(this.mem, this.lockAt, this.canBlock);
     let ptr: number;
@@ -329,6 +357,29 @@ export class ThreadedAllocator implements HeapHooks {
     }
     if (ptr !== 0) this.countAlloc(usable);
     return ptr;
+  }
+
+  /**
+   * A chunk from this thread's large-chunk cache of at least `want` bytes and at most an eighth
+   * more, handed out without the lock (TLSF still counts it as used, so no other thread touches
+   * it; only its `requested` word changes); 0 if none fits.
+   */
+  private fromCache(want: number, size: number): number {
+    const u32 = this.mem.u32;
+    const sw = this.slotWord;
+    const n = u32[sw + Slot.CACHE_COUNT] as number;
+    for (let i = 0; i < n; i++) {
+      const ptr = u32[sw + Slot.CACHE + i] as number;
+      const chunk = this.large.sizeOf(ptr - CHUNK_HEADER);
+      if (chunk >= want && chunk - want <= want >>> 3) {
+        u32[sw + Slot.CACHE + i] = u32[sw + Slot.CACHE + n - 1] as number;
+        u32[sw + Slot.CACHE_COUNT] = n - 1;
+        this.large.setRequested(ptr, size);
+        this.countAlloc(chunk - CHUNK_HEADER);
+        return ptr;
+      }
+    }
+    return 0;
   }
 
   /** Aligned allocation of a validated size and power-of-two alignment; 0 when out of memory. */
@@ -412,7 +463,10 @@ export class ThreadedAllocator implements HeapHooks {
     f64[at + 2] = (f64[at + 2] as number) + 1;
   }
 
-  /** full → used (relinked at the front), or an empty pool that is not its class's head → the free-pool stack. */
+  /**
+   * full → used (relinked at the front), or an empty pool that is not its class's head → this
+   * thread's empty pools (up to KEEP_EMPTY_POOLS), else the free-pool stack.
+   */
   private freeTransition(pool: number, c: number, count: number): void {
     const u32 = this.mem.u32;
     const pw = pool >>> 2;
@@ -425,7 +479,17 @@ export class ThreadedAllocator implements HeapHooks {
     // Remote frees may still be on their way to it: only a pool with none waiting can go.
     if (Atomics.load(this.mem.i32, pw + TPool.THREAD_FREE) !== 0) return;
     this.unlinkOwned(pool, this.usedWord + c);
-    this.releasePool(pool);
+    const sw = this.slotWord;
+    const kept = u32[sw + Slot.EMPTY_COUNT] as number;
+    if (kept >= KEEP_EMPTY_POOLS) {
+      this.releasePool(pool);
+      return;
+    }
+    // Kept by this thread for its next pool of any class, without the lock.
+    u32[pw + TPool.LIST] = PoolList.EMPTY;
+    u32[pw + TPool.NEXT] = u32[sw + Slot.EMPTY] as number;
+    u32[sw + Slot.EMPTY] = pool;
+    u32[sw + Slot.EMPTY_COUNT] = kept + 1;
   }
 
   /** Puts the empty `pool` (off every list) on the free-pool stack, under the lock. */
@@ -466,24 +530,54 @@ export class ThreadedAllocator implements HeapHooks {
     this.countFree(size);
   }
 
-  /** Frees a pointer that lies in no pool: a live large block, under the lock. */
+  /**
+   * Frees a pointer that lies in no pool: a live large block. One of at most CACHE_MAX_CHUNK
+   * bytes goes to this thread's large-chunk cache while there is room, without the lock: the
+   * checks read only words of the chunk and of the next one's header that no other thread changes
+   * while the chunk is live. Any other goes back to TLSF under the lock.
+   */
   private largeFree(ptr: number): void {
+    this.mem.reach(ptr);
+    const large = this.large;
+    const u32 = this.mem.u32;
+    const sw = this.slotWord;
+    if ((ptr & this.alignMask) === 0 && large.classify(ptr) === 0) {
+      const requested = large.requestedOf(ptr);
+      if (requested === CACHED_REQUEST) throw new DoubleFreeError(`pointer ${ptr} was already freed`, ptr);
+      const chunk = large.sizeOf(ptr - CHUNK_HEADER);
+      const n = u32[sw + Slot.CACHE_COUNT] as number;
+      if (requested !== INTERNAL_REQUEST && chunk <= CACHE_MAX_CHUNK && n < CACHE_ENTRIES) {
+        large.setRequested(ptr, CACHED_REQUEST);
+        u32[sw + Slot.CACHE + n] = ptr;
+        u32[sw + Slot.CACHE_COUNT] = n + 1;
+        this.countFree(chunk - CHUNK_HEADER);
+        return;
+      }
+    }
     this.checkOpen();
     lock(this.mem, this.lockAt, this.canBlock);
     let usable: number;
     let held = true;
     try {
-      this.heap._checkLiveLarge(ptr);
-      usable = this.large.usableSize(ptr);
+      this.checkLiveLarge(ptr);
+      usable = large.usableSize(ptr);
       if (mutant === Mutant.EARLY_UNLOCK) {
         held = false;
         unlock(this.mem, this.lockAt);
       }
-      this.large.free(ptr);
+      large.free(ptr);
     } finally {
       if (held) unlock(this.mem, this.lockAt);
     }
     this.countFree(usable);
+  }
+
+  /** Throws the typed error unless `ptr` (in no pool) is a live large block: not free, not internal, not cached. */
+  private checkLiveLarge(ptr: number): void {
+    if ((ptr & this.alignMask) === 0 && this.large.classify(ptr) === 0 && this.large.requestedOf(ptr) === CACHED_REQUEST) {
+      throw new DoubleFreeError(`pointer ${ptr} was already freed`, ptr);
+    }
+    this.heap._checkLiveLarge(ptr);
   }
 
   // ─── the other entries ─────────────────────────────────────────────────────────────────────
@@ -506,7 +600,7 @@ export class ThreadedAllocator implements HeapHooks {
       return ((this.mem.u32[(pool >>> 2) + TPool.CLASS] as number) + 1) << this.alignLog2;
     }
     return this.underLock(() => {
-      this.heap._checkLiveLarge(ptr);
+      this.checkLiveLarge(ptr);
       return this.large.usableSize(ptr);
     });
   }
@@ -516,7 +610,11 @@ export class ThreadedAllocator implements HeapHooks {
     if ((ptr & this.alignMask) !== 0) return false;
     const pool = this.poolOf(ptr);
     if (pool !== 0) return this.liveIn(ptr, pool);
-    return this.underLock(() => this.large.classify(ptr) === 0 && this.large.requestedOf(ptr) !== INTERNAL_REQUEST);
+    return this.underLock(() => {
+      if (this.large.classify(ptr) !== 0) return false;
+      const requested = this.large.requestedOf(ptr);
+      return requested !== INTERNAL_REQUEST && requested !== CACHED_REQUEST;
+    });
   }
 
   /**
@@ -537,7 +635,7 @@ export class ThreadedAllocator implements HeapHooks {
       this.checkOpen();
       lock(this.mem, this.lockAt, this.canBlock);
       try {
-        this.heap._checkLiveLarge(ptr);
+        this.checkLiveLarge(ptr);
         old = this.large.usableSize(ptr);
         if (size <= SMALL_REQUEST_THRESHOLD) {
           if (size <= old && 4 * size > 3 * old) return ptr;
@@ -631,6 +729,25 @@ export class ThreadedAllocator implements HeapHooks {
         this.mem.u32[head] = 0;
       }
     }
+    // Its empty pools to the free-pool stack, its cached chunks back to TLSF.
+    let u32 = this.mem.u32;
+    for (let pool = u32[sw + Slot.EMPTY] as number; pool !== 0; ) {
+      const pw = pool >>> 2;
+      const next = u32[pw + TPool.NEXT] as number;
+      u32[pw + TPool.OWNER] = 0;
+      u32[pw + TPool.LIST] = PoolList.FREE;
+      u32[pw + TPool.NEXT] = u32[t + Table.FREE_POOLS] as number;
+      u32[t + Table.FREE_POOLS] = pool;
+      pool = next;
+    }
+    u32[sw + Slot.EMPTY] = 0;
+    u32[sw + Slot.EMPTY_COUNT] = 0;
+    const cached = u32[sw + Slot.CACHE_COUNT] as number;
+    for (let i = 0; i < cached; i++) {
+      this.large.free(this.mem.u32[sw + Slot.CACHE + i] as number);
+    }
+    u32 = this.mem.u32;
+    u32[sw + Slot.CACHE_COUNT] = 0;
     return orphaned;
   }
 

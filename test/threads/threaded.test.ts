@@ -179,3 +179,25 @@ describe('layers that are single-threaded for now refuse a threaded heap', () =>
     expectUnchanged(heap, snap);
   });
 });
+
+describe("a thread's large-chunk cache", () => {
+  it('keeps a freed chunk for the next malloc of its size, without losing the checks', () => {
+    const heap = createHeap({ threads: true, initialBytes: 1 << 20, maxBytes: 1 << 26 });
+    const p = heap.malloc(65536);
+    heap.free(p);
+    expect(heap.isLive(p)).toBe(false);
+    expectError(() => heap.free(p), DoubleFreeError, 'ERR_DOUBLE_FREE');
+    expectError(() => heap.usableSize(p), DoubleFreeError, 'ERR_DOUBLE_FREE');
+    expectError(() => heap.realloc(p, 70_000), DoubleFreeError, 'ERR_DOUBLE_FREE');
+    heap.check();
+    expect(heap.stats().liveBlocks).toBe(0);
+    expect(heap.malloc(65536)).toBe(p); // from the cache
+    heap.check();
+    expect(heap.stats().liveBlocks).toBe(1);
+    heap.free(p);
+    heap.close(); // gives the cached chunk back to TLSF
+    const again = Heap.attach(heap.buffer);
+    again.check();
+    expect(again.stats().liveBlocks).toBe(0);
+  });
+});
