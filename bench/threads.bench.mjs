@@ -51,7 +51,17 @@ async function runOnce(c) {
   const results = [];
   for (let index = 0; index < c.threads; index++) {
     const w = new Worker(WORKER, {
-      workerData: { lib: LIB, buffer: heap.buffer, control, index, threads: c.threads, heapKind: c.heapKind, work: c.work, pairs, cross: c.cross },
+      workerData: {
+        lib: LIB,
+        buffer: heap.buffer,
+        control,
+        index,
+        threads: c.threads,
+        heapKind: c.heapKind,
+        work: c.work,
+        pairs,
+        cross: c.cross,
+      },
     });
     results.push(
       new Promise((resolve, reject) => {
@@ -74,7 +84,12 @@ async function runOnce(c) {
     if (heap.stats().liveBlocks !== 0) throw new Error(`${c.name}: ${heap.stats().liveBlocks} blocks left live`);
   }
   const total = pairs * c.threads;
-  return { wallMs: wall, slowestThreadMs: Math.max(...reports.map((r) => r.elapsed)), nsPerPairPerThread: (wall * 1e6) / pairs, pairsPerUs: total / (wall * 1000) };
+  return {
+    wallMs: wall,
+    slowestThreadMs: Math.max(...reports.map((r) => r.elapsed)),
+    nsPerPairPerThread: (wall * 1e6) / pairs,
+    pairsPerUs: total / (wall * 1000),
+  };
 }
 
 async function waitFor(ctl, at, n) {
@@ -102,7 +117,10 @@ const loadAfter = load();
 
 const rowFor = (c) => {
   const b = best.get(c);
-  const sorted = all.get(c).map((r) => r.pairsPerUs).sort((x, y) => x - y);
+  const sorted = all
+    .get(c)
+    .map((r) => r.pairsPerUs)
+    .sort((x, y) => x - y);
   return [
     c.name,
     b.nsPerPairPerThread.toFixed(1),

@@ -441,10 +441,16 @@ export class ThreadedAllocator implements HeapHooks {
    */
   free(ptr: number): void {
     const pool = (ptr & this.alignMask) === 0 ? this.poolOf(ptr) : 0;
-    if (pool === 0) return this.largeFree(ptr);
+    if (pool === 0) {
+      this.largeFree(ptr);
+      return;
+    }
     const u32 = this.mem.u32;
     const pw = pool >>> 2;
-    if (u32[pw + TPool.OWNER] !== this.me) return this.remoteFree(ptr, pool);
+    if (u32[pw + TPool.OWNER] !== this.me) {
+      this.remoteFree(ptr, pool);
+      return;
+    }
     const unit = (ptr - pool) >>> this.alignLog2;
     const bw = pw + TPool.BITMAP + (unit >>> 5);
     const word = u32[bw] as number;
