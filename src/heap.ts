@@ -569,7 +569,8 @@ export class Heap {
       const ptr = this._small.malloc(size);
       // `> 0`, not `!== 0`, at the same cost: the fast path reads undefined (and writes nothing
       // the views hold) when its class list names a pool past the views, which another thread
-      // that grew the store made; `_largeMalloc` then re-binds and allocates again.
+      // that grew the store made. TLSF then serves this one request, re-binding first
+      // (`Memory.reachEnd`), and the next small request finds the pool inside the views.
       if (ptr > 0) {
         this._countAlloc(size === 0 ? this.align : ((size - 1) | (this.align - 1)) + 1);
         return ptr;
@@ -579,12 +580,10 @@ export class Heap {
   }
 
   /**
-   * @internal malloc from TLSF (a size above 512, or a small request that found no arena); 0 when
-   * out of memory. A small request lands here too when the small allocator's views were short
-   * (see `_rawMalloc`): after a re-bind it goes back there.
+   * @internal malloc from TLSF (a size above 512, or a small request that found no arena or found
+   * the views short); 0 when out of memory.
    */
   _largeMalloc(size: number): number {
-    if (size <= SMALL_REQUEST_THRESHOLD && this._mem.refresh()) return this._rawMalloc(size);
     if (size > this._maxLarge) return 0;
     const ptr = this._large.malloc(size);
     if (ptr === 0) return 0;
