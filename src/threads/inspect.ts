@@ -255,10 +255,17 @@ export function threadedCounts(a: ThreadedAllocator): { allocations: number; fre
  * by the blocks in flight.
  */
 export function threadedSmallStats(a: ThreadedAllocator): SmallHeapStats {
-  const u32 = a.mem.u32;
   const classes: SmallClassStats[] = [];
   for (let c = 0; c < a.classes; c++) classes.push({ size: (c + 1) << a.alignLog2, pools: 0, blocksInUse: 0, blocksAvailable: 0 });
-  const pools = carvedPools(a);
+  // The arena list under the lock (a thread may be adding an arena); the pools' fields without it.
+  lock(a.mem, a.lockAt, a.canBlock);
+  let pools: number[];
+  try {
+    pools = carvedPools(a);
+  } finally {
+    unlock(a.mem, a.lockAt);
+  }
+  const u32 = a.mem.u32;
   let used = 0;
   for (const pool of pools) {
     const pw = pool >>> 2;
