@@ -267,6 +267,8 @@ export class Tlsf {
     const list = (fl << Bits.SL_LOG2) | (31 - Math.clz32(slMap & -slMap));
     const chunk = header[W_TLSF_HEADS + list] as number;
     const w = chunk >>> 2;
+    // A chunk past these views: another thread grew the store and listed it. Re-bind, search again.
+    if (!(w + H.PREV_FREE < u32.length)) return this.mem.refresh() ? this.popFit(size) : 0;
     const next = u32[w + H.NEXT_FREE] as number;
     if (next !== 0) {
       u32[(next >>> 2) + H.PREV_FREE] = 0;
@@ -349,8 +351,6 @@ export class Tlsf {
    * (for the split-off tail): two bitmap searches with `Math.clz32`, a pop, two headers written.
    */
   malloc(request: number): number {
-    // Another thread may have grown the store (and listed chunks past these views) since.
-    this.mem.reachEnd();
     const size = this.chunkSizeFor(request);
     const chunk = this.popFit(size) || this.refill(size);
     if (chunk === 0) return 0;
@@ -434,9 +434,7 @@ export class Tlsf {
 
   /** Frees the live chunk with payload `ptr`, merging it with free neighbours. */
   free(ptr: number): void {
-    // A neighbour to merge with may lie past these views (the old sentinel, after growth elsewhere).
-    this.mem.reachEnd();
-    const u32 = this.mem.u32;
+    let u32 = this.mem.u32;
     let chunk = ptr - CHUNK_HEADER;
     let w = chunk >>> 2;
     const sizeAndFlags = u32[w + H.SIZE] as number;
@@ -458,6 +456,12 @@ export class Tlsf {
     const nextFlags = u32[(next >>> 2) + H.SIZE] as number;
     if ((nextFlags & Bits.FREE) !== 0) {
       const nextSize = (nextFlags & Bits.SIZE_MASK) >>> 0;
+      // A free neighbour may reach past these views (the old sentinel, after another thread grew
+      // the store): its links and the header after it must be readable before the merge.
+      if (!(((next + nextSize) >>> 2) + H.SIZE < u32.length)) {
+        this.mem.refresh();
+        u32 = this.mem.u32;
+      }
       this.removeFree(next, nextSize);
       size += nextSize;
     }

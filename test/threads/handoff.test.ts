@@ -140,6 +140,27 @@ describe('a shared heap handed between the main thread and a worker', () => {
     }
   });
 
+  it('the first call after growth by the worker frees a block whose free neighbour now ends past the views', async () => {
+    heap = createHeap({ store: 'shared', initialBytes: 1 << 20, maxBytes: 64 << 20 });
+    buffer = heap.buffer as SharedArrayBuffer;
+    start(buffer);
+    try {
+      const a = expectOk(inMain({ op: 'alloc', count: 1, size: 600_000, seed: 40 })).blocks;
+      expectOk(await inWorker({ op: 'attach' }));
+      // The worker grows the store and gives the room back: the free chunk after the main
+      // thread's block now runs to a sentinel past the main thread's views.
+      const w = expectOk(await inWorker({ op: 'alloc', count: 10, size: 3 << 20, seed: 41 }));
+      expectOk(await inWorker({ op: 'free', blocks: w.blocks }));
+      expect(buffer.byteLength).toBeGreaterThan(3 << 20);
+      heap.free((a[0] as [number, number, number])[0]); // merges with that chunk
+      expectOk(inMain({ op: 'check' }));
+      expectOk(await inWorker({ op: 'check' }));
+      expect(heap.stats().liveBlocks).toBe(0);
+    } finally {
+      await worker.terminate();
+    }
+  });
+
   it('Heap.attach of the same buffer in the same thread re-binds the cached views after a worker grew it', async () => {
     heap = createHeap({ store: 'shared', initialBytes: 1 << 20, maxBytes: 64 << 20 });
     buffer = heap.buffer as SharedArrayBuffer;
