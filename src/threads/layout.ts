@@ -53,7 +53,7 @@
  *   under a microsecond), then `Atomics.wait` where the thread may block (a browser's main thread
  *   may not: it keeps spinning); release is one `Atomics.exchange`, with `Atomics.notify` only
  *   when someone waits.
- * - **What a thread keeps to stay off the lock**: up to 16 of its own empty pools (reused for any
+ * - **What a thread keeps to stay off the lock**: up to 64 of its own empty pools (reused for any
  *   class before it asks the heap for one), and a cache of up to 8 large chunks of at most 1 MiB
  *   that it freed (TLSF still counts them as used, marked `CACHED_REQUEST`; the next malloc of
  *   that size in the same thread takes one back). A program that churns 64 KiB frames in each
@@ -106,7 +106,7 @@
  *
  * The owner's head pool of a class stays even when empty, so that a thread churning one block
  * does not take and give back a pool on every pair; other pools that empty go to the owner's
- * empty pools (`Slot.EMPTY`, state "empty", reused for any class without the lock) and past 16 of
+ * empty pools (`Slot.EMPTY`, state "empty", reused for any class without the lock) and past 64 of
  * those to the free-pool stack. Arenas of a threaded heap are not given back to TLSF (empty pools
  * are reused by every thread and class instead).
  *
@@ -243,7 +243,7 @@ export const enum PoolList {
 }
 
 /** Empty pools a thread keeps before it gives one back to the heap (under the lock). */
-export const KEEP_EMPTY_POOLS = 16;
+export const KEEP_EMPTY_POOLS = 64;
 
 /** Large chunks a thread's cache holds. */
 export const CACHE_ENTRIES = 8;

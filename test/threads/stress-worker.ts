@@ -239,6 +239,11 @@ try {
   }
 } catch (error) {
   Atomics.store(ctl, FAILED, 1);
+  try {
+    heap.park();
+  } catch {
+    // closed or reclaimed already
+  }
   const e = error as Error;
   parentPort?.postMessage(report(`${e?.name}: ${e?.message}\n${e?.stack?.split('\n').slice(1, 4).join('\n')}`));
   // Arrive at any barrier the main thread waits on, so that it sees the failure rather than hanging.

@@ -83,6 +83,11 @@ export async function runStress(o: StressOptions): Promise<StressResult> {
   const arrivals = async (): Promise<void> => {
     for (;;) {
       const n = Atomics.load(ctl, ARRIVED);
+      if (Atomics.load(ctl, FAILED) !== 0 && failure === undefined) {
+        // A worker failed: its report (with the error) is on its way.
+        await new Promise((r) => setTimeout(r, 200));
+        throw new Error(failure ?? 'a worker failed without a report');
+      }
       if (n >= o.roles) return;
       if (failure !== undefined) throw new Error(failure);
       if (Date.now() > deadline) throw new Error(`timed out waiting for the workers at a barrier (${n} of ${o.roles} arrived)`);
