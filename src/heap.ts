@@ -325,7 +325,9 @@ export class Heap {
     if (checkSmallTunables(header[W_POOL_SIZE] as number, header[W_ARENA_SIZE] as number) !== null) {
       throw new NotAHeapError('the heap header is damaged: bad pool or arena size');
     }
-    if (end + CHUNK_HEADER > mem.byteLength) {
+    // Another thread may have grown the store after this Memory took its length and before the
+    // heap end was read (a join while another thread grows): look at the length again first.
+    if (end + CHUNK_HEADER > mem.byteLength && !(mem.refresh() && end + CHUNK_HEADER <= mem.byteLength)) {
       throw new NotAHeapError(`the heap is truncated: it ends at byte ${end + CHUNK_HEADER} but the buffer has ${mem.byteLength}`);
     }
     const heap = new Heap(mem, align);
