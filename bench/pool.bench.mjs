@@ -15,14 +15,17 @@
  *    client, stream ('data') against `onread` into pool memory.
  *
  * Figures are medians over rounds; ratios are medians of the per-round ratios (each round runs
- * every variant back to back, so a noisy neighbour hits a pair rather than one side).
+ * every variant back to back, so a noisy neighbour hits a pair rather than one side). Each server
+ * first runs one uncounted round (JIT warm-up, memory growth). `POOL_ROUNDS` sets the rounds
+ * (default 10); each round records the machine's 1-minute load average beside its figures.
  */
 
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
+import os from 'node:os';
 import { dirname, join } from 'node:path';
-import { PerformanceObserver } from 'node:perf_hooks';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createHeap } from '../dist/index.js';
@@ -33,13 +36,15 @@ import { reportSuite } from './lib/results.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const LOAD = join(here, 'lib', 'pool-load.mjs');
 const FRAME = 65536;
-const ROUNDS = QUICK ? 1 : 8;
+const ROUNDS = QUICK ? 1 : Number(process.env.POOL_ROUNDS ?? 10);
 const ROUND_MS = QUICK ? 500 : 3000;
 const READ_MS = QUICK ? 300 : 2000;
 const CONNECTIONS = 16;
 const BODY_SIZES = [1024, 4096, 16384, 65536, 262144];
 const VARIANTS = ['allocUnsafe', 'alloc', 'pool'];
-const HTTP_VARIANTS = [...VARIANTS, 'freelist'];
+// `allocUnsafe-control` is a second, identical allocUnsafe server: its ratios to the first are what
+// this machine's noise alone gives (an A/A test), to read the other ratios against.
+const HTTP_VARIANTS = [...VARIANTS, 'freelist', 'allocUnsafe-control'];
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? Number.NaN : s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -99,14 +104,20 @@ const leaseRows = withRatios(
 
 /** CPU ns per operation and GC pauses over `count` operations of `fn`, after a warm-up. */
 async function steadyState(fn, count) {
+  // Short calls first, so that V8 optimises the function at its entry and not only its loop
+  // (on-stack replacement): until then each lease's handle is a real allocation (lease.ts), and
+  // the start of the measured call would allocate a few thousand of them.
+  for (let i = 0; i < 200; i++) fn(2000);
   fn(Math.max(count >> 2, 200_000));
   collectGarbage();
   let pauses = 0;
   let pauseMs = 0;
+  let major = 0;
   const observer = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       pauses++;
       pauseMs += e.duration;
+      if (e.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) major++;
     }
   });
   observer.observe({ entryTypes: ['gc'] });
@@ -117,13 +128,36 @@ async function steadyState(fn, count) {
   const used = process.cpuUsage(cpu);
   await new Promise((r) => setTimeout(r, 100)); // gc entries arrive asynchronously
   observer.disconnect();
-  return { cpuNs: ((used.user + used.system) * 1000) / count, wallNs: wall / count, pauses, pauseMs, gcShare: pauseMs / (wall / 1e6) };
+  return {
+    cpuNs: ((used.user + used.system) * 1000) / count,
+    wallNs: wall / count,
+    pauses,
+    major,
+    pauseMs,
+    gcShare: pauseMs / (wall / 1e6),
+  };
 }
 const STEADY = QUICK ? 200_000 : 4_000_000;
 const steadyPool = await steadyState(
   isolated((p, size) => (n) => {
     for (let i = 0; i < n; i++) p.lease(size).release();
   })(pool, FRAME),
+  STEADY,
+);
+// The same with the lease kept past the call that took it, as a server keeps it in a closure: 16
+// leases live in a ring, the oldest released as a new one is taken. Each lease() then makes a
+// Lease handle V8 cannot optimise away (see src/pool/lease.ts); what it costs in GC is this row.
+const ring = new Array(16);
+const steadyEscaping = await steadyState(
+  isolated((p, size, live) => (n) => {
+    for (let i = 0; i < live.length; i++) live[i] = p.lease(size);
+    for (let i = 0; i < n; i++) {
+      const k = i & 15;
+      live[k].release();
+      live[k] = p.lease(size);
+    }
+    for (let i = 0; i < live.length; i++) live[i].release();
+  })(pool, FRAME, ring),
   STEADY,
 );
 const steadyUnsafe = await steadyState(
@@ -219,7 +253,13 @@ async function httpRound(server) {
   });
   const stats = await ask(server.proc, 'report');
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`HTTP round failed: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return { rps: result.requests.total / (ROUND_MS / 1000), p50: result.latency.p50, p99: result.latency.p99, ...stats };
+  return {
+    rps: result.requests.total / (ROUND_MS / 1000),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    load: os.loadavg()[0],
+    ...stats,
+  };
 }
 
 /** The echo load: CONNECTIONS clients, each sending a frame and waiting for all of it back. */
@@ -261,12 +301,15 @@ async function echoRound(server) {
   const stats = await ask(server.proc, 'report');
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))];
-  return { rps: frames / (ROUND_MS / 1000), p50: pct(0.5), p99: pct(0.99), ...stats, requests: frames };
+  return { rps: frames / (ROUND_MS / 1000), p50: pct(0.5), p99: pct(0.99), load: os.loadavg()[0], ...stats, requests: frames };
 }
 
 async function paired(mode, round, variants) {
   const servers = await startServers(mode, variants);
   const runs = Object.fromEntries(variants.map((v) => [v, []]));
+  // One round per variant first, not counted: the first round of a fresh server pays for its JIT
+  // warm-up and for growing its memory (the pool's segments), which is not the steady state.
+  for (const v of variants) await round(servers[v]);
   for (let r = 0; r < ROUNDS; r++) {
     const order = r % 2 === 0 ? variants : [...variants].reverse();
     for (const v of order) runs[v].push(await round(servers[v]));
@@ -310,12 +353,15 @@ function loadTable(title, runs) {
       'p99 ms',
       'CPU µs/request',
       'GC ms per 1,000 req',
+      'longest GC pause ms',
+      'full GCs per round',
       'peak RSS MiB',
       'peak external MiB',
       '× allocUnsafe CPU',
       'CPU ratio, range over rounds',
       '× p99',
       '× RSS',
+      'load (1 min)',
     ],
     rows: Object.keys(runs).map((v) => [
       v,
@@ -324,6 +370,8 @@ function loadTable(title, runs) {
       fixed(median(runs[v].map((r) => r.p99)), 2),
       fixed(median(runs[v].map(perRequest))),
       fixed(median(runs[v].map(gcPer1k)), 2),
+      fixed(median(runs[v].map((r) => r.gcMaxMs)), 1),
+      fixed(median(runs[v].map((r) => r.gcMajor)), 1),
       mib(median(runs[v].map((r) => r.rss))),
       mib(median(runs[v].map((r) => r.external))),
       fixed(ratio(runs, v, perRequest), 3),
@@ -336,6 +384,7 @@ function loadTable(title, runs) {
         ratio(runs, v, (r) => r.rss),
         3,
       ),
+      fixed(median(runs[v].map((r) => r.load)), 1),
     ]),
   };
 }
@@ -347,6 +396,13 @@ const onreadCpuRatio = median(readRuns.onread.map((run, i) => cpuPerMb(run) / cp
 const checks = [
   atMost('lease + release of a 64 KiB frame, CPU per operation', steadyPool.cpuNs, 50, 'ns'),
   atMost(`GC pauses over ${STEADY.toLocaleString('en')} lease + release in steady state`, steadyPool.pauses, 0, 'pauses'),
+  atMost('lease + release with the lease kept (ring of 16), CPU per operation', steadyEscaping.cpuNs, 50, 'ns'),
+  atMost(
+    `full GCs over ${STEADY.toLocaleString('en')} lease + release with the lease kept (ring of 16)`,
+    steadyEscaping.major,
+    0,
+    'pauses',
+  ),
   atMost('Buffer.copy of 64 KiB into a lease, × into a plain Buffer (interleaved, min of 40)', interleavedCopy[1].ratio, 1.1, '×'),
   atMost('HTTP: CPU per request, × allocUnsafe', ratio(httpRuns, 'pool', perRequest), 0.95, '×'),
   atMost(
@@ -382,25 +438,20 @@ reportSuite({
   measurements: [
     {
       title: 'Steady state: CPU and GC pauses per operation',
-      columns: ['contender', 'operations', 'CPU ns/op', 'GC pauses', 'GC ms', 'share of time in GC'],
+      columns: ['contender', 'operations', 'CPU ns/op', 'GC pauses', 'of which full GCs', 'GC ms', 'share of time in GC'],
       rows: [
-        [
-          'BufferPool lease + release (64 KiB)',
-          STEADY.toLocaleString('en'),
-          fixed(steadyPool.cpuNs),
-          String(steadyPool.pauses),
-          fixed(steadyPool.pauseMs, 2),
-          `${fixed(steadyPool.gcShare * 100)}%`,
-        ],
-        [
-          'Buffer.allocUnsafe(65536)',
-          (QUICK ? 20_000 : 200_000).toLocaleString('en'),
-          fixed(steadyUnsafe.cpuNs),
-          String(steadyUnsafe.pauses),
-          fixed(steadyUnsafe.pauseMs, 2),
-          `${fixed(steadyUnsafe.gcShare * 100)}%`,
-        ],
-      ],
+        ['BufferPool lease + release (64 KiB), in one call', STEADY, steadyPool],
+        ['BufferPool lease + release (64 KiB), lease kept (ring of 16)', STEADY, steadyEscaping],
+        ['Buffer.allocUnsafe(65536)', QUICK ? 20_000 : 200_000, steadyUnsafe],
+      ].map(([name, n, m]) => [
+        name,
+        n.toLocaleString('en'),
+        fixed(m.cpuNs),
+        String(m.pauses),
+        String(m.major),
+        fixed(m.pauseMs, 2),
+        `${fixed(m.gcShare * 100)}%`,
+      ]),
     },
     {
       title: `Buffer.copy of 64 KiB, interleaved over the kinds, min of ${QUICK ? 5 : 40} rounds of 200 copies`,
@@ -436,5 +487,10 @@ reportSuite({
   notes: [
     'The machine is shared (2 cores, about six engineers running builds and tests): load figures move between runs; ratios are medians of paired rounds.',
     'Server CPU is process.cpuUsage() of the server child over a round; GC is the sum of its perf_hooks gc entries; RSS and external are its peaks, sampled every 100 ms.',
+    `HTTP A/A control: a second allocUnsafe server, identical to the first, came out at ${fixed(ratio(httpRuns, 'allocUnsafe-control', perRequest), 3)}× CPU per request (rounds ${spread(httpRuns, 'allocUnsafe-control', perRequest)}) and ${fixed(
+      ratio(httpRuns, 'allocUnsafe-control', (r) => r.p99),
+      3,
+    )}× p99 (rounds ${spread(httpRuns, 'allocUnsafe-control', (r) => r.p99)}): differences between variants smaller than that are this run's noise.`,
+    'Pool HTTP server profile (bench/pool-profile.mjs, opt-in) says what a pool can save at most: the frames of allocating the body and of copying into fresh memory.',
   ],
 });

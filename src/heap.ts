@@ -440,8 +440,31 @@ export class Heap {
    * ```
    */
   malloc(size: number): number {
+    // The small fast path is written out here rather than reached through `_rawMalloc`, and every
+    // other case (a bad size, hooks, a large request, no arena) is left to `_mallocRest`, so that
+    // malloc and free together fit V8's cumulative inlining budget in the caller's loop.
+    if (typeof size === 'number' && size >>> 0 === size && size <= SMALL_REQUEST_THRESHOLD && this._hooks === null) {
+      const ptr = this._small.malloc(size);
+      // `> 0`, not `!== 0`, at the same cost: the small fast path reads undefined (and writes
+      // nothing the views hold) when its class list names a pool past the views, which another
+      // thread that grew the store made; `_mallocRest` re-binds and allocates again.
+      if (ptr > 0) {
+        this._countAlloc(size === 0 ? this.align : ((size - 1) | (this.align - 1)) + 1);
+        return ptr;
+      }
+    }
+    return this._mallocRest(size);
+  }
+
+  /**
+   * @internal The rest of {@link Heap.malloc}: validation, hooks, a large request, or a small one
+   * that found no arena (it falls back to TLSF).
+   */
+  _mallocRest(size: number): number {
     if (typeof size !== 'number' || size >>> 0 !== size || size > MAX_REQUEST) throw invalidSize(size);
-    const ptr = this._hooks === null ? this._rawMalloc(size) : this._hooks.malloc(size);
+    // A small request whose views were short (see `malloc`): re-bind, and the small path again.
+    if (size <= SMALL_REQUEST_THRESHOLD && this._hooks === null && this._mem.refresh()) return this.malloc(size);
+    const ptr = this._hooks === null ? this._largeMalloc(size) : this._hooks.malloc(size);
     if (ptr === 0) throw outOfMemory(size);
     return ptr;
   }
@@ -529,9 +552,22 @@ export class Heap {
    * @throws {@link DoubleFreeError} for a block that is already free; nothing changes
    */
   free(ptr: number): void {
+    // As in malloc: the small fast path here, the rest in `_freeRest`. A zero or a large pointer
+    // finds no small pool (the header's page is never a pool) and goes there too.
+    if (typeof ptr === 'number' && ptr >>> 0 === ptr && this._hooks === null) {
+      const bytes = this._small.tryFree(ptr);
+      if (bytes !== 0) this._countFree(bytes);
+      else if (ptr !== 0) this._largeFree(ptr);
+      return;
+    }
+    this._freeRest(ptr);
+  }
+
+  /** @internal The rest of {@link Heap.free}: validation, `free(0)`, hooks, a large block. */
+  _freeRest(ptr: number): void {
     if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notAPointer(ptr);
     if (ptr === 0) return;
-    if (this._hooks === null) this._rawFree(ptr);
+    if (this._hooks === null) this._largeFree(ptr);
     else this._hooks.free(ptr);
   }
 
@@ -569,14 +605,12 @@ export class Heap {
   _rawMalloc(size: number): number {
     if (size <= SMALL_REQUEST_THRESHOLD) {
       const ptr = this._small.malloc(size);
-      // `> 0`, not `!== 0`, at the same cost: the fast path reads undefined (and writes nothing
-      // the views hold) when its class list names a pool past the views, which another thread
-      // that grew the store made. TLSF then serves this one request, re-binding first
-      // (`Memory.reachEnd`), and the next small request finds the pool inside the views.
+      // Undefined when the views were short (see `malloc`): re-bind and allocate again.
       if (ptr > 0) {
         this._countAlloc(size === 0 ? this.align : ((size - 1) | (this.align - 1)) + 1);
         return ptr;
       }
+      if (ptr !== 0 && this._mem.refresh()) return this._rawMalloc(size);
     }
     return this._largeMalloc(size);
   }

@@ -155,13 +155,47 @@ describe('small-object allocator: pool transitions (exact addresses)', () => {
   it('empty → used for another class: re-initialised from its first block', () => {
     const heap = fixedHeap();
     const keep = heap.malloc(16);
-    const x = heap.malloc(64);
-    heap.free(x);
+    // Pool 1 full of 64-byte blocks and one more in pool 2, so that pool 1 empties while another
+    // pool of its class is listed: it becomes empty rather than kept.
+    const xs = Array.from({ length: Math.floor((POOL - HEADER) / 64) }, () => heap.malloc(64));
+    expect(xs[0]).toBe(BASE + POOL + HEADER);
+    const y = heap.malloc(64);
+    expect(y).toBe(BASE + 2 * POOL + HEADER);
+    for (const x of xs) heap.free(x);
     // The empty pool 1 (last freed, head of the arena's free-pool list) now serves class 9.
     const p = heap.malloc(150);
     expect(p).toBe(BASE + POOL + HEADER);
     expect(heap.usableSize(p)).toBe(160);
     expect(heap.malloc(150)).toBe(p + 160);
+    heap.check();
+    heap.free(keep);
+    heap.free(y);
+  });
+
+  it('used → kept: the only pool of a class stays on its list as it empties, and serves no other class', () => {
+    const heap = fixedHeap();
+    const keep = heap.malloc(16);
+    const x = heap.malloc(64);
+    heap.free(x);
+    heap.check();
+    expect(heap.stats().small).toMatchObject({ arenas: 1, pools: 1 });
+    // Not handed to class 9: that takes the next untouched pool.
+    expect(heap.malloc(150)).toBe(BASE + 2 * POOL + HEADER);
+    expect(heap.malloc(64)).toBe(x);
+    heap.check();
+    heap.free(keep);
+  });
+
+  it('kept → empty: kept pools go back before malloc makes a new arena', () => {
+    const heap = fixedHeap();
+    const keep = heap.malloc(16);
+    heap.free(heap.malloc(32)); // pool 1 kept for class 1
+    // Classes 2..15 take pools 2..15: the arena has no free pool left.
+    for (let k = 2; k < 16; k++) expect(heap.malloc(16 * (k + 1))).toBe(BASE + k * POOL + HEADER);
+    heap.check();
+    // Class 16 finds no free pool: the kept pool 1 goes back and serves it, in the same arena.
+    expect(heap.malloc(16 * 17)).toBe(BASE + POOL + HEADER);
+    expect(heap.stats().small.arenas).toBe(1);
     heap.check();
     heap.free(keep);
   });

@@ -12,7 +12,8 @@
  * Variants: `allocUnsafe` (Buffer.allocUnsafe per body), `alloc` (Buffer.alloc, zero-filled),
  * `pool` (a BufferPool lease, released when the write completes), and for HTTP `freelist`: exact-size
  * Buffers kept in a plain JS free list per body size and reused, released on the response's
- * 'close' — the least a pool of any design could cost, the floor for the pool variant. Readers: `stream` ('data'
+ * 'close' — the least a pool of any design could cost, the floor for the pool variant — and
+ * `allocUnsafe-control`, the same as `allocUnsafe` (the suite's A/A control for noise). Readers: `stream` ('data'
  * events, a Buffer per chunk) or `onread` (Node reads into one leased chunk of pool memory).
  *
  * Every server listens on 127.0.0.1 only and exits when the suite says so or its parent dies.
@@ -20,7 +21,7 @@
 
 import http from 'node:http';
 import net from 'node:net';
-import { PerformanceObserver } from 'node:perf_hooks';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { createHeap } from '../../dist/index.js';
 import { BufferPool, endWithLease, KeptBytes, readIntoPool, writeLease } from '../../dist/pool.js';
 
@@ -29,10 +30,14 @@ const [mode, variant, portArg, msArg] = process.argv.slice(2);
 // GC pauses, from perf_hooks 'gc' entries (each is one pause of the main thread).
 let gcMs = 0;
 let gcCount = 0;
+let gcMaxMs = 0;
+let gcMajor = 0;
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
     gcMs += entry.duration;
     gcCount++;
+    if (entry.duration > gcMaxMs) gcMaxMs = entry.duration;
+    if (entry.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcMajor++;
   }
 }).observe({ entryTypes: ['gc'] });
 
@@ -54,7 +59,7 @@ const freeLists = new Map();
 function takeBuffer(size) {
   if (variant === 'pool') return pool.lease(size);
   if (variant === 'freelist') return freeLists.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
-  return variant === 'alloc' ? Buffer.alloc(size) : Buffer.allocUnsafe(size);
+  return variant === 'alloc' ? Buffer.alloc(size) : Buffer.allocUnsafe(size); // allocUnsafe, allocUnsafe-control
 }
 
 function giveBack(buffer) {
@@ -195,13 +200,19 @@ if (mode === 'reader') {
   process.on('message', (message) => {
     if (message === 'reset') {
       globalThis.gc?.();
-      requests = 0;
-      gcMs = 0;
-      gcCount = 0;
-      rssPeak = 0;
-      externalPeak = 0;
-      cpuStart = process.cpuUsage();
-      process.send({ reset: true });
+      // The forced collection's 'gc' entry arrives asynchronously: let it land before zeroing, or
+      // it counts (tens of ms) against the round that follows.
+      setTimeout(() => {
+        requests = 0;
+        gcMs = 0;
+        gcCount = 0;
+        gcMaxMs = 0;
+        gcMajor = 0;
+        rssPeak = 0;
+        externalPeak = 0;
+        cpuStart = process.cpuUsage();
+        process.send({ reset: true });
+      }, 50);
     } else if (message === 'report') {
       const cpu = process.cpuUsage(cpuStart);
       setTimeout(() => {
@@ -211,6 +222,8 @@ if (mode === 'reader') {
           cpuMicros: cpu.user + cpu.system,
           gcMs,
           gcCount,
+          gcMaxMs,
+          gcMajor,
           rss: Math.max(rssPeak, m.rss),
           external: Math.max(externalPeak, m.external),
           pool: variant === 'pool' ? pool.stats().segmentBytes : 0,

@@ -1,7 +1,8 @@
 /**
  * arenalloc/pool: byte buffers for Node services. A {@link BufferPool} lends {@link Lease}s of heap
- * memory whose `bytes` are `Buffer`s; the blocks, their views and the lease objects are reused per
- * size class, so a server that churns request bodies or frames allocates nothing in steady state.
+ * memory whose `bytes` are `Buffer`s; the blocks, their views and their states are reused per
+ * size class, so a server that churns request bodies or frames allocates no heap block and no view
+ * in steady state, only a short-lived handle per lease (which lets a stale reference throw).
  * Helpers release leases when Node's I/O is done with them, and read sockets into pool memory.
  *
  * For many small values kept a long time, {@link KeptBytes} keeps them by number, at no cost to the

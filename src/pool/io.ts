@@ -163,7 +163,8 @@ export function readIntoPool(pool: BufferPool, chunkBytes: number, onData: (byte
 }
 
 function liveBytes(lease: unknown, name: string): Uint8Array {
-  if (!(lease instanceof Lease)) throw new InvalidArgumentError(`${name} is not a Lease`);
+  // `_s` is checked too: an object made from Lease.prototype without the pool passes instanceof.
+  if (!(lease instanceof Lease) || typeof lease._s !== 'object') throw new InvalidArgumentError(`${name} is not a Lease`);
   return lease.bytes; // throws UseAfterFreeError for a released lease
 }
 

@@ -2,14 +2,28 @@
  * Leases: a payload of heap memory lent to the program, with a count of its holders.
  *
  * ```
- *  Lease ──▶ LeaseState { heap, ptr, length, refs, view, site, ... } ◀── FinalizationRegistry
- *    ▲                                                                    (held value)
- *    └── the pool's free list of its class, while the lease is released (cached mode)
+ *  Lease (one per lease() call) ──▶ LeaseState { pool, heap, ptr, length, refs, gen, view, ... }
+ *    │  _g: the generation it was lent at       ▲ held value
+ *    └──▶ LeaseAnchor (one per block) ──────────┘ ◀── FinalizationRegistry (target)
+ *           ▲
+ *           └── the pool's free list of its class, while the block is released (cached mode)
  * ```
  *
- * The registry holds the state, never the lease, so a lease the program drops can be collected;
- * if it still had holders then, the pool reports it (as `arenalloc/rc` reports a dropped `Ref`).
- * A released lease in the pool's free list is held by the pool and is never collected.
+ * The block, its `Buffer` view, its state and its anchor are made once and reused by every lease
+ * of the block; each `lease()` makes only the `Lease` handle, a three-field object. The state's
+ * `gen` is bumped at the last release, so a handle kept past it no longer matches its block, and
+ * every use throws, even once the block is lent again: the stale handle and the new lease are
+ * different objects. One comparison of two small integers guards every access.
+ *
+ * The handle costs a young-generation allocation; V8 removes it where the lease does not escape
+ * (a `lease(...).release()` in one optimised function), and elsewhere it dies young and costs a
+ * scavenge that finds nothing alive to copy (bench/pool.bench.mjs measures both).
+ *
+ * The registry watches the anchor, never the state, so that a block whose handles the program
+ * dropped can be collected; if it still had holders then, the pool reports it (as `arenalloc/rc`
+ * reports a dropped `Ref`). A released block's anchor is held by the pool and never collected. A
+ * stale handle kept by the program keeps its block's anchor alive, and so delays the report of a
+ * later lease of that block dropped without release until the stale handle goes too.
  *
  * @module
  */
@@ -45,11 +59,13 @@ export type LeaseBytes = typeof globalThis extends {
   : Uint8Array;
 
 /**
- * What a {@link Lease} and the leak safety net share. One per lease object in cached mode (it
- * lives as long as the object does, across many leases), one per lease otherwise.
+ * What the leases of one block and the leak safety net share. One per block in cached mode (it
+ * lives as long as the block does, across many leases), one per lease otherwise.
  * @internal
  */
 export interface LeaseState {
+  /** The pool of the block. */
+  pool: BufferPool;
   /** The heap (segment) the payload lives in. */
   heap: Heap;
   /** The payload's address in that heap. */
@@ -58,12 +74,17 @@ export interface LeaseState {
   capacity: number;
   /** Size class index, or -1 for a lease above the largest class. */
   cls: number;
-  /** Whether the lease object and its block go back to the class's free list on release. */
+  /** Whether the block, its view and state go back to the class's free list on release. */
   cached: boolean;
   /** The length of the current lease (the length of `view`). */
   length: number;
   /** Holders; 0 when released. */
   refs: number;
+  /**
+   * Generation of the current lease of the block: a {@link Lease} is live while its `_g` equals
+   * it. Bumped (modulo 2^32) at each last release.
+   */
+  gen: number;
   /** The bytes of the current lease, reused while leases of the block keep the same length. */
   view: Uint8Array;
   /** Where the lease was taken (tracing or `traceLeases`), else undefined. */
@@ -73,15 +94,28 @@ export interface LeaseState {
 }
 
 /**
+ * What the leak safety net watches: one per block, referenced by every lease of the block and,
+ * while the block is released, by the pool's free list. @internal
+ */
+export class LeaseAnchor {
+  /** The block's state. */
+  readonly _s: LeaseState;
+  constructor(state: LeaseState) {
+    this._s = state;
+  }
+}
+
+/**
  * Bytes of pool memory lent to the program, shared by one or more holders. Take one with
  * {@link BufferPool.lease}; hand it to another consumer with {@link Lease.retain}; each holder
  * calls {@link Lease.release} when done, and the last release gives the payload back to the pool.
  *
  * After the last release every use of the lease throws `ERR_USE_AFTER_FREE`, reading
- * {@link Lease.bytes} included, and a further release throws `ERR_DOUBLE_FREE`. In the default
- * (cached) mode the pool reuses the lease object for a later `lease()` of the same size class, so
- * a reference kept past the release sees the new lease; debug mode never reuses lease objects, so
- * every use after release throws there.
+ * {@link Lease.bytes} or {@link Lease.length} included (only {@link Lease.refs} answers: 0), and a further release throws `ERR_DOUBLE_FREE`: also once the
+ * pool has lent the same memory to a later lease, which gets a `Lease` object of its own. What the
+ * pool cannot revoke is a reference to the `bytes` themselves kept past the release: it sees the
+ * next lease's data. Debug mode poisons released payloads and holds them back, and so catches a
+ * write through such a reference.
  *
  * @example
  * ```ts
@@ -93,15 +127,23 @@ export interface LeaseState {
  * ```
  */
 export class Lease {
-  /** The pool the lease came from. */
-  readonly pool: BufferPool;
-  /** @internal */
+  /** @internal The block's state, shared with the block's other (earlier, stale) leases. */
   readonly _s: LeaseState;
+  /** @internal Keeps the block's anchor alive while the program holds this lease. */
+  readonly _k: LeaseAnchor;
+  /** @internal The generation of the block this lease was lent at. */
+  readonly _g: number;
 
   /** @internal Use {@link BufferPool.lease}. */
-  constructor(pool: BufferPool, state: LeaseState) {
-    this.pool = pool;
-    this._s = state;
+  constructor(anchor: LeaseAnchor, gen: number) {
+    this._s = anchor._s;
+    this._k = anchor;
+    this._g = gen;
+  }
+
+  /** The pool the lease came from. */
+  get pool(): BufferPool {
+    return this._s.pool;
   }
 
   /**
@@ -112,18 +154,24 @@ export class Lease {
    */
   get bytes(): LeaseBytes {
     const s = this._s;
-    if (s.refs === 0) throw released(s);
+    if (this._g !== s.gen) throw released(s);
     return s.view as LeaseBytes;
   }
 
-  /** The length in bytes (readable after release too). */
+  /**
+   * The length in bytes (of {@link Lease.bytes}).
+   * @throws `UseAfterFreeError` when the lease has been released
+   */
   get length(): number {
-    return this._s.length;
+    const s = this._s;
+    if (this._g !== s.gen) throw released(s);
+    return s.length;
   }
 
   /** Holders of the lease: 1 when taken, +1 per {@link Lease.retain}, 0 once released. */
   get refs(): number {
-    return this._s.refs;
+    const s = this._s;
+    return this._g === s.gen ? s.refs : 0;
   }
 
   /**
@@ -133,7 +181,7 @@ export class Lease {
    */
   retain(): this {
     const s = this._s;
-    if (s.refs === 0) throw released(s);
+    if (this._g !== s.gen) throw released(s);
     s.refs++;
     return this;
   }
@@ -146,17 +194,21 @@ export class Lease {
    */
   release(): void {
     const s = this._s;
-    if (s.refs === 0) throw new DoubleFreeError(`lease of ${s.length} bytes at ${s.ptr} released more often than it was retained`, s.ptr);
-    if (s.refs === 1) this.pool._return(this);
+    if (this._g !== s.gen) throw releasedTwice(s);
+    if (s.refs === 1) s.pool._return(this._k);
     else s.refs--;
   }
 
   /** Releases once if the lease is still held, for `using`; does nothing on a released lease. */
   [Symbol.dispose](): void {
-    if (this._s.refs > 0) this.release();
+    if (this._g === this._s.gen) this.release();
   }
 }
 
+function releasedTwice(s: LeaseState): DoubleFreeError {
+  return new DoubleFreeError(`lease at ${s.ptr} released more often than it was retained`, s.ptr);
+}
+
 function released(s: LeaseState): UseAfterFreeError {
-  return new UseAfterFreeError(`lease of ${s.length} bytes at ${s.ptr} used after its last release`, s.ptr);
+  return new UseAfterFreeError(`lease at ${s.ptr} used after its last release`, s.ptr);
 }

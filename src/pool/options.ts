@@ -14,7 +14,7 @@ export interface LeakedLease {
   ptr: number;
   /** The lease's length in bytes. */
   length: number;
-  /** Holders it still had when its lease object was garbage-collected. */
+  /** Holders it still had when its last handle was garbage-collected. */
   refs: number;
   /**
    * Where the lease was taken: its allocation site when the pool's heap is traced
@@ -52,7 +52,7 @@ export interface BufferPoolOptions {
   maxBytes?: number;
   /**
    * The largest size class, in bytes. MUST be a power of two from 16 to 16 MiB. Leases up to it
-   * are cached (their blocks, views and lease objects reused); larger ones are allocated and
+   * are cached (their blocks and views reused); larger ones are allocated and
    * freed each time.
    * @defaultValue `262144` (256 KiB)
    */
@@ -65,8 +65,8 @@ export interface BufferPoolOptions {
    */
   maxIdleBytes?: number;
   /**
-   * Debug mode: every lease is new (lease objects are never reused, so every use after the last
-   * release throws), released payloads are filled with 0xDD and held in a quarantine, and a
+   * Debug mode: every lease gets a new block (nothing is cached, so that each released payload
+   * can be held back), released payloads are filled with 0xDD and held in a quarantine, and a
    * payload that leaves it (or that `check()` looks at) no longer all 0xDD throws
    * `LeaseWrittenAfterReleaseError`: a write through the bytes of a released lease. Slower.
    * @defaultValue `false`
@@ -85,7 +85,7 @@ export interface BufferPoolOptions {
    */
   views?: 'buffer' | 'uint8array';
   /**
-   * Called when a lease object is garbage-collected while it still has holders.
+   * Called when a lease is garbage-collected (every handle of its block) while it still has holders.
    * @defaultValue a `console.warn` of the report
    */
   onLeak?: (report: LeakedLease) => void;

@@ -1,15 +1,16 @@
 /**
- * `BufferPool`: leases of heap memory for Node services, with the blocks, their views and the
- * lease objects themselves cached per size class, so that a steady stream of requests allocates
- * nothing, neither in the heap nor in the JS heap.
+ * `BufferPool`: leases of heap memory for Node services, with the blocks, their views and their
+ * states cached per size class, so that a steady stream of requests allocates nothing in the heap
+ * and, per lease, one short-lived `Lease` handle in the JS heap (`lease.ts` says why).
  *
  * Two modes:
  *
- * - **cached** (the default): a released lease goes, with its block and its `Buffer` view, onto
- *   the free list of its size class ({@link classIndex}); `lease()` pops one and re-arms it. The
- *   view is remade only when the block is leased at another length than the last time. Above
- *   `maxIdleBytes` of idle blocks, a release gives its block back to the heap instead.
- * - **uncached**: every lease gets a new block, view and lease object, and a release frees the
+ * - **cached** (the default): a released block goes, with its `Buffer` view and its state, onto
+ *   the free list of its size class ({@link classIndex}); `lease()` pops one and hands it out
+ *   under a new `Lease` handle of the next generation (`lease.ts`). The view is remade only when
+ *   the block is leased at another length than the last time. Above `maxIdleBytes` of idle
+ *   blocks, a release gives its block back to the heap instead.
+ * - **uncached**: every lease gets a new block, view and state, and a release frees the
  *   block. Used above the largest class, in debug mode (which poisons and quarantines released
  *   payloads, see `quarantine.ts`), and while the pool's heap is traced by `arenalloc/profile`,
  *   so that each lease is a traced allocation with its own site, tagged `Lease`.
@@ -20,7 +21,7 @@
 import { HeapCorruptedError, InvalidSizeError } from '../errors';
 import { type Heap, MAX_REQUEST } from '../heap';
 import { classBytes, classIndex, MIN_CLASS_BYTES } from './classes';
-import { Lease, type LeaseState } from './lease';
+import { Lease, LeaseAnchor, type LeaseState } from './lease';
 import { type BufferPoolOptions, type LeakedLease, type PoolStats, validateOptions } from './options';
 import { Quarantine } from './quarantine';
 import { Segments } from './segments';
@@ -55,8 +56,8 @@ export class BufferPool {
   readonly maxClassBytes: number;
   /** @internal */
   readonly _segments: Segments;
-  /** @internal Released leases of each class, ready for reuse (cached mode). */
-  readonly _free: Lease[][];
+  /** @internal Released blocks of each class, ready for reuse (cached mode). */
+  readonly _free: LeaseAnchor[][];
   /** @internal Leases live per class (index `classes.length` counts leases above the largest). */
   readonly _leasedPerClass: Float64Array;
   /** @internal */
@@ -110,8 +111,9 @@ export class BufferPool {
    * left (0xDD in debug mode); write before you read. Sizes above the largest class are served
    * from large blocks, uncached.
    *
-   * Cost in cached mode, for a size class that has released leases: a list pop, a few counters,
-   * and no allocation at all when the block's last lease had the same length.
+   * Cost in cached mode, for a size class that has released blocks: a list pop, a few counters,
+   * and one small `Lease` handle (no view, no block) when the block's last lease had the same
+   * length.
    *
    * @param size - bytes, an integer from 0 to {@link arenalloc!MAX_REQUEST}; 0 gives empty bytes
    * @throws {@link arenalloc!InvalidSizeError} for any other size; nothing changes
@@ -123,17 +125,17 @@ export class BufferPool {
       return this._leaseUncached(size);
     }
     const cls = classIndex(size);
-    let lease = (this._free[cls] as Lease[]).pop();
-    if (lease === undefined) lease = this._newCached(cls);
-    else this._idleBytes -= lease._s.capacity;
-    const s = lease._s;
+    let anchor = (this._free[cls] as LeaseAnchor[]).pop();
+    if (anchor === undefined) anchor = this._newCached(cls);
+    else this._idleBytes -= anchor._s.capacity;
+    const s = anchor._s;
     if (s.length !== size) {
       s.view = this._view(s.heap, s.ptr, size);
       s.length = size;
     }
     s.refs = 1;
     this._count(cls, size);
-    return lease;
+    return new Lease(anchor, s.gen);
   }
 
   /**
@@ -144,9 +146,9 @@ export class BufferPool {
   trim(): number {
     let bytes = 0;
     for (const list of this._free) {
-      for (let lease = list.pop(); lease !== undefined; lease = list.pop()) {
-        bytes += lease._s.capacity;
-        this._discard(lease._s);
+      for (let anchor = list.pop(); anchor !== undefined; anchor = list.pop()) {
+        bytes += anchor._s.capacity;
+        this._discard(anchor._s);
       }
     }
     this._idleBytes = 0;
@@ -189,7 +191,7 @@ export class BufferPool {
     this._segments.check();
     this._quarantine?.verifyAll();
     let idle = 0;
-    for (const list of this._free) for (const lease of list) idle += lease._s.refs === 0 ? lease._s.capacity : Number.NaN;
+    for (const list of this._free) for (const anchor of list) idle += anchor._s.refs === 0 ? anchor._s.capacity : Number.NaN;
     let leases = 0;
     for (const n of this._leasedPerClass) leases += n;
     if (idle !== this._idleBytes || leases !== this._leases) {
@@ -199,12 +201,13 @@ export class BufferPool {
     }
   }
 
-  /** @internal Cached mode: a lease object, block and view for class `cls`. */
-  _newCached(cls: number): Lease {
+  /** @internal Cached mode: a block, its view, state and anchor for class `cls`, released. */
+  _newCached(cls: number): LeaseAnchor {
     const capacity = classBytes(cls);
     const ptr = this._segments.allocate(capacity);
     const heap = this._segments.last.heap;
     const state: LeaseState = {
+      pool: this,
       heap,
       ptr,
       capacity,
@@ -212,16 +215,17 @@ export class BufferPool {
       cached: true,
       length: capacity,
       refs: 0,
+      gen: 0,
       view: this._view(heap, ptr, capacity),
       site: undefined,
       live: true,
     };
-    const lease = new Lease(this, state);
-    this._registry.register(lease, state);
-    return lease;
+    const anchor = new LeaseAnchor(state);
+    this._registry.register(anchor, state, state);
+    return anchor;
   }
 
-  /** @internal Uncached mode: a fresh block, view and lease object. */
+  /** @internal Uncached mode: a fresh block, view, state and lease. */
   _leaseUncached(size: number): Lease {
     const cls = size > this.maxClassBytes ? -1 : classIndex(size);
     const capacity = cls < 0 ? Math.max(size, MIN_CLASS_BYTES) : classBytes(cls);
@@ -236,6 +240,7 @@ export class BufferPool {
       site = new Error('lease taken here').stack;
     }
     const state: LeaseState = {
+      pool: this,
       heap,
       ptr,
       capacity,
@@ -243,23 +248,28 @@ export class BufferPool {
       cached: false,
       length: size,
       refs: 1,
+      gen: 0,
       view: this._view(heap, ptr, size),
       site,
       live: true,
     };
-    const lease = new Lease(this, state);
-    this._registry.register(lease, state, state);
+    const anchor = new LeaseAnchor(state);
+    this._registry.register(anchor, state, state);
     this._count(cls < 0 ? this._free.length : cls, size);
-    return lease;
+    return new Lease(anchor, 0);
   }
 
-  /** @internal The last holder released `lease` (`refs` is still 1 here). */
-  _return(lease: Lease): void {
-    const s = lease._s;
+  /**
+   * @internal The last holder released the lease of `anchor`'s block (`refs` is still 1 here).
+   * Takes the anchor, not the `Lease`, so that the handle does not escape `release()`.
+   */
+  _return(anchor: LeaseAnchor): void {
+    const s = anchor._s;
     // Debug mode checks the payload it evicts before this release changes anything, so that a
     // release that throws has done nothing.
     if (this._quarantine !== null) this._quarantine.makeRoom(this, s.capacity);
     s.refs = 0;
+    s.gen = (s.gen + 1) | 0; // every handle of the lease just released is stale from now on
     this._leases--;
     this._bytes -= s.length;
     this._leasedPerClass[s.cls < 0 ? this._free.length : s.cls]--;
@@ -269,7 +279,7 @@ export class BufferPool {
       else this._discard(s);
     } else if (this._idleBytes + s.capacity <= this._maxIdleBytes) {
       this._idleBytes += s.capacity;
-      (this._free[s.cls] as Lease[]).push(lease);
+      (this._free[s.cls] as LeaseAnchor[]).push(anchor);
     } else {
       this._discard(s);
     }
@@ -278,10 +288,11 @@ export class BufferPool {
   /** @internal Gives a state's block back to its heap; the state is dead after. */
   _discard(s: LeaseState): void {
     s.live = false;
+    if (s.cached) this._registry.unregister(s);
     this._segments.free(s.heap, s.ptr);
   }
 
-  /** @internal The safety net: a lease object was collected while it still had holders. */
+  /** @internal The safety net: a block's anchor (so every lease of it) was collected while it still had holders. */
   _leaked(s: LeaseState): void {
     if (!s.live || s.refs === 0) return;
     const refs = s.refs;

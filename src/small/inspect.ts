@@ -214,6 +214,7 @@ export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } 
     const end = base + small.arenaSize;
     if (watermark < base || watermark > end || (watermark & small.poolMask) !== 0) fail(`arena ${arena}: bad watermark ${watermark}`, base);
     let emptyPools = 0;
+    let keptPools = 0;
     for (let pool = base; pool < end; pool += small.poolSize) {
       const pw = pool >>> 2;
       if (pool >= watermark) {
@@ -265,7 +266,13 @@ export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } 
       }
       if (free + count !== carved) fail(`pool ${pool}: ${count} live + ${free} free ≠ ${carved} carved blocks`, pool);
       if (count === 0) {
-        emptyPools++;
+        if (header[SmallState.USED_POOLS + k] !== pool) {
+          emptyPools++;
+          continue;
+        }
+        // Kept (see "Kept pools" in ./layout.ts): on its class list, so not on the arena's list.
+        keptPools++;
+        usedNotFull++;
         continue;
       }
       blocks += count;
@@ -288,6 +295,11 @@ export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } 
     const freePools = emptyPools + (end - watermark) / small.poolSize;
     if (u32[aw + ArenaEntry.FREE_POOLS] !== freePools)
       fail(`arena ${arena}: says ${u32[aw + ArenaEntry.FREE_POOLS]} free pools, has ${freePools}`, base);
+    if ((u32[aw + ArenaEntry.KEPT] as number) < keptPools)
+      fail(`arena ${arena}: holds ${keptPools} kept pools, its bound says ${u32[aw + ArenaEntry.KEPT]}`, base);
+    if (keptPools > 0 && freePools + keptPools === total && (header[SmallState.ARENAS] as number) > 1) {
+      fail(`arena ${arena} holds only kept and free pools while other arenas exist`, base);
+    }
     if (freePools > 0) usable++;
     if (freePools === total) wholeFree++;
   }
@@ -344,7 +356,9 @@ export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } 
       if (++listedPools > usedNotFull) fail(`usedPools lists hold more than the ${usedNotFull} used pools (a cycle?)`);
       const pw = pool >>> 2;
       if (small.poolOf(pool) !== pool || u32[pw + PoolHeader.CLASS] !== k) fail(`usedPools[${k}]: ${pool} is no pool of class ${k}`, pool);
-      if (u32[pw + PoolHeader.COUNT] === 0) fail(`usedPools[${k}]: pool ${pool} is empty`, pool);
+      if (u32[pw + PoolHeader.COUNT] === 0 && (back !== 0 || u32[pw + PoolHeader.NEXT] !== 0)) {
+        fail(`usedPools[${k}]: pool ${pool} is empty but not the only pool of its list`, pool);
+      }
       if (u32[pw + PoolHeader.FREE_BLOCK] === 0) fail(`usedPools[${k}]: pool ${pool} is full (its free list is empty)`, pool);
       if (u32[pw + PoolHeader.PREV] !== back) fail(`usedPools[${k}]: broken back link at ${pool}`, pool);
       back = pool;

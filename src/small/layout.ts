@@ -73,10 +73,14 @@
  *
  * - `count`: blocks in use. `freeBlock`: head of the LIFO list of freed blocks, threaded through
  *   their first word (0 ends it). `nextOffset`: where the next never-used block would start;
- *   blocks are carved lazily, one at a time ("never touch a piece of memory until it's actually
- *   needed"), but always one ahead, as in CPython: a used pool's free list is never empty, so an
- *   empty free list means a full pool and neither fast path tests `nextOffset`. `maxNextOffset`:
- *   the last offset at which a whole block still fits.
+ *   blocks are carved lazily ("never touch a piece of memory until it's actually needed"), but
+ *   always ahead, as in CPython: a used pool's free list is never empty, so an empty free list
+ *   means a full pool and neither fast path tests `nextOffset`. When malloc takes the last listed
+ *   block, the next `CARVE_BYTES` (1 KiB) of never-used blocks are carved at once and linked in
+ *   address order (CPython carves one; mimalloc extends a page's free list by up to 4 KiB): a
+ *   pool that is refilled after changing class then leaves the inlined fast path once per 1 KiB
+ *   of blocks rather than once per block. `maxNextOffset`: the last offset at which a whole
+ *   block still fits.
  * - `arena`: the index of the pool's arena in the arena table (CPython's `arenaindex`), which
  *   the pool-state transitions use. Pools not yet handed out carry `NO_ARENA` from the moment
  *   their arena is made, which `check()` verifies.
@@ -116,6 +120,29 @@
  * A full pool whose one block is freed goes straight back to used (relinked at the front); a used
  * pool whose last block is freed leaves its class list and becomes empty. (With one-block pools,
  * full → empty happens in one free.)
+ *
+ * ## Kept pools
+ *
+ * One exception to "used → empty": when the pool that empties is the *only* pool on its class
+ * list, it stays there, used with a count of 0 (kept), instead of going to its arena's free-pool
+ * list. A program that allocates and frees one block of a class at a time (benchmark A) then
+ * pops and pushes on the same pool, where it would otherwise hand the pool to its arena and take
+ * it back on every pair; keeping it measured 724 → about 300 instructions per pair (callgrind,
+ * `bench/instructions/count.sh heap A`). Bounded: at most one kept pool per class, and a kept pool
+ * goes back as soon as it would cost memory:
+ * - when another pool of its class comes back from full (the list would hold two), it becomes
+ *   empty first;
+ * - it is not kept, or is made empty, when its arena would otherwise hold only kept and free
+ *   pools while other arenas exist, so that kept pools never hold on to an arena that could go
+ *   back (the one arena of a small heap stays anyway, as the spare);
+ * - before malloc makes a new arena, every kept pool is made empty, so that kept pools are never
+ *   the reason for an arena.
+ * Telling whether an arena holds only kept and free pools means counting the class heads in it;
+ * each arena entry carries a bound (`KEPT`, at least its number of kept pools, made exact by
+ * each count), so that the count is only made when the bound says it could matter.
+ * `check()` verifies that an empty pool on a class list is its only pool, is on no free-pool
+ * list, that each arena's bound holds, and that no arena holds only kept and free pools while
+ * there are others. Statistics count a kept pool's blocks as available.
  *
  * ## Arenas
  *
@@ -183,6 +210,12 @@ export const enum PoolHeader {
 }
 /** Bytes of the fixed header fields. */
 export const POOL_FIELDS_BYTES = 32;
+
+/**
+ * Bytes of never-used blocks carved at once when a pool's free list runs dry (at least one
+ * block): see "A pool" above.
+ */
+export const CARVE_BYTES = 1024;
 /** PoolHeader.ARENA of a pool no malloc has used yet. */
 export const NO_ARENA = 0xffff_ffff;
 
@@ -201,6 +234,12 @@ export const enum ArenaEntry {
   NEXT = 4,
   /** Previous arena index on the usable list; NONE for the head. */
   PREV = 5,
+  /**
+   * At least the number of the arena's kept pools (see "Kept pools"): raised when one is kept,
+   * made exact whenever they are counted. malloc's fast path reuses a kept pool without lowering
+   * it, so it may be high; it only decides when the class heads need counting.
+   */
+  KEPT = 6,
   /** Words per entry. */
   STRIDE = 8,
 }

@@ -15,6 +15,7 @@ import { INTERNAL_REQUEST, W_SMALL_STATE_END } from '../layout';
 import type { Memory } from '../memory/store';
 import {
   ArenaEntry,
+  CARVE_BYTES,
   F_ARENAS_ALLOCATED,
   F_ARENAS_PEAK,
   F_ARENAS_RECLAIMED,
@@ -121,12 +122,13 @@ export class SmallHeap {
    *
    * The fast path, a pool of the class in use: the class list head, the pool's free-list head, a
    * pop (one load through the block), the count, and one bitmap word read-modify-write: six
-   * typed-array loads, four stores, two well-predicted branches, no call. When the pop takes the
-   * last listed block, the next never-used block is carved ahead right here (two more loads, two
-   * stores): a pool's blocks are all carved this way once. The rest (a full pool, no used pool,
-   * detached views) is {@link SmallHeap.mallocSlow}'s. The function is kept this small so that V8
-   * inlines it into `Heap.malloc`, and that into the caller's loop: a function over the inlining
-   * budget is called instead, which costs more than the whole pop.
+   * typed-array loads, four stores, two well-predicted branches, no call. The rest is
+   * {@link SmallHeap.mallocSlow}'s: the pop that takes the last listed block (the next never-used
+   * block is then carved ahead, once per block of a pool's life), a full pool, no used pool,
+   * detached views. The function is kept this small so that V8 inlines it into `Heap.malloc`,
+   * and that into the caller's loop, beside `Heap.free`: V8 inlines at most 920 bytecodes into one
+   * function (`--max-inlined-bytecode-size-cumulative`), and a function past that budget is
+   * called instead, which costs more than the whole pop.
    */
   malloc(size: number): number {
     const u32 = this.mem.u32;
@@ -138,15 +140,9 @@ export class SmallHeap {
     if (pool) {
       const pw = pool >>> 2;
       const block = u32[pw + PoolHeader.FREE_BLOCK] as number;
-      let next = u32[block >>> 2] as number;
-      if (next === 0) {
-        // The last listed block: carve the next one ahead (as CPython does), unless none is left.
-        const offset = u32[pw + PoolHeader.NEXT_OFFSET] as number;
-        if (offset > (u32[pw + PoolHeader.MAX_NEXT_OFFSET] as number)) return this.mallocSlow(c);
-        u32[pw + PoolHeader.NEXT_OFFSET] = offset + ((c + 1) << log);
-        next = pool + offset;
-        u32[next >>> 2] = 0;
-      }
+      const next = u32[block >>> 2] as number;
+      // The last listed block: carve the next one ahead (as CPython does), out of line.
+      if (next === 0) return this.mallocCarve(pool, c);
       u32[pw + PoolHeader.FREE_BLOCK] = next;
       u32[pw + PoolHeader.COUNT] = (u32[pw + PoolHeader.COUNT] as number) + 1;
       const unit = (block - pool) >>> log;
@@ -155,6 +151,24 @@ export class SmallHeap {
       return block;
     }
     return this.mallocSlow(c);
+  }
+
+  /**
+   * malloc's pop would take the last listed block of `pool` (class `c`): carves the next
+   * never-used blocks ahead ({@link SmallHeap.carve}) as the new list, and pops; when no whole
+   * block is left the pool is full and {@link SmallHeap.mallocSlow} takes over.
+   */
+  private mallocCarve(pool: number, c: number): number {
+    const u32 = this.mem.u32;
+    const pw = pool >>> 2;
+    if ((u32[pw + PoolHeader.NEXT_OFFSET] as number) > (u32[pw + PoolHeader.MAX_NEXT_OFFSET] as number)) return this.mallocSlow(c);
+    const block = u32[pw + PoolHeader.FREE_BLOCK] as number;
+    u32[pw + PoolHeader.FREE_BLOCK] = this.carve(pool, c);
+    u32[pw + PoolHeader.COUNT] = (u32[pw + PoolHeader.COUNT] as number) + 1;
+    const unit = (block - pool) >>> this.alignLog2;
+    const bw = pw + PoolHeader.BITMAP + (unit >>> 5);
+    u32[bw] = (u32[bw] as number) | (1 << (unit & 31));
+    return block;
   }
 
   /**
@@ -190,20 +204,27 @@ export class SmallHeap {
   }
 
   /**
-   * The pool's free list is running dry: carves the next never-used block and returns it (the
-   * new list, of one entry), or returns 0 when no whole block is left, taking the now full pool
-   * off its class list (used → full).
+   * The pool's free list is running dry: carves the next never-used blocks, up to
+   * {@link CARVE_BYTES} of them, and returns the first (the new list, in address order), or
+   * returns 0 when no whole block is left, taking the now full pool off its class list
+   * (used → full).
    */
   private carve(pool: number, c: number): number {
     const u32 = this.mem.u32;
     const pw = pool >>> 2;
     const offset = u32[pw + PoolHeader.NEXT_OFFSET] as number;
-    if (offset > (u32[pw + PoolHeader.MAX_NEXT_OFFSET] as number)) {
+    const max = u32[pw + PoolHeader.MAX_NEXT_OFFSET] as number;
+    if (offset > max) {
       this.unlinkUsed(pool, c);
       return 0;
     }
-    u32[pw + PoolHeader.NEXT_OFFSET] = offset + this.classSize(c);
-    u32[(pool + offset) >>> 2] = 0;
+    const size = this.classSize(c);
+    // CARVE_BYTES' worth of blocks (at least one, at most what is left), linked in address order.
+    const last = Math.min(max, offset + Math.max(0, CARVE_BYTES - size));
+    let o = offset;
+    for (; o + size <= last; o += size) u32[(pool + o) >>> 2] = pool + o + size;
+    u32[(pool + o) >>> 2] = 0;
+    u32[pw + PoolHeader.NEXT_OFFSET] = o + size;
     return pool + offset;
   }
 
@@ -215,6 +236,11 @@ export class SmallHeap {
     let u32 = this.mem.u32;
     let header = this.mem.head;
     let arena = header[SmallState.USABLE_HEAD] as number;
+    if (arena === NONE) {
+      // Kept pools are never a reason to make an arena: they go back first.
+      this.releaseKept(NONE);
+      arena = header[SmallState.USABLE_HEAD] as number;
+    }
     if (arena === NONE) {
       arena = this.newArena();
       if (arena === NONE) return 0;
@@ -306,15 +332,54 @@ export class SmallHeap {
    * (misaligned, or in no such pool: the caller tries the large-object heap); throws a typed
    * error, changing nothing, when it lies in a pool but is not an allocated block's start.
    *
-   * It is {@link SmallHeap.poolOf} and then {@link SmallHeap.free}, which V8 inlines here. The cost
+   * It is {@link SmallHeap.poolOf} and then {@link SmallHeap.free} written out as one function,
+   * with the cold tests in {@link SmallHeap.tryFreeCold}, so that `Heap.malloc` and `Heap.free`
+   * together fit V8's cumulative inlining budget (920 bytecodes) in the caller's loop. The cost
    * over an unchecked free-list push is the address check (the pool map: three loads from the
    * heap header and the map, two compares) and the bitmap word, which is the double-free check
    * and the mark at once.
    */
   tryFree(ptr: number): number {
+    const mem = this.mem;
+    const u32 = mem.u32;
+    const header = mem.head;
+    const page = ptr >>> this.poolLog2;
+    // Beyond the store (or with detached views) this reads undefined, which fails the tests.
+    if (
+      (ptr & this.alignMask) !== 0 ||
+      !(page < (header[SmallState.POOL_MAP_PAGES] as number)) ||
+      (((u32[((header[SmallState.POOL_MAP] as number) >>> 2) + (page >>> 5)] as number) >>> (page & 31)) & 1) === 0
+    ) {
+      return this.tryFreeCold(ptr);
+    }
+    const offset = ptr & this.poolMask;
+    const pool = ptr - offset;
+    const pw = pool >>> 2;
+    const log = this.alignLog2;
+    const unit = offset >>> log;
+    const bw = pw + PoolHeader.BITMAP + (unit >>> 5);
+    const word = u32[bw] as number;
+    const bit = 1 << (unit & 31);
+    if ((word & bit) === 0) return this.freeMissed(ptr, pool);
+    u32[bw] = word & ~bit;
+    const head = u32[pw + PoolHeader.FREE_BLOCK] as number;
+    u32[ptr >>> 2] = head;
+    u32[pw + PoolHeader.FREE_BLOCK] = ptr;
+    const count = (u32[pw + PoolHeader.COUNT] as number) - 1;
+    u32[pw + PoolHeader.COUNT] = count;
+    const c = u32[pw + PoolHeader.CLASS] as number;
+    // An empty free list means the pool was full (a used pool always has a free block).
+    if (head === 0 || count === 0) this.freeTransition(pool, head, count);
+    return (c + 1) << log;
+  }
+
+  /**
+   * The cold tail of {@link SmallHeap.tryFree}: a misaligned pointer, one in no small pool, or an
+   * address past the views (the store grew behind the heap's back: re-bind and try again).
+   */
+  private tryFreeCold(ptr: number): number {
     if ((ptr & this.alignMask) !== 0) return 0;
-    const pool = this.poolOf(ptr);
-    return pool === 0 ? 0 : this.free(ptr, pool);
+    return ptr >>> 2 >= this.mem.u32.length && this.mem.refresh() ? this.tryFree(ptr) : 0;
   }
 
   /**
@@ -340,7 +405,7 @@ export class SmallHeap {
     u32[pw + PoolHeader.COUNT] = count;
     const c = u32[pw + PoolHeader.CLASS] as number;
     // An empty free list means the pool was full (a used pool always has a free block).
-    if (head === 0 || count === 0) this.freeTransition(pool, c, head === 0, count);
+    if (head === 0 || count === 0) this.freeTransition(pool, head, count);
     return (c + 1) << this.alignLog2;
   }
 
@@ -354,22 +419,123 @@ export class SmallHeap {
     throw this.badPointer(ptr, pool);
   }
 
-  /** The rare part of free: full → used, or used/full → empty (and maybe the arena goes back). */
-  private freeTransition(pool: number, c: number, wasFull: boolean, count: number): void {
+  /**
+   * The rare part of free: full → used, or used/full → empty (and maybe the arena goes back). A
+   * class's only used pool stays on its class list when it empties (it is *kept*), so that a
+   * program that allocates and frees one block at a time does not give the pool back to its arena
+   * and take it again on every pair (benchmark A; see "Kept pools" in `./layout.ts`).
+   */
+  private freeTransition(pool: number, head: number, count: number): void {
+    // The arena table and other pools may lie past these views if another thread grew the store.
     this.mem.reachEnd();
     const u32 = this.mem.u32;
     const pw = pool >>> 2;
+    const c = u32[pw + PoolHeader.CLASS] as number;
+    const wasFull = head === 0;
     if (count !== 0) {
-      if (wasFull) this.linkUsed(pool, c); // full → used, at the front of its class list
+      if (wasFull) {
+        // full → used, at the front of its class list; a kept pool there goes back first.
+        const first = this.mem.head[SmallState.USED_POOLS + c] as number;
+        if (first !== 0 && u32[(first >>> 2) + PoolHeader.COUNT] === 0) {
+          this.unlinkUsed(first, c);
+          this.unkept(first);
+          this.toEmpty(first);
+        }
+        this.linkUsed(pool, c);
+      }
       return;
     }
-    // → empty: off its class list (a full pool is on none), onto its arena's free-pool list.
-    if (!wasFull) this.unlinkUsed(pool, c);
+    if (!wasFull) {
+      if (u32[pw + PoolHeader.PREV] === 0 && u32[pw + PoolHeader.NEXT] === 0 && this.mayKeep(pool)) {
+        const aw = this.entryWord(u32[pw + PoolHeader.ARENA] as number);
+        u32[aw + ArenaEntry.KEPT] = (u32[aw + ArenaEntry.KEPT] as number) + 1;
+        return;
+      }
+      this.unlinkUsed(pool, c);
+    }
+    this.toEmpty(pool);
+  }
+
+  /**
+   * Whether `pool`, the only pool on its class list, may be kept there as it empties: unless the
+   * arena would then hold only kept and free pools while other arenas exist (a kept pool must
+   * never hold on to an arena that could go back).
+   */
+  private mayKeep(pool: number): boolean {
+    const u32 = this.mem.u32;
+    const arena = u32[(pool >>> 2) + PoolHeader.ARENA] as number;
+    const aw = this.entryWord(arena);
+    const free = u32[aw + ArenaEntry.FREE_POOLS] as number;
+    if (this.mem.head[SmallState.ARENAS] === 1 || free + (u32[aw + ArenaEntry.KEPT] as number) + 1 < this.poolsPerArena) return true;
+    return free + this.countKept(arena) + 1 < this.poolsPerArena;
+  }
+
+  /**
+   * Counts the kept pools of `arena` (empty pools at the head of a class list, at most one per
+   * class) and makes its `KEPT` bound exact.
+   */
+  private countKept(arena: number): number {
+    const u32 = this.mem.u32;
+    const header = this.mem.head;
+    let kept = 0;
+    for (let k = 0; k < this.classes; k++) {
+      const pool = header[SmallState.USED_POOLS + k] as number;
+      if (pool !== 0 && u32[(pool >>> 2) + PoolHeader.COUNT] === 0 && u32[(pool >>> 2) + PoolHeader.ARENA] === arena) kept++;
+    }
+    u32[this.entryWord(arena) + ArenaEntry.KEPT] = kept;
+    return kept;
+  }
+
+  /** A kept pool leaves its class list: its arena's bound goes down by one. */
+  private unkept(pool: number): void {
+    const u32 = this.mem.u32;
+    const aw = this.entryWord(u32[(pool >>> 2) + PoolHeader.ARENA] as number);
+    const kept = u32[aw + ArenaEntry.KEPT] as number;
+    if (kept !== 0) u32[aw + ArenaEntry.KEPT] = kept - 1;
+  }
+
+  /**
+   * Makes every kept pool empty (`arena` NONE), or those of `arena`: off their class lists, onto
+   * their arenas' free-pool lists.
+   */
+  private releaseKept(arena: number): void {
+    const u32 = this.mem.u32;
+    for (let k = 0; k < this.classes; k++) {
+      const pool = this.mem.head[SmallState.USED_POOLS + k] as number;
+      if (pool === 0 || u32[(pool >>> 2) + PoolHeader.COUNT] !== 0) continue;
+      if (arena !== NONE && u32[(pool >>> 2) + PoolHeader.ARENA] !== arena) continue;
+      this.unlinkUsed(pool, k);
+      this.unkept(pool);
+      this.emptied(pool);
+    }
+  }
+
+  /**
+   * `pool`, already off its class list, is empty: onto its arena's free-pool list. If its arena
+   * is then left with only kept and free pools while other arenas exist, its kept pools go too,
+   * so that the arena can go back.
+   */
+  private toEmpty(pool: number): void {
+    const arena = this.emptied(pool);
+    const u32 = this.mem.u32;
+    const aw = this.entryWord(arena);
+    if (u32[aw + ArenaEntry.BASE] === 0 || this.mem.head[SmallState.ARENAS] === 1) return;
+    const free = u32[aw + ArenaEntry.FREE_POOLS] as number;
+    const total = this.poolsPerArena;
+    if (free === total || free + (u32[aw + ArenaEntry.KEPT] as number) < total) return;
+    if (free + this.countKept(arena) === total) this.releaseKept(arena);
+  }
+
+  /** Puts the empty `pool` on its arena's free-pool list (the arena may go back); returns the arena. */
+  private emptied(pool: number): number {
+    const u32 = this.mem.u32;
+    const pw = pool >>> 2;
     const arena = u32[pw + PoolHeader.ARENA] as number;
     const aw = this.entryWord(arena);
     u32[pw + PoolHeader.NEXT] = u32[aw + ArenaEntry.FREE_POOL_LIST] as number;
     u32[aw + ArenaEntry.FREE_POOL_LIST] = pool;
     this.arenaFreedPool(arena, aw);
+    return arena;
   }
 
   /** Whether `ptr` in `pool` is an allocated block's start. */
@@ -454,6 +620,7 @@ export class SmallHeap {
     u32[aw + ArenaEntry.WATERMARK] = base;
     u32[aw + ArenaEntry.NEXT] = NONE;
     u32[aw + ArenaEntry.PREV] = NONE;
+    u32[aw + ArenaEntry.KEPT] = 0;
     // Untouched pools say so, whatever the memory held before: free must never take them for pools.
     for (let i = 0; i < total; i++) u32[((base + i * this.poolSize) >>> 2) + PoolHeader.ARENA] = NO_ARENA;
     header[SmallState.USABLE_HEAD] = arena;

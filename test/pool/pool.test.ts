@@ -9,6 +9,7 @@ import {
   BufferPool,
   endWithLease,
   type Lease,
+  Lease as LeaseClass,
   LeaseWrittenAfterReleaseError,
   readIntoPool,
   writeLease,
@@ -27,7 +28,7 @@ function codeOf(fn: () => unknown): string {
 }
 
 describe('BufferPool', () => {
-  it('lends Buffers of exactly the size asked, and reuses block, view and lease object', () => {
+  it('lends Buffers of exactly the size asked, and reuses block and view under a new lease', () => {
     const pool = new BufferPool();
     const a = pool.lease(65536);
     expect(Buffer.isBuffer(a.bytes)).toBe(true);
@@ -37,8 +38,9 @@ describe('BufferPool', () => {
     a.release();
     expect(pool.stats()).toMatchObject({ leases: 0, bytes: 0, peakBytes: 65536, idleBytes: 65536 });
     const b = pool.lease(65536);
-    expect(b).toBe(a); // the lease object itself is reused: no allocation
-    expect(b.bytes).toBe(view); // and so is its view
+    expect(b === a).toBe(false); // a handle of its own: `a` is stale, `b` is live
+    expect(codeOf(() => a.bytes)).toBe('ERR_USE_AFTER_FREE');
+    expect(b.bytes === view).toBe(true); // the block's view is reused
     const c = pool.lease(40000); // same class (64 KiB), another length: a new view over the same block
     expect(c.bytes.byteOffset).not.toBe(b.bytes.byteOffset);
     expect(c.bytes.length).toBe(40000);
@@ -67,7 +69,7 @@ describe('BufferPool', () => {
     expect(codeOf(() => lease.bytes)).toBe('ERR_USE_AFTER_FREE');
     expect(codeOf(() => lease.retain())).toBe('ERR_USE_AFTER_FREE');
     expect(codeOf(() => lease.release())).toBe('ERR_DOUBLE_FREE');
-    expect(lease.length).toBe(100);
+    expect(codeOf(() => lease.length)).toBe('ERR_USE_AFTER_FREE'); // any use of a released lease throws
   });
 
   it('[Symbol.dispose] releases once, and does nothing on a released lease', () => {
@@ -188,7 +190,10 @@ describe('bad input is typed and changes nothing', () => {
     const fake = { bytes: new Uint8Array(4), refs: 1, release() {} } as unknown as Lease;
     const released = pool.lease(8);
     released.release();
-    const live = pool.lease(100); // another class: the released lease object stays released
+    const live = pool.lease(8); // the released lease's block, lent again: the released handle stays released
+    const forged = Object.create(LeaseClass.prototype) as Lease; // passes instanceof, has no block
+    expect(codeOf(() => writeLease(stream, forged))).toBe('ERR_INVALID_ARGUMENT');
+    expect(codeOf(() => endWithLease(stream, forged))).toBe('ERR_INVALID_ARGUMENT');
     expect(codeOf(() => writeLease(stream, fake))).toBe('ERR_INVALID_ARGUMENT');
     expect(codeOf(() => writeLease(stream, released))).toBe('ERR_USE_AFTER_FREE');
     expect(codeOf(() => writeLeases(stream, [live, fake]))).toBe('ERR_INVALID_ARGUMENT');
@@ -212,7 +217,7 @@ describe('debug mode', () => {
     const kept = lease.bytes; // a reference kept past the release: the bug debug mode is for
     lease.release();
     expect(kept[0]).toBe(0xdd);
-    expect(pool.lease(1000)).not.toBe(lease); // lease objects are never reused in debug mode
+    expect(pool.lease(1000) === lease).toBe(false);
     expect(codeOf(() => lease.bytes)).toBe('ERR_USE_AFTER_FREE');
     kept[10] = 1;
     let error: unknown;
