@@ -16,7 +16,11 @@ export type ErrorCode =
   | 'ERR_USE_AFTER_FREE'
   | 'ERR_NOT_A_HEAP'
   | 'ERR_LAYOUT_VERSION'
-  | 'ERR_STALE_VIEW';
+  | 'ERR_STALE_VIEW'
+  | 'ERR_THREADS_ACTIVE'
+  | 'ERR_THREAD_CLOSED'
+  | 'ERR_THREAD_LIMIT'
+  | 'ERR_NOT_THREAD_SAFE';
 
 /**
  * Base class of every error arenalloc throws.
@@ -153,6 +157,54 @@ export class StaleViewError extends ArenallocError {
   }
 }
 
+/**
+ * A call on a threaded heap that needs the other threads to stand still: `check()` while another
+ * joined thread is neither parked nor closed, or `reclaim()` of the calling thread itself.
+ * Nothing changed; park the other threads (`heap.park()`) first.
+ */
+export class ThreadsActiveError extends ArenallocError {
+  /** The thread (slot) that is still active, when one is named. */
+  readonly threadId: number | undefined;
+  /** @param message - what was wrong @param threadId - the active thread, if known */
+  constructor(message: string, threadId?: number) {
+    super('ERR_THREADS_ACTIVE', message);
+    this.threadId = threadId;
+  }
+}
+
+/**
+ * A threaded heap's object used after its thread gave its place back: after `heap.close()`,
+ * while it is parked (`heap.park()`), or after another thread reclaimed its slot. Nothing changed.
+ */
+export class ThreadClosedError extends ArenallocError {
+  /** @param message - what was wrong */
+  constructor(message: string) {
+    super('ERR_THREAD_CLOSED', message);
+  }
+}
+
+/** `Heap.attach` of a threaded heap whose thread slots are all taken. Nothing changed. */
+export class ThreadLimitError extends ArenallocError {
+  /** The number of slots the heap was created with (`maxThreads`). */
+  readonly maxThreads: number;
+  /** @param message - what was wrong @param maxThreads - the heap's slot count */
+  constructor(message: string, maxThreads: number) {
+    super('ERR_THREAD_LIMIT', message);
+    this.maxThreads = maxThreads;
+  }
+}
+
+/**
+ * A layer that is single-threaded for now (refcounted objects, the cycle detector, debug mode)
+ * was asked to work on a threaded heap, which it would corrupt. Nothing changed.
+ */
+export class NotThreadSafeError extends ArenallocError {
+  /** @param message - what was wrong */
+  constructor(message: string) {
+    super('ERR_NOT_THREAD_SAFE', message);
+  }
+}
+
 /** How a value of the wrong type reads in an error message. @internal */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
@@ -170,6 +222,18 @@ export function describeValue(value: unknown): string {
 export function expectHeap(value: unknown, where: string, argument = 'heap'): void {
   if (typeof value !== 'object' || value === null || !('_mem' in value) || !('_small' in value) || !('_large' in value)) {
     throw new InvalidArgumentError(`${where}: ${argument} must be a Heap, got ${describeValue(value)}`, argument);
+  }
+}
+
+/**
+ * Throws {@link NotThreadSafeError} if `heap` is a threaded heap: for the layers that are
+ * single-threaded for now (rc, gc, debug mode), which would corrupt one. @internal
+ */
+export function expectSingleThreaded(heap: { _threads: unknown }, where: string): void {
+  if (heap._threads !== null && heap._threads !== undefined) {
+    throw new NotThreadSafeError(
+      `${where}: the heap is threaded (createHeap({ threads: true })), and ${where} works on single-threaded heaps only for now`,
+    );
   }
 }
 

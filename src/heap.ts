@@ -26,6 +26,7 @@ import {
   OutOfMemoryError,
   RC_HINT,
   StaleViewError,
+  ThreadsActiveError,
 } from './errors';
 import { CHUNK_HEADER, MIN_CHUNK, Tlsf } from './large/tlsf';
 import {
@@ -35,6 +36,7 @@ import {
   F_LARGE_USED_BYTES,
   F_LARGE_USED_CHUNKS,
   F_PEAK_BACKING,
+  FLAG_THREADED,
   HEADER_BYTES,
   INTERNAL_REQUEST,
   LAYOUT_VERSION,
@@ -42,6 +44,7 @@ import {
   W_ALIGN,
   W_ARENA_SIZE,
   W_BASE,
+  W_FLAGS,
   W_GUARD_LOW,
   W_HEADER_BYTES,
   W_HEAP_END,
@@ -53,6 +56,9 @@ import { createMemory, type Memory, type StoreKind, type StoreOptions, type Wasm
 import { debugMallocStats, smallCheck, smallStats } from './small/inspect';
 import { DEFAULT_ARENA_SIZE, DEFAULT_POOL_SIZE, SMALL_REQUEST_THRESHOLD } from './small/layout';
 import { SmallHeap } from './small/pymalloc';
+import { threadedCheck, threadedCounts, threadedReport, threadedSmallStats } from './threads/inspect';
+import { DEFAULT_MAX_THREADS } from './threads/layout';
+import { joinThreaded, makeThreaded, type ThreadedAllocator } from './threads/threaded';
 
 export { INTERNAL_REQUEST } from './layout';
 
@@ -99,6 +105,22 @@ export interface HeapOptions extends StoreOptions {
    * @defaultValue `0` (no guard)
    */
   guardLow?: number | boolean;
+  /**
+   * Make a threaded heap: one heap that any number of threads use at once (see the workers
+   * guide). Each thread joins with `Heap.attach(heap.buffer)` and gets its own heap object;
+   * pointers mean the same in every thread, and a block allocated in one may be freed, realloc'ed
+   * or read in any other. Needs the `'shared'` store (a growable `SharedArrayBuffer`), which it
+   * implies; any other `store` is an {@link InvalidArgumentError}. Refcounted objects, the cycle
+   * detector and debug mode refuse a threaded heap (`NotThreadSafeError`).
+   * @defaultValue `false`
+   */
+  threads?: boolean;
+  /**
+   * For a threaded heap: how many threads may be joined at once (each takes a slot of 576
+   * bytes). MUST be an integer from 1 to 1024.
+   * @defaultValue `64`
+   */
+  maxThreads?: number;
 }
 
 /** Options of {@link Heap.attach}. */
@@ -232,6 +254,9 @@ export class Heap {
     tagType(ptr: number, name: string): boolean;
   } | null;
 
+  /** @internal This thread's allocator of a threaded heap, else null. */
+  _threads: ThreadedAllocator | null;
+
   /** @internal Use {@link createHeap} or {@link Heap.attach}. */
   constructor(mem: Memory, align: number) {
     this._mem = mem;
@@ -242,6 +267,7 @@ export class Heap {
     this._maxLarge = this._large.maxRequest;
     this._hooks = null;
     this._tracer = null;
+    this._threads = null;
   }
 
   /**
@@ -299,10 +325,79 @@ export class Heap {
     if (checkSmallTunables(header[W_POOL_SIZE] as number, header[W_ARENA_SIZE] as number) !== null) {
       throw new NotAHeapError('the heap header is damaged: bad pool or arena size');
     }
-    if (end + CHUNK_HEADER > mem.byteLength) {
+    // Another thread may have grown the store after this Memory took its length and before the
+    // heap end was read (a join while another thread grows): look at the length again first.
+    if (end + CHUNK_HEADER > mem.byteLength && !(mem.refresh() && end + CHUNK_HEADER <= mem.byteLength)) {
       throw new NotAHeapError(`the heap is truncated: it ends at byte ${end + CHUNK_HEADER} but the buffer has ${mem.byteLength}`);
     }
-    return new Heap(mem, align);
+    const heap = new Heap(mem, align);
+    // A threaded heap is joined, not opened: this thread takes a slot of its own.
+    if (((header[W_FLAGS] as number) & FLAG_THREADED) !== 0) joinThreaded(heap);
+    return heap;
+  }
+
+  // ─── threads: the entries of a threaded heap (`createHeap({ threads: true })`) ─────────────
+
+  /**
+   * This thread's id in a threaded heap (its slot, from 0), or -1 for a heap that is not
+   * threaded. Another thread names it to {@link Heap.reclaim}.
+   */
+  get threadId(): number {
+    return this._threads === null ? -1 : this._threads.slot;
+  }
+
+  /** Whether the heap is threaded (made with `threads: true`). */
+  get threaded(): boolean {
+    return this._threads !== null;
+  }
+
+  /**
+   * Gives this thread's place in a threaded heap back: its pools with live blocks pass to the
+   * next thread that allocates their size class (their blocks stay valid, and any thread may
+   * free them), its empty pools go back to the heap, and its slot is free for a new thread. Call
+   * it before a worker exits. Afterwards every allocation entry of this heap object throws
+   * {@link ThreadClosedError}. Does nothing on a heap that is not threaded, or twice.
+   *
+   * @example
+   * ```ts
+   * const heap = createHeap({ threads: true });
+   * const p = heap.malloc(64);
+   * heap.close();
+   * const again = Heap.attach(heap.buffer); // joins anew
+   * again.free(p);
+   * ```
+   */
+  close(): void {
+    if (this._threads !== null) this._threads.close();
+  }
+
+  /**
+   * Does for a thread that died without {@link Heap.close} (a worker that crashed or was
+   * terminated) what its `close()` would have done, from another thread. Only for a thread that
+   * will not run again: name one whose worker has emitted `'exit'`. If it runs after all, its
+   * next call that needs the heap's lock throws {@link ThreadClosedError}.
+   *
+   * @param threadId - the dead thread's {@link Heap.threadId}
+   * @returns the number of pools with live blocks it held, passed on to other threads
+   * @throws {@link InvalidArgumentError} for a heap that is not threaded, an id out of range, or this thread's own id
+   */
+  reclaim(threadId: number): number {
+    if (this._threads === null) throw new InvalidArgumentError('reclaim: the heap is not threaded', 'threadId');
+    return this._threads.reclaim(threadId);
+  }
+
+  /**
+   * Marks this thread of a threaded heap as parked: it promises not to use the heap until
+   * {@link Heap.unpark}, so that {@link Heap.check} may run in another thread. While parked,
+   * this heap object's allocation entries throw {@link ThreadClosedError}.
+   */
+  park(): void {
+    if (this._threads !== null) this._threads.park();
+  }
+
+  /** Ends {@link Heap.park}: the thread may use the heap again. */
+  unpark(): void {
+    if (this._threads !== null) this._threads.unpark();
   }
 
   /** The buffer the heap lives in. After growth of a `wasm` store this is a new object. */
@@ -350,7 +445,10 @@ export class Heap {
     // malloc and free together fit V8's cumulative inlining budget in the caller's loop.
     if (typeof size === 'number' && size >>> 0 === size && size <= SMALL_REQUEST_THRESHOLD && this._hooks === null) {
       const ptr = this._small.malloc(size);
-      if (ptr !== 0) {
+      // `> 0`, not `!== 0`, at the same cost: the small fast path reads undefined (and writes
+      // nothing the views hold) when its class list names a pool past the views, which another
+      // thread that grew the store made; `_mallocRest` re-binds and allocates again.
+      if (ptr > 0) {
         this._countAlloc(size === 0 ? this.align : ((size - 1) | (this.align - 1)) + 1);
         return ptr;
       }
@@ -364,6 +462,8 @@ export class Heap {
    */
   _mallocRest(size: number): number {
     if (typeof size !== 'number' || size >>> 0 !== size || size > MAX_REQUEST) throw invalidSize(size);
+    // A small request whose views were short (see `malloc`): re-bind, and the small path again.
+    if (size <= SMALL_REQUEST_THRESHOLD && this._hooks === null && this._mem.refresh()) return this.malloc(size);
     const ptr = this._hooks === null ? this._largeMalloc(size) : this._hooks.malloc(size);
     if (ptr === 0) throw outOfMemory(size);
     return ptr;
@@ -505,15 +605,20 @@ export class Heap {
   _rawMalloc(size: number): number {
     if (size <= SMALL_REQUEST_THRESHOLD) {
       const ptr = this._small.malloc(size);
-      if (ptr !== 0) {
+      // Undefined when the views were short (see `malloc`): re-bind and allocate again.
+      if (ptr > 0) {
         this._countAlloc(size === 0 ? this.align : ((size - 1) | (this.align - 1)) + 1);
         return ptr;
       }
+      if (ptr !== 0 && this._mem.refresh()) return this._rawMalloc(size);
     }
     return this._largeMalloc(size);
   }
 
-  /** @internal malloc from TLSF (a size above 512, or a small request that found no arena); 0 when out of memory. */
+  /**
+   * @internal malloc from TLSF (a size above 512, or a small request that found no arena or found
+   * the views short); 0 when out of memory.
+   */
   _largeMalloc(size: number): number {
     if (size > this._maxLarge) return 0;
     const ptr = this._large.malloc(size);
@@ -733,6 +838,7 @@ export class Heap {
    */
   stats(): HeapStats {
     this._mem.refresh();
+    if (this._threads !== null) return this._threadedStats(this._threads);
     const counters = this._mem.counters;
     const allocations = counters[Counter.ALLOCATIONS] as number;
     const frees = counters[Counter.FREES] as number;
@@ -770,7 +876,31 @@ export class Heap {
    * ```
    */
   debugMallocStats(): string {
-    return debugMallocStats(this._small);
+    return this._threads === null ? debugMallocStats(this._small) : threadedReport(this._threads);
+  }
+
+  /** @internal {@link Heap.stats} of a threaded heap: the slots' counters summed. */
+  _threadedStats(threads: ThreadedAllocator): HeapStats {
+    const counters = this._mem.counters;
+    const { allocations, frees, live, peak } = threadedCounts(threads);
+    return {
+      store: this._mem.kind,
+      backingBytes: this._mem.byteLength,
+      peakBackingBytes: counters[F_PEAK_BACKING] as number,
+      liveBlocks: allocations - frees,
+      liveBytes: live,
+      peakLiveBytes: peak,
+      freeBytes: counters[F_LARGE_FREE_BYTES] as number,
+      totalAllocations: allocations,
+      totalFrees: frees,
+      large: {
+        usedChunks: counters[F_LARGE_USED_CHUNKS] as number,
+        usedBytes: counters[F_LARGE_USED_BYTES] as number,
+        freeChunks: counters[F_LARGE_FREE_CHUNKS] as number,
+        freeBytes: counters[F_LARGE_FREE_BYTES] as number,
+      },
+      small: threadedSmallStats(threads),
+    };
   }
 
   /**
@@ -789,6 +919,11 @@ export class Heap {
       throw new HeapCorruptedError('the heap header has been overwritten');
     }
     this._checkGuardLow();
+    if (this._threads !== null) {
+      if (!this._threads.open) throw new ThreadsActiveError('check(): this thread closed its place in the heap; attach again');
+      threadedCheck(this._threads);
+      return;
+    }
     const small = smallCheck(this._small);
     let blocks = small.blocks;
     let bytes = small.bytes;
@@ -877,7 +1012,23 @@ export function createHeap(options: HeapOptions = {}): Heap {
       `guardLow must be a multiple of 4 from 0 to base (${String(options.base ?? 0)}), got ${String(options.guardLow)}`,
     );
   }
-  const mem = createMemory(options);
+  let storeOptions: StoreOptions = options;
+  const maxThreads = options.maxThreads ?? DEFAULT_MAX_THREADS;
+  if (options.threads !== undefined && typeof options.threads !== 'boolean') {
+    throw new InvalidArgumentError(`threads must be a boolean, got ${String(options.threads)}`);
+  }
+  if (options.threads === true) {
+    if (options.store !== undefined && options.store !== 'shared') {
+      throw new InvalidArgumentError(
+        `a threaded heap needs store 'shared' (a growable SharedArrayBuffer), got ${JSON.stringify(options.store)}`,
+      );
+    }
+    if (typeof maxThreads !== 'number' || !Number.isInteger(maxThreads) || maxThreads < 1 || maxThreads > 1024) {
+      throw new InvalidArgumentError(`maxThreads must be an integer from 1 to 1024, got ${String(options.maxThreads)}`);
+    }
+    storeOptions = { ...options, store: 'shared' };
+  }
+  const mem = createMemory(storeOptions);
   const header = mem.head;
   header.fill(0);
   // The guard is the one range below the base the heap writes, and only here, at creation.
@@ -893,6 +1044,7 @@ export function createHeap(options: HeapOptions = {}): Heap {
   const heap = new Heap(mem, align);
   heap._large.format();
   heap._small.format();
+  if (options.threads === true) makeThreaded(heap, maxThreads);
   return heap;
 }
 

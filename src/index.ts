@@ -23,8 +23,12 @@ export {
   InvalidSizeError,
   LayoutVersionError,
   NotAHeapError,
+  NotThreadSafeError,
   OutOfMemoryError,
   StaleViewError,
+  ThreadClosedError,
+  ThreadLimitError,
+  ThreadsActiveError,
   UseAfterFreeError,
 } from './errors';
 export {

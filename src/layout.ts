@@ -69,7 +69,11 @@ export const W_BASE = 13;
  * `guardLow`); 0 for none. Below `base`, so the only bytes below the heap it ever reads.
  */
 export const W_GUARD_LOW = 14;
-export const W_RESERVED_15 = 15;
+/**
+ * Address of the thread table of a threaded heap (`createHeap({ threads: true })`, laid out in
+ * `src/threads/layout.ts`), else 0. Heaps written before it existed hold 0 here.
+ */
+export const W_THREADS_ROOT = 15;
 
 // Float64 indexes (f64[...]) of the counters.
 /**
@@ -111,3 +115,5 @@ export const W_SMALL_STATE_END = HEADER_BYTES >>> 2;
 
 /** Flag bits of W_FLAGS. */
 export const FLAG_DEBUG = 1 << 0;
+/** The heap is threaded: `Heap.attach` joins it (a thread slot) instead of opening it alone. */
+export const FLAG_THREADED = 1 << 1;

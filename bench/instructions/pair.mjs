@@ -1,7 +1,7 @@
 /**
  * One contender of the instruction counts (run by count.sh under callgrind, not by bench/run.mjs):
  * `node pair.mjs CONTENDER CASE N` warms the case for 300,000 operations, then runs N more.
- * CONTENDER: heap (the built library's default store), fixed, pym (the checked pymalloc
+ * CONTENDER: heap (the built library's default store), threaded (a threaded heap, one thread), fixed, pym (the checked pymalloc
  * reference), tlsf (the checked TLSF reference). CASE: Ap (A′), A, B, L, as in small/large.bench.
  * LIB=path/to/index.js picks another build of the library (default: ../../dist/index.js).
  */
@@ -10,6 +10,7 @@ const N = Number(nText);
 const LIB = process.env.LIB ?? new URL('../../dist/index.js', import.meta.url).href;
 let a;
 if (contender === 'heap') a = (await import(LIB)).createHeap();
+else if (contender === 'threaded') a = (await import(LIB)).createHeap({ threads: true });
 else if (contender === 'fixed') a = (await import(LIB)).createHeap({ store: 'fixed', initialBytes: 1 << 27 });
 else if (contender === 'pym') a = new (await import('../baselines/checked-pymalloc.mjs')).CheckedPymalloc();
 else if (contender === 'tlsf') a = new (await import('../baselines/checked-tlsf.mjs')).CheckedTlsf();

@@ -23,7 +23,7 @@
  * @module
  */
 
-import { DoubleFreeError, expectHeap, InvalidArgumentError, InvalidPointerError } from '../errors';
+import { DoubleFreeError, expectHeap, expectSingleThreaded, InvalidArgumentError, InvalidPointerError } from '../errors';
 import { type Heap, type HeapHooks, MAX_REQUEST } from '../heap';
 import { currentHooks } from '../hooks';
 import { CLEAN_BYTE, DEAD_BYTE, FORBIDDEN_BYTE } from './bytes';
@@ -555,6 +555,7 @@ export class DebugLayer {
  */
 export function enableDebug(heap: Heap, options: DebugOptions = {}): DebugLayer {
   expectHeap(heap, 'enableDebug');
+  expectSingleThreaded(heap, 'enableDebug');
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
   if (layers.has(heap)) throw new InvalidArgumentError('debug mode is already on for this heap');
   const live = heap.stats().liveBlocks;

@@ -49,7 +49,7 @@
  * @module
  */
 
-import { describeValue, HeapCorruptedError, InvalidArgumentError } from '../errors';
+import { describeValue, expectSingleThreaded, HeapCorruptedError, InvalidArgumentError } from '../errors';
 import type { Heap } from '../heap';
 import { W_GC_ROOT } from '../layout';
 import type { Memory } from '../memory/store';
@@ -1035,6 +1035,7 @@ const detectors = new WeakMap<Rc, Gc>();
 export function createGc(rc: Rc): Gc {
   if (!(rc instanceof Rc))
     throw new InvalidArgumentError(`createGc: rc must be the refcounting layer of a heap (createRc), got ${describeValue(rc)}`, 'rc');
+  expectSingleThreaded(rc.heap, 'createGc');
   let gc = detectors.get(rc);
   if (gc === undefined) {
     gc = new Gc(rc);

@@ -267,6 +267,9 @@ export class Tlsf {
     const list = (fl << Bits.SL_LOG2) | (31 - Math.clz32(slMap & -slMap));
     const chunk = header[W_TLSF_HEADS + list] as number;
     const w = chunk >>> 2;
+    // A chunk past these views (another thread grew the store and listed it): 0, changing
+    // nothing; `refill` re-binds and searches again.
+    if (!(w + H.PREV_FREE < u32.length)) return 0;
     const next = u32[w + H.NEXT_FREE] as number;
     if (next !== 0) {
       u32[(next >>> 2) + H.PREV_FREE] = 0;
@@ -321,7 +324,8 @@ export class Tlsf {
    */
   classify(ptr: number): number {
     const kind = this.classifyIn(ptr);
-    // A detached view (WASM code grew the memory) finds no chunk anywhere: re-bind and look again.
+    // A detached view (WASM code grew the memory) finds no chunk anywhere, and views another
+    // thread's growth left short end before the sentinel: re-bind and look again.
     return kind === 2 && this.mem.refresh() ? this.classifyIn(ptr) : kind;
   }
 
@@ -330,7 +334,9 @@ export class Tlsf {
     const u32 = this.mem.u32;
     const header = this.mem.head;
     const end = header[W_HEAP_END] as number;
-    if (chunk < this.first || chunk >= end) return 2;
+    // Views short of the sentinel (another thread grew the store): "no chunk" until `classify`
+    // re-binds; a free then finds every neighbour it may merge with inside the views.
+    if (chunk < this.first || chunk >= end || !((end >>> 2) + H.SIZE < u32.length)) return 2;
     const w = chunk >>> 2;
     if (u32[w + H.TAG] !== tagOf(chunk)) return 2;
     const sizeAndFlags = u32[w + H.SIZE] as number;
@@ -374,6 +380,7 @@ export class Tlsf {
    */
   alignedAlloc(request: number, alignment: number): number {
     if (alignment <= this.align) return this.malloc(request);
+    this.mem.reachEnd();
     const size = this.chunkSizeFor(request);
     // Room for the chunk, for moving its payload up to the next multiple of `alignment`, and for
     // a leading free chunk of at least MIN_CHUNK bytes in front of it.
@@ -469,6 +476,7 @@ export class Tlsf {
    * the last one. Returns false (changing nothing) when it cannot stay in place.
    */
   resizeInPlace(ptr: number, request: number): boolean {
+    this.mem.reachEnd();
     const u32 = this.mem.u32;
     const header = this.mem.head;
     const chunk = ptr - CHUNK_HEADER;

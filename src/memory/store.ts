@@ -22,7 +22,7 @@
  */
 
 import { InvalidArgumentError } from '../errors';
-import { HEADER_BYTES } from '../layout';
+import { HEADER_BYTES, W_HEAP_END } from '../layout';
 
 /** The kinds of backing store a heap can live in. */
 export type StoreKind = 'fixed' | 'resizable' | 'shared' | 'wasm';
@@ -271,6 +271,18 @@ export class Memory {
    */
   reach(address: number): void {
     if (address >= this.u8.length) this.refresh();
+  }
+
+  /**
+   * Makes the views cover the whole heap, its sentinel chunk included, if another thread grew the
+   * store since they were bound: the heap end in the header lies past them then. For the entries
+   * of a layer that may follow links anywhere in the heap (the TLSF lists, the arena table), where
+   * no single address says how far the next read goes. One header load and one compare; the
+   * negated form also re-binds views that WASM code detached (the load reads undefined).
+   */
+  reachEnd(): void {
+    // 16: the sentinel's chunk header (CHUNK_HEADER of `src/large`, which this layer sits below).
+    if (!((this.head[W_HEAP_END] as number) + 16 <= this.u8.length)) this.refresh();
   }
 
   /**

@@ -32,6 +32,7 @@
 import {
   describeValue,
   expectHeap,
+  expectSingleThreaded,
   HeapCorruptedError,
   InvalidArgumentError,
   InvalidPointerError,
@@ -913,6 +914,7 @@ export interface HandleState {
  */
 export function createRc(heap: Heap, options: RcOptions = {}): Rc {
   expectHeap(heap, 'createRc');
+  expectSingleThreaded(heap, 'createRc');
   let rc = registries.get(heap);
   if (rc === undefined) {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');

@@ -176,6 +176,8 @@ export class SmallHeap {
    * a class's only pool is kept as it empties, this runs about once per pool a class takes.
    */
   private mallocSlow(c: number): number {
+    // The arena table and other pools may lie past these views if another thread grew the store.
+    this.mem.reachEnd();
     // Detached views have length 0: only then ask the memory.
     if (this.mem.u32.length === 0 && this.mem.refresh()) return this.malloc((c + 1) << this.alignLog2);
     return this.poolFor(c) === 0 ? 0 : this.malloc((c + 1) << this.alignLog2);
@@ -338,7 +340,7 @@ export class SmallHeap {
     const bw = pw + PoolHeader.BITMAP + (unit >>> 5);
     const word = u32[bw] as number;
     const bit = 1 << (unit & 31);
-    if ((word & bit) === 0) throw this.badPointer(ptr, pool);
+    if ((word & bit) === 0) return this.freeMissed(ptr, pool);
     u32[bw] = word & ~bit;
     const head = u32[pw + PoolHeader.FREE_BLOCK] as number;
     u32[ptr >>> 2] = head;
@@ -374,7 +376,7 @@ export class SmallHeap {
     const bw = pw + PoolHeader.BITMAP + (unit >>> 5);
     const word = u32[bw] as number;
     const bit = 1 << (unit & 31);
-    if ((word & bit) === 0) throw this.badPointer(ptr, pool);
+    if ((word & bit) === 0) return this.freeMissed(ptr, pool);
     u32[bw] = word & ~bit;
     const head = u32[pw + PoolHeader.FREE_BLOCK] as number;
     u32[ptr >>> 2] = head;
@@ -388,12 +390,24 @@ export class SmallHeap {
   }
 
   /**
+   * `free` found the block's bit clear: a bad pointer, or a pool past these views (another thread
+   * grew the store and made it there; the bitmap load read undefined). Re-binds and frees in the
+   * second case, throws the typed error, changing nothing, in the first.
+   */
+  private freeMissed(ptr: number, pool: number): number {
+    if (ptr >= this.mem.u8.length && this.mem.refresh()) return this.free(ptr, pool);
+    throw this.badPointer(ptr, pool);
+  }
+
+  /**
    * The rare part of free: full → used, or used/full → empty (and maybe the arena goes back). A
    * class's only used pool stays on its class list when it empties (it is *kept*), so that a
    * program that allocates and frees one block at a time does not give the pool back to its arena
    * and take it again on every pair (benchmark A; see "Kept pools" in `./layout.ts`).
    */
   private freeTransition(pool: number, head: number, count: number): void {
+    // The arena table and other pools may lie past these views if another thread grew the store.
+    this.mem.reachEnd();
     const u32 = this.mem.u32;
     const pw = pool >>> 2;
     const c = u32[pw + PoolHeader.CLASS] as number;
@@ -490,6 +504,7 @@ export class SmallHeap {
 
   /** Whether `ptr` in `pool` is an allocated block's start. */
   isLive(ptr: number, pool: number): boolean {
+    this.mem.reach(ptr);
     const unit = (ptr - pool) >>> this.alignLog2;
     return (((this.mem.u32[(pool >>> 2) + PoolHeader.BITMAP + (unit >>> 5)] as number) >>> (unit & 31)) & 1) === 1;
   }

@@ -173,6 +173,17 @@ const ENTRIES: Entry[] = [
     good: (f: Fixture) => [f.block],
     call: (f: Fixture, [p]: Bad[]) => (f.heap as Bad)[m](p),
   })),
+  {
+    // A threaded heap of its own, with a second thread to reclaim (the fixture's heap is not threaded).
+    name: 'Heap.reclaim',
+    args: [UINT('threadId')],
+    good: () => [1],
+    call: (_f, [id]) => {
+      const threaded = createHeap({ threads: true, initialBytes: 1 << 20 });
+      Heap.attach(threaded.buffer);
+      return threaded.reclaim(id);
+    },
+  },
   { name: 'Heap.bytes', args: [PTR(), OPT_UINT('length')], good: (f) => [f.block, 8], call: (f, [p, n]) => f.heap.bytes(p, n) },
   ...['isStale', 'assertFresh'].map((m) => ({
     name: `Heap.${m}`,
@@ -406,6 +417,9 @@ const NO_ARGUMENTS = new Set([
   'Heap.debugMallocStats',
   'Heap.check',
   'Heap.trim',
+  'Heap.close',
+  'Heap.park',
+  'Heap.unpark',
   'Rc.clearFreeLists',
   'Rc.stats',
   'StructType.create',

@@ -1,0 +1,147 @@
+/**
+ * One thread of a run of the `threads` suite (bench/threads.bench.mjs): attaches the heap, warms
+ * its workload untimed, waits at the start line, runs it, and says when it is done. Each thread
+ * times itself with `performance.now()` between the start signal and its last operation (Node 20
+ * has no per-thread CPU clock: this is wall time, which includes any time the thread was not
+ * scheduled); the suite takes the throughput from the main thread's wall clock over the whole run.
+ *
+ * Workloads:
+ * - `B`: benchmark B of the small suite: 10,000 seeded sizes of 8–512 bytes allocated, then freed
+ *   in a seeded random order. With `cross`, every other free is handed to the other thread
+ *   through a ring, which frees it (a cross-thread free), and this thread frees what it is handed.
+ * - `F`: 64 KiB frames: allocate one, write its first and last word, free it.
+ *
+ * Heaps: `threaded` (joined with Heap.attach), `plain` (the single-threaded heap, one thread),
+ * `locked` (the single-threaded heap in every thread, every call under one Atomics lock: the
+ * global-lock version of the same heap).
+ */
+
+import { parentPort, workerData } from 'node:worker_threads';
+
+const { lib, buffer, control, index, threads, heapKind, work, pairs, cross } = workerData;
+const { Heap } = await import(lib);
+const heap = Heap.attach(buffer);
+const ctl = new Int32Array(control);
+// Control words: 0 ready count, 1 start flag, 2 done count, 3 the global lock, rings from 16.
+const READY = 0;
+const START = 1;
+const DONE = 2;
+const LOCK = 3;
+const RING = 1 << 15;
+const ringBase = (to) => 16 + to * (RING + 2);
+
+function lock() {
+  if (Atomics.compareExchange(ctl, LOCK, 0, 1) === 0) return;
+  for (let i = 0; i < 100; i++) if (Atomics.load(ctl, LOCK) === 0 && Atomics.compareExchange(ctl, LOCK, 0, 1) === 0) return;
+  while (Atomics.exchange(ctl, LOCK, 2) !== 0) Atomics.wait(ctl, LOCK, 2);
+}
+function unlock() {
+  if (Atomics.exchange(ctl, LOCK, 0) === 2) Atomics.notify(ctl, LOCK, 1);
+}
+
+const locked = heapKind === 'locked';
+const malloc = locked
+  ? (n) => {
+      lock();
+      const p = heap.malloc(n);
+      unlock();
+      return p;
+    }
+  : (n) => heap.malloc(n);
+const free = locked
+  ? (p) => {
+      lock();
+      heap.free(p);
+      unlock();
+    }
+  : (p) => heap.free(p);
+
+// The ring to the other thread (single producer, single consumer) and back.
+const other = threads === 2 ? 1 - index : index;
+const out = ringBase(other);
+const inbox = ringBase(index);
+function send(p) {
+  const head = Atomics.load(ctl, out);
+  const tail = ctl[out + 1];
+  if (tail - head >= RING) return false;
+  ctl[out + 2 + (tail & (RING - 1))] = p;
+  Atomics.store(ctl, out + 1, tail + 1);
+  return true;
+}
+function drain() {
+  let head = ctl[inbox];
+  const tail = Atomics.load(ctl, inbox + 1);
+  while (head !== tail) {
+    free(ctl[inbox + 2 + (head & (RING - 1))] >>> 0);
+    head++;
+  }
+  Atomics.store(ctl, inbox, head);
+}
+
+let x = 12345 + index;
+const rnd = () => {
+  x ^= x << 13;
+  x ^= x >>> 17;
+  x ^= x << 5;
+  return x >>> 0;
+};
+const N = 10_000;
+const sizes = new Int32Array(N);
+const order = new Int32Array(N);
+const ptrs = new Float64Array(N);
+for (let i = 0; i < N; i++) {
+  sizes[i] = 8 + (rnd() % 505);
+  order[i] = i;
+}
+for (let i = N - 1; i > 0; i--) {
+  const j = rnd() % (i + 1);
+  const t = order[i];
+  order[i] = order[j];
+  order[j] = t;
+}
+
+function runB(count) {
+  for (let done = 0; done < count; done += N) {
+    for (let i = 0; i < N; i++) ptrs[i] = malloc(sizes[i]);
+    for (let i = 0; i < N; i++) {
+      const p = ptrs[order[i]];
+      if (cross && (i & 1) === 1 && send(p)) continue;
+      free(p);
+    }
+    if (cross) drain();
+  }
+}
+
+function runF(count) {
+  const u32 = () => new Uint32Array(heap.buffer);
+  let words = u32();
+  for (let i = 0; i < count; i++) {
+    const p = malloc(65536);
+    if (p + 65536 > words.length * 4) words = u32();
+    words[p >>> 2] = i;
+    words[(p + 65532) >>> 2] = i;
+    free(p);
+  }
+}
+
+const run = work === 'F' ? runF : runB;
+run(work === 'F' ? 20_000 : 200_000);
+if (cross) drain();
+Atomics.add(ctl, READY, 1);
+Atomics.notify(ctl, READY);
+while (Atomics.load(ctl, START) === 0) Atomics.wait(ctl, START, 0);
+const t0 = performance.now();
+run(pairs);
+const elapsed = performance.now() - t0;
+Atomics.add(ctl, DONE, 1);
+Atomics.notify(ctl, DONE);
+// The other thread may still hand over blocks: keep draining until both are done.
+if (cross) {
+  while (Atomics.load(ctl, DONE) < threads) {
+    drain();
+    Atomics.wait(ctl, DONE, Atomics.load(ctl, DONE), 1);
+  }
+  drain();
+}
+if (heapKind === 'threaded') heap.close();
+parentPort.postMessage({ elapsed });

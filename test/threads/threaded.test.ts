@@ -1,0 +1,203 @@
+// Issue 16 §2-3 in one thread (the worker tests are stress.test.ts and mutants.test.ts): a
+// threaded heap's entries, its check() and stats(), joins in the same thread (two slots),
+// close, reclaim, park, and bad input that stays typed and harmless.
+import { describe, expect, it } from 'vitest';
+import {
+  createHeap,
+  DoubleFreeError,
+  Heap,
+  InvalidArgumentError,
+  InvalidPointerError,
+  ThreadClosedError,
+  ThreadLimitError,
+  ThreadsActiveError,
+} from '../../src/index';
+import { checkPattern, expectError, expectUnchanged, fillPattern, snapshot } from '../helpers';
+
+describe('a threaded heap in one thread', () => {
+  it('allocates, frees, reallocs small and large blocks, with check() and stats() after each step', () => {
+    const heap = createHeap({ threads: true, initialBytes: 1 << 20, maxBytes: 1 << 26 });
+    expect(heap.threaded).toBe(true);
+    expect(heap.threadId).toBe(0);
+    expect(heap.store).toBe('shared');
+    const live = new Map<number, number>();
+    let id = 0;
+    for (const size of [0, 1, 16, 17, 100, 512, 513, 4000, 70_000, 2 << 20]) {
+      const p = heap.malloc(size);
+      const n = heap.usableSize(p);
+      expect(n).toBeGreaterThanOrEqual(size);
+      fillPattern(heap, p, Math.min(n, size), ++id);
+      live.set(p, id);
+      heap.check();
+    }
+    expect(heap.stats().liveBlocks).toBe(10);
+    const entries = [...live];
+    for (const [p, pid] of entries.slice(0, 5)) {
+      heap.free(p);
+      live.delete(p);
+      expect(heap.isLive(p)).toBe(false);
+      heap.check();
+      void pid;
+    }
+    const [q] = entries[6] as [number, number];
+    const moved = heap.realloc(q, 9000);
+    expect(checkPattern(heap, moved, 513, 7)).toBe(-1);
+    heap.check();
+    const a = heap.alignedAlloc(100, 4096);
+    expect(a % 4096).toBe(0);
+    heap.check();
+    heap.free(a);
+    const c = heap.calloc(10, 10);
+    expect([...heap.bytes(c, 100)].every((b) => b === 0)).toBe(true);
+    heap.free(c);
+    heap.check();
+    expect(heap.stats().liveBlocks).toBe(5);
+    expect(heap.debugMallocStats()).toMatch(/threaded heap: 1 of 64 thread slots joined/);
+  });
+
+  it('churns many blocks of every class and keeps check() and the counters right', () => {
+    const heap = createHeap({ threads: true, initialBytes: 1 << 20, maxBytes: 1 << 26 });
+    let x = 7;
+    const rnd = () => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return x >>> 0;
+    };
+    const live: number[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      if (live.length > 0 && rnd() % 3 === 0) {
+        const j = rnd() % live.length;
+        heap.free(live[j] as number);
+        live[j] = live[live.length - 1] as number;
+        live.pop();
+      } else {
+        live.push(heap.malloc(rnd() % (rnd() % 8 === 0 ? 5000 : 513)));
+      }
+      if (i % 2000 === 0) heap.check();
+    }
+    heap.check();
+    expect(heap.stats().liveBlocks).toBe(live.length);
+    for (const p of live) heap.free(p);
+    heap.check();
+    expect(heap.stats().liveBytes).toBe(0);
+  });
+
+  it('a second attach in the same thread joins as another thread: remote frees both ways, close, orphans adopted', () => {
+    const heap = createHeap({ threads: true, initialBytes: 1 << 20, maxBytes: 1 << 26 });
+    const other = Heap.attach(heap.buffer);
+    expect(other.threadId).toBe(1);
+    expectError(() => heap.check(), ThreadsActiveError, 'ERR_THREADS_ACTIVE');
+    other.park();
+    heap.check();
+    other.unpark();
+    const mine = Array.from({ length: 300 }, (_, i) => heap.malloc(1 + (i % 200)));
+    const theirs = Array.from({ length: 300 }, (_, i) => other.malloc(1 + (i % 200)));
+    for (const p of mine.slice(0, 150)) other.free(p); // remote frees
+    for (const p of theirs.slice(0, 150)) heap.free(p);
+    // A second remote free of the same block, and a local free of a block pending a remote free.
+    expectError(() => other.free(mine[0] as number), DoubleFreeError, 'ERR_DOUBLE_FREE');
+    expectError(() => heap.free(mine[1] as number), DoubleFreeError, 'ERR_DOUBLE_FREE');
+    expect(heap.isLive(mine[2] as number)).toBe(false);
+    other.park();
+    heap.check();
+    other.unpark();
+    other.close();
+    expectError(() => other.malloc(8), ThreadClosedError, 'ERR_THREAD_CLOSED');
+    heap.check();
+    // The closed thread's blocks stay valid: free them here (their pools are orphans now).
+    for (const p of theirs.slice(150)) heap.free(p);
+    heap.check();
+    // A new malloc of those classes adopts the orphans.
+    const again = Array.from({ length: 300 }, (_, i) => heap.malloc(1 + (i % 200)));
+    heap.check();
+    for (const p of [...again, ...mine.slice(150)]) heap.free(p);
+    heap.check();
+    expect(heap.stats().liveBlocks).toBe(0);
+    const third = Heap.attach(heap.buffer);
+    expect(third.threadId).toBe(1); // the slot is free again
+    third.close();
+  });
+
+  it('reclaim() passes on the pools of a thread that never closed; its heap object then throws', () => {
+    const heap = createHeap({ threads: true, initialBytes: 1 << 20, maxBytes: 1 << 26 });
+    const dead = Heap.attach(heap.buffer);
+    const blocks = Array.from({ length: 100 }, (_, i) => dead.malloc(16 + i));
+    expect(heap.reclaim(dead.threadId)).toBeGreaterThan(0);
+    heap.check();
+    expectError(() => dead.malloc(4000), ThreadClosedError, 'ERR_THREAD_CLOSED');
+    for (const p of blocks) heap.free(p);
+    heap.check();
+    expect(heap.stats().liveBlocks).toBe(0);
+    expectError(() => heap.reclaim(heap.threadId), InvalidArgumentError, 'ERR_INVALID_ARGUMENT');
+    expectError(() => heap.reclaim(99), InvalidArgumentError, 'ERR_INVALID_ARGUMENT');
+  });
+
+  it('maxThreads bounds the joins with a typed error', () => {
+    const heap = createHeap({ threads: true, maxThreads: 2 });
+    Heap.attach(heap.buffer);
+    expectError(() => Heap.attach(heap.buffer), ThreadLimitError, 'ERR_THREAD_LIMIT');
+  });
+
+  it('refuses another store and bad options', () => {
+    expectError(() => createHeap({ threads: true, store: 'fixed' }), InvalidArgumentError, 'ERR_INVALID_ARGUMENT');
+    expectError(() => createHeap({ threads: true, maxThreads: 0 }), InvalidArgumentError, 'ERR_INVALID_ARGUMENT');
+  });
+
+  it('bad pointers stay typed and change nothing', () => {
+    const heap = createHeap({ threads: true, initialBytes: 1 << 20, maxBytes: 1 << 22 });
+    const other = Heap.attach(heap.buffer);
+    const small = heap.malloc(40);
+    const large = heap.malloc(5000);
+    other.park();
+    const snap = snapshot(heap);
+    other.unpark();
+    for (const h of [heap, other]) {
+      expectError(() => h.free(small + 16), InvalidPointerError, 'ERR_INVALID_POINTER');
+      expectError(() => h.free(small + 8), InvalidPointerError, 'ERR_INVALID_POINTER');
+      expectError(() => h.free(large + 16), InvalidPointerError, 'ERR_INVALID_POINTER');
+      expectError(() => h.free(12), InvalidPointerError, 'ERR_INVALID_POINTER');
+      expectError(() => h.free(0xfff_fff0), InvalidPointerError, 'ERR_INVALID_POINTER');
+      expectError(() => h.usableSize(small + 48), InvalidPointerError, 'ERR_INVALID_POINTER');
+      expectError(() => h.realloc(large + 32, 10), InvalidPointerError, 'ERR_INVALID_POINTER');
+    }
+    other.park();
+    expectUnchanged(heap, snap);
+  });
+});
+
+describe('layers that are single-threaded for now refuse a threaded heap', () => {
+  it('createRc and enableDebug throw NotThreadSafeError and change nothing', async () => {
+    const { createRc } = await import('../../src/rc/index');
+    const { enableDebug } = await import('../../src/debug/index');
+    const { NotThreadSafeError } = await import('../../src/index');
+    const heap = createHeap({ threads: true });
+    const snap = snapshot(heap);
+    expectError(() => createRc(heap), NotThreadSafeError, 'ERR_NOT_THREAD_SAFE');
+    expectError(() => enableDebug(heap), NotThreadSafeError, 'ERR_NOT_THREAD_SAFE');
+    expect(heap._hooks).toBe(heap._threads);
+    expectUnchanged(heap, snap);
+  });
+});
+
+describe("a thread's large-chunk cache", () => {
+  it('keeps a freed chunk for the next malloc of its size, without losing the checks', () => {
+    const heap = createHeap({ threads: true, initialBytes: 1 << 20, maxBytes: 1 << 26 });
+    const p = heap.malloc(65536);
+    heap.free(p);
+    expect(heap.isLive(p)).toBe(false);
+    expectError(() => heap.free(p), DoubleFreeError, 'ERR_DOUBLE_FREE');
+    expectError(() => heap.usableSize(p), DoubleFreeError, 'ERR_DOUBLE_FREE');
+    expectError(() => heap.realloc(p, 70_000), DoubleFreeError, 'ERR_DOUBLE_FREE');
+    heap.check();
+    expect(heap.stats().liveBlocks).toBe(0);
+    expect(heap.malloc(65536)).toBe(p); // from the cache
+    heap.check();
+    expect(heap.stats().liveBlocks).toBe(1);
+    heap.free(p);
+    heap.close(); // gives the cached chunk back to TLSF
+    const again = Heap.attach(heap.buffer);
+    again.check();
+    expect(again.stats().liveBlocks).toBe(0);
+  });
+});
