@@ -16,7 +16,7 @@
  * lease.release();
  * ```
  *
- * @packageDocumentation
+ * @module arenalloc/pool
  */
 
 export { LeaseWrittenAfterReleaseError } from './errors';
