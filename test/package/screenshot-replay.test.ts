@@ -3,12 +3,12 @@
 // every suite): the script still runs, and what it photographs has the committed picture's size,
 // so the guide shows the report as it is laid out now. (The report's timings differ run to run, so
 // the pixels are not compared.)
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './entries';
+import { run } from './run';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const skip = !existsSync(CHROMIUM) && !process.env.CI;
@@ -21,15 +21,11 @@ function size(png: Buffer): [number, number] {
 }
 
 describe.skipIf(skip)('the strategies guide screenshot', () => {
-  it('is made by scripts/screenshot-replay.mjs, at the size of the committed picture', () => {
+  it('is made by scripts/screenshot-replay.mjs, at the size of the committed picture', async () => {
     const work = mkdtempSync(join(tmpdir(), 'arenalloc-replay-shot-'));
     try {
       const out = join(work, 'replay-report.png');
-      const log = execFileSync(process.execPath, [join(ROOT, 'scripts/screenshot-replay.mjs'), out], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        timeout: 180_000,
-      });
+      const log = await run(process.execPath, [join(ROOT, 'scripts/screenshot-replay.mjs'), out], ROOT, 180_000);
       expect(log).toContain(`wrote ${out}`);
       const committed = size(readFileSync(join(ROOT, 'docs/guides/images/replay-report.png')));
       expect(size(readFileSync(out))).toEqual(committed);
