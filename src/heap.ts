@@ -148,7 +148,9 @@ export interface HeapOptions extends StoreOptions {
   guardLow?: number | boolean;
   /**
    * Make a threaded heap: one heap that any number of threads use at once (see the workers
-   * guide). Each thread joins with `Heap.attach(heap.buffer)` and gets its own heap object;
+   * guide). Its code lives in `arenalloc/threads`, which the core does not import: a thread that
+   * has not loaded it (`import 'arenalloc/threads'`) gets a {@link ThreadsNotLoadedError} here.
+   * Each thread joins with `Heap.attach(heap.buffer)` and gets its own heap object;
    * pointers mean the same in every thread, and a block allocated in one may be freed, realloc'ed
    * or read in any other. Needs the `'shared'` store (a growable `SharedArrayBuffer`), which it
    * implies; any other `store` is an {@link InvalidArgumentError}. Refcounted objects, the cycle
@@ -316,8 +318,12 @@ export class Heap {
    * buffer restored from disk, or the `WebAssembly.Memory` it lives in. A heap created above a
    * `base` (inside a WASM module's memory) is re-opened with the same `base`.
    *
+   * A threaded heap (`createHeap({ threads: true })`) is joined instead: this thread takes a slot
+   * of its own and gets its own heap object; that needs `arenalloc/threads` loaded in this thread.
+   *
    * @throws {@link NotAHeapError} when the buffer holds no heap or a truncated one
    * @throws {@link LayoutVersionError} when it was written by another layout version
+   * @throws {@link ThreadsNotLoadedError} for a threaded heap in a thread that has not imported `arenalloc/threads`
    * @example
    * ```ts
    * const copy = Heap.attach(heap.buffer.slice(0));
@@ -1035,6 +1041,9 @@ export class Heap {
  * new Uint8Array(heap.buffer, p, 64).fill(7);
  * heap.free(p);
  * ```
+ *
+ * @throws {@link InvalidArgumentError} for an option of the wrong type or out of range
+ * @throws {@link ThreadsNotLoadedError} for `threads: true` in a thread that has not imported `arenalloc/threads`
  */
 /* @__NO_SIDE_EFFECTS__ */
 export function createHeap(options: HeapOptions = {}): Heap {

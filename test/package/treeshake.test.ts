@@ -211,9 +211,10 @@ describe("import 'arenalloc/threads' (the one entry with an import-time effect)"
     'globalThis.__result = [heap.threaded, heap.threadId, heap.stats().liveBlocks];\n';
   const without = probe.replace("import 'arenalloc/threads';\n", '');
 
-  it('lists the ESM and CJS files of arenalloc/threads, and only those, under "sideEffects"', () => {
+  it('lists the ESM and CJS files of arenalloc/threads and its source, and only those, under "sideEffects"', () => {
+    // The source is listed for bundles of src/ (the docs' code blocks, the thread tests' workers).
     const threads = entries().find((e) => e.subpath === './threads')!;
-    expect(pkg.sideEffects).toEqual([threads.targets.import.default, threads.targets.require.default]);
+    expect(pkg.sideEffects).toEqual([threads.targets.import.default, threads.targets.require.default, `./${threads.source}`]);
   });
 
   it('is kept by a bundler that reads "sideEffects" (the installed package): the bundle makes a threaded heap', async () => {
