@@ -160,13 +160,16 @@ describe.each(entries())('entry $specifier', (entry) => {
     expect(declared).toBe(entry.subpath === './threads');
   });
 
-  it.skipIf(declared)('does nothing at import time: ignoring "sideEffects", an unused import leaves no call, no new, no property access', async () => {
-    // esbuild keeps top-level arithmetic on constants it cannot fold across modules (`HEADER_BYTES >>> 2`):
-    // harmless, so the check is that nothing else survives (a registration, a patched prototype, a global).
-    const { code, inputs } = await bundleSources(`import '${entry.specifier}';`, true);
-    expect(Object.keys(inputs)).toContain(entry.source);
-    expect(code).not.toMatch(/[([{`]|\.[A-Za-z_$]/);
-  });
+  it.skipIf(declared)(
+    'does nothing at import time: ignoring "sideEffects", an unused import leaves no call, no new, no property access',
+    async () => {
+      // esbuild keeps top-level arithmetic on constants it cannot fold across modules (`HEADER_BYTES >>> 2`):
+      // harmless, so the check is that nothing else survives (a registration, a patched prototype, a global).
+      const { code, inputs } = await bundleSources(`import '${entry.specifier}';`, true);
+      expect(Object.keys(inputs)).toContain(entry.source);
+      expect(code).not.toMatch(/[([{`]|\.[A-Za-z_$]/);
+    },
+  );
 
   it('reaches only its allowed layers from the TypeScript sources (esbuild metafile inputs)', async () => {
     const metafile = await bundleSources(useAll(entry.specifier));
