@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -8,5 +9,9 @@ export default defineConfig({
     exclude: ['test/package/**', 'test/browser/**', '**/node_modules/**'],
     testTimeout: 60_000,
     pool: 'forks',
+    // Two files at a time even on 2 cores (Vitest's default there is one, which leaves a core
+    // idle while a file waits on a child process, a worker or Chromium); more cores, one less.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    minWorkers: 1,
   },
 });

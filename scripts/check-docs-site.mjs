@@ -17,7 +17,16 @@ check(encoded !== undefined, 'assets/search.js holds no encoded index');
 const index = encoded === undefined ? { rows: [] } : JSON.parse(inflateSync(Buffer.from(encoded, 'base64')).toString('utf8'));
 const names = index.rows.map((r) => r.name);
 const text = JSON.stringify(index);
-for (const module of ['arenalloc', 'arenalloc/rc', 'arenalloc/gc', 'arenalloc/profile', 'arenalloc/debug']) {
+for (const module of [
+  'arenalloc',
+  'arenalloc/rc',
+  'arenalloc/gc',
+  'arenalloc/profile',
+  'arenalloc/debug',
+  'arenalloc/pool',
+  'arenalloc/wasm',
+  'arenalloc/strategies',
+]) {
   check(names.includes(module), `the search index has no module "${module}"`);
 }
 check(!names.includes('index'), 'a module is still called "index"');

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test suite on the other runtimes users run, each a binary from an npm package pinned in
-# scripts/runtimes/package.json (installed here with `npm ci`; nothing is downloaded otherwise):
+# scripts/runtimes/package.json (installed by scripts/install-runtimes.sh with `npm ci`; nothing is
+# downloaded otherwise):
 #
 #   Node 22, 24, 26   the suite (vitest, as `npm test` runs it on Node 20), less the files that
 #                     test no engine behaviour: the benchmark baselines' smoke test and the docs'
@@ -16,17 +17,7 @@ cd "$(dirname "$0")/.."
 RT=scripts/runtimes/node_modules
 step() { printf '\n── %s ── %s\n' "$1" "$(date -u +%H:%M:%S)"; }
 
-# Install the pinned runtimes unless each package is there at its pinned version.
-if ! node -e '
-  const dir = "scripts/runtimes";
-  const wanted = require(`./${dir}/package.json`).devDependencies;
-  for (const [name, spec] of Object.entries(wanted)) {
-    const version = spec.replace(/^npm:.*@/, "");
-    try { if (require(`./${dir}/node_modules/${name}/package.json`).version !== version) process.exit(1); } catch { process.exit(1); }
-  }' 2>/dev/null; then
-  step 'install runtimes (npm ci in scripts/runtimes)'
-  npm ci --prefix scripts/runtimes --no-audit --no-fund
-fi
+bash scripts/install-runtimes.sh
 
 portable() {
   for f in test/*.test.ts; do

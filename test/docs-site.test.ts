@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LAYOUT_VERSION } from '../src/layout';
-import { ROOT } from './package/entries';
+import { entries, ROOT } from './package/entries';
 
 const guides = readdirSync(join(ROOT, 'docs/guides'))
   .filter((f) => f.endsWith('.md'))
@@ -26,6 +26,14 @@ describe('the docs site and the README', () => {
   it('the saved-heaps guide states the current layout version', () => {
     const text = readFileSync(join(ROOT, 'docs/guides/saved-heaps.md'), 'utf8');
     expect(text.replace(/\s+/g, ' ')).toContain(`the current layout version is **${LAYOUT_VERSION}**`);
+  });
+
+  it('names each module of the site after its import specifier (`@module arenalloc/pool`, not "pool")', () => {
+    // Without the tag typedoc labels an entry after its file or folder; pool, wasm and strategies
+    // were so labelled until this test (scripts/check-docs-site.mjs saw it in the built site).
+    for (const { specifier, source } of entries()) {
+      expect(readFileSync(join(ROOT, source), 'utf8'), source).toMatch(new RegExp(`^ \\* @module ${specifier}$`, 'm'));
+    }
   });
 
   it('the README names the runtimes .ci/run tests', () => {

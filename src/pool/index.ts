@@ -17,7 +17,7 @@
  * lease.release();
  * ```
  *
- * @packageDocumentation
+ * @module arenalloc/pool
  */
 
 export { LeaseWrittenAfterReleaseError } from './errors';

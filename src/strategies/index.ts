@@ -12,7 +12,7 @@
  * for (const s of strategies) if (!s.verified) throw new Error(`${s.name}: ${s.error}`);
  * ```
  *
- * @packageDocumentation
+ * @module arenalloc/strategies
  */
 
 export { type Allocator, MAX_SIZE, STRATEGY_NAMES, type StrategyName, type StrategyOptions } from './allocator';

@@ -17,7 +17,7 @@
  * env.free(p);
  * ```
  *
- * @packageDocumentation
+ * @module arenalloc/wasm
  */
 
 export { EINVAL, ENOMEM, type WasmAllocatorImports, type WasmImports, type WasmImportsOptions, wasmImports } from './imports';

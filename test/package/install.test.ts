@@ -9,28 +9,22 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { entries, ROOT } from './entries';
+import { run as runIn } from './run';
 
 const tarball = inject('tarball');
 const consumer = inject('consumer');
 const bin = (name: string) => join(ROOT, 'node_modules/.bin', name);
 
-function run(file: string, args: string[], cwd = consumer): string {
-  try {
-    return execFileSync(file, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${file} ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}${e.message}`);
-  }
-}
+const run = (file: string, args: string[], cwd = consumer) => runIn(file, args, cwd);
 
 describe('the packed tarball', () => {
-  it('passes publint (strict: warnings fail too)', () => {
-    const out = run(bin('publint'), ['--strict', tarball]);
+  it('passes publint (strict: warnings fail too)', async () => {
+    const out = await run(bin('publint'), ['--strict', tarball]);
     expect(out).toContain('All good');
   });
 
-  it('passes @arethetypeswrong/cli for every entry, under node10, node16 (ESM and CJS) and bundler resolution', () => {
-    const out = run(bin('attw'), ['--format', 'json', tarball]);
+  it('passes @arethetypeswrong/cli for every entry, under node10, node16 (ESM and CJS) and bundler resolution', async () => {
+    const out = await run(bin('attw'), ['--format', 'json', tarball]);
     const report = JSON.parse(out.slice(out.indexOf('{'))) as {
       analysis: { entrypoints: Record<string, { resolutions: Record<string, unknown> }> };
       problems: Record<string, unknown[]>;
@@ -40,8 +34,8 @@ describe('the packed tarball', () => {
     expect(Object.values(report.problems).flat()).toEqual([]);
   });
 
-  it('holds exactly what `files` promises: the build, the guides, the examples and the top-level docs', () => {
-    const files = run('tar', ['-tzf', tarball])
+  it('holds exactly what `files` promises: the build, the guides, the examples and the top-level docs', async () => {
+    const files = (await run('tar', ['-tzf', tarball]))
       .trim()
       .split('\n')
       .map((f) => f.replace(/^package\//, ''));
@@ -70,7 +64,7 @@ describe('the packed tarball', () => {
 });
 
 describe('the installed package', () => {
-  it('works from ESM import: every entry loads, and the core allocates and frees', () => {
+  it('works from ESM import: every entry loads, and the core allocates and frees', async () => {
     const specifiers = entries().map((e) => e.specifier);
     writeFileSync(
       join(consumer, 'esm.mjs'),
@@ -85,12 +79,12 @@ for (const s of ${JSON.stringify(specifiers)}) keys[s] = Object.keys(await impor
 console.log(JSON.stringify({ p, keys }));
 `,
     );
-    const { p, keys } = JSON.parse(run('node', ['esm.mjs'])) as { p: number; keys: Record<string, string[]> };
+    const { p, keys } = JSON.parse(await run('node', ['esm.mjs'])) as { p: number; keys: Record<string, string[]> };
     expect(p).toBeGreaterThan(0);
     for (const s of specifiers) expect(keys[s]?.length, s).toBeGreaterThan(0);
   });
 
-  it('works from CJS require, with the same exports as ESM for every entry', () => {
+  it('works from CJS require, with the same exports as ESM for every entry', async () => {
     const specifiers = entries().map((e) => e.specifier);
     writeFileSync(
       join(consumer, 'cjs.cjs'),
@@ -107,7 +101,7 @@ if (!(heap instanceof Heap)) throw new Error('bad exports');
 })();
 `,
     );
-    const out = JSON.parse(run('node', ['cjs.cjs'])) as Record<string, { cjs: string[]; esm: string[] }>;
+    const out = JSON.parse(await run('node', ['cjs.cjs'])) as Record<string, { cjs: string[]; esm: string[] }>;
     for (const s of specifiers) {
       expect(out[s]?.cjs.length, s).toBeGreaterThan(0);
       expect(out[s]?.cjs, s).toEqual(out[s]?.esm);
@@ -138,7 +132,7 @@ export const used = [p, stats, error, ${entries()
     // node10 ("moduleResolution": "node") ignores `exports`: subpaths resolve through `typesVersions`.
     ['node10', { module: 'commonjs', moduleResolution: 'node10' }, ['node10.ts']],
   ] as const) {
-    it(`type-checks with TypeScript, moduleResolution ${name}`, () => {
+    it(`type-checks with TypeScript, moduleResolution ${name}`, async () => {
       for (const file of files) writeFileSync(join(consumer, file), tsSource(`// ${name}`));
       const config = `tsconfig.${files[0]}.json`;
       writeFileSync(
@@ -156,14 +150,14 @@ export const used = [p, stats, error, ${entries()
           files,
         }),
       );
-      run('node', [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', config]);
+      await run('node', [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', config]);
     });
   }
 
   // The public types need neither the DOM lib (WebAssembly.Memory is typed through `WasmMemory`)
   // nor `esnext.disposable` (`Symbol.dispose` is declared by arenalloc/rc): a Node-only project on
   // plain ES2022 libs, skipLibCheck off, compiles every entry.
-  it('type-checks in a Node-only project on ES2022 libs, without the DOM or disposable libs', () => {
+  it('type-checks in a Node-only project on ES2022 libs, without the DOM or disposable libs', async () => {
     const imports = entries()
       .map((e, i) => `import * as entry${i} from '${e.specifier}';\nexport { entry${i} };`)
       .join('\n');
@@ -186,16 +180,18 @@ export const used = [p, stats, error, ${entries()
         files: ['nodom.mts'],
       }),
     );
-    run('node', [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.nodom.json']);
+    await run('node', [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.nodom.json']);
   });
 });
 
 // The `bin` of package.json, as a user runs it: `npx arenalloc` inside a project that installed
 // the tarball, on a trace written there.
 describe('the arenalloc command', () => {
-  it('npx arenalloc replay replays a trace through every strategy, from the installed tarball', () => {
+  it('npx arenalloc replay replays a trace through every strategy, from the installed tarball', async () => {
     writeFileSync(join(consumer, 'tiny.trace'), '# a tiny trace\na 1 100\na 2 5000\nr 1 300\nf 2\nc 3 40\nf 1\nf 3\n');
-    const doc = JSON.parse(run('npx', ['--offline', '--no-install', 'arenalloc', 'replay', 'tiny.trace', '--rounds', '1', '--json'])) as {
+    const doc = JSON.parse(
+      await run('npx', ['--offline', '--no-install', 'arenalloc', 'replay', 'tiny.trace', '--rounds', '1', '--json']),
+    ) as {
       traces: { file: string; ops: number; strategies: { name: string; verified: boolean }[] }[];
     };
     expect(doc.traces[0]?.file).toBe('tiny.trace');
@@ -203,7 +199,7 @@ describe('the arenalloc command', () => {
     expect(doc.traces[0]?.strategies.map((s) => [s.name, s.verified])).toEqual(
       ['bump', 'buddy', 'first-fit', 'segregated', 'tlsf', 'heap', 'uint8array'].map((n) => [n, true]),
     );
-    expect(run('npx', ['--offline', '--no-install', 'arenalloc', 'stats', 'tiny.trace'])).toContain(
+    expect(await run('npx', ['--offline', '--no-install', 'arenalloc', 'stats', 'tiny.trace'])).toContain(
       'tiny.trace: 7 ops (2 malloc, 1 calloc, 1 realloc, 3 free)',
     );
   });

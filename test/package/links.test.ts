@@ -4,11 +4,11 @@
  * runs as a user would run it after `npm install arenalloc`.
  */
 
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { brokenLinks, relativeLinks } from './links';
+import { run } from './run';
 
 const installed = join(inject('consumer'), 'node_modules/arenalloc');
 const guides = readdirSync(join(installed, 'docs/guides')).filter((f) => f.endsWith('.md'));
@@ -29,11 +29,11 @@ describe('the installed package', () => {
     expect(examples.length).toBeGreaterThanOrEqual(4);
   });
 
-  it.each(examples)('examples/%s runs from node_modules/arenalloc, and a copy of it runs in the project', (file) => {
-    execFileSync(process.execPath, [join(installed, 'examples', file)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    // Copied into the user's own project, its `arenalloc` imports resolve to the dependency.
+  it.each(examples)('examples/%s runs from node_modules/arenalloc, and a copy of it runs in the project', async (file) => {
     const consumer = inject('consumer');
+    await run(process.execPath, [join(installed, 'examples', file)], process.cwd());
+    // Copied into the user's own project, its `arenalloc` imports resolve to the dependency.
     copyFileSync(join(installed, 'examples', file), join(consumer, `copied-${file}`));
-    execFileSync(process.execPath, [join(consumer, `copied-${file}`)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    await run(process.execPath, [join(consumer, `copied-${file}`)], process.cwd());
   });
 });
