@@ -12,6 +12,7 @@ export default defineConfig({
     pool: 'src/pool/index.ts',
     wasm: 'src/wasm/index.ts',
     strategies: 'src/strategies/index.ts',
+    threads: 'src/threads/index.ts',
     // The `arenalloc` command line (`bin`), not an export: Node-only, it imports node: modules.
     cli: 'src/cli/main.ts',
   },

@@ -25,10 +25,12 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { createHeap } from '../dist/index.js';
+import '../dist/threads.js'; // installs the threaded heap (arenalloc/threads)
 import { atLeast, atMost, QUICK, ROUNDS } from './lib/measure.mjs';
 import { reportSuite } from './lib/results.mjs';
 
 const LIB = new URL('../dist/index.js', import.meta.url).href;
+const THREADS_LIB = new URL('../dist/threads.js', import.meta.url).href;
 const WORKER = new URL('./lib/threads-worker.mjs', import.meta.url);
 const PAIRS_B = QUICK ? 200_000 : 3_000_000;
 const PAIRS_F = QUICK ? 50_000 : 600_000;
@@ -53,6 +55,7 @@ async function runOnce(c) {
     const w = new Worker(WORKER, {
       workerData: {
         lib: LIB,
+        threadsLib: THREADS_LIB,
         buffer: heap.buffer,
         control,
         index,

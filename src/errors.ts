@@ -20,7 +20,8 @@ export type ErrorCode =
   | 'ERR_THREADS_ACTIVE'
   | 'ERR_THREAD_CLOSED'
   | 'ERR_THREAD_LIMIT'
-  | 'ERR_NOT_THREAD_SAFE';
+  | 'ERR_NOT_THREAD_SAFE'
+  | 'ERR_THREADS_NOT_LOADED';
 
 /**
  * Base class of every error arenalloc throws.
@@ -202,6 +203,19 @@ export class NotThreadSafeError extends ArenallocError {
   /** @param message - what was wrong */
   constructor(message: string) {
     super('ERR_NOT_THREAD_SAFE', message);
+  }
+}
+
+/**
+ * `createHeap({ threads: true })`, or `Heap.attach` of a threaded heap, in a thread that has not
+ * loaded the threaded heap: it lives in `arenalloc/threads`, which the core does not import so
+ * that a program without threads does not bundle it. Add `import 'arenalloc/threads';` to every
+ * thread (the main thread and each worker) that makes or joins a threaded heap. Nothing changed.
+ */
+export class ThreadsNotLoadedError extends ArenallocError {
+  /** @param message - what was wrong */
+  constructor(message: string) {
+    super('ERR_THREADS_NOT_LOADED', message);
   }
 }
 

@@ -27,6 +27,7 @@ import {
   RC_HINT,
   StaleViewError,
   ThreadsActiveError,
+  ThreadsNotLoadedError,
 } from './errors';
 import { CHUNK_HEADER, MIN_CHUNK, Tlsf } from './large/tlsf';
 import {
@@ -56,11 +57,51 @@ import { createMemory, type Memory, type StoreKind, type StoreOptions, type Wasm
 import { debugMallocStats, smallCheck, smallStats } from './small/inspect';
 import { DEFAULT_ARENA_SIZE, DEFAULT_POOL_SIZE, SMALL_REQUEST_THRESHOLD } from './small/layout';
 import { SmallHeap } from './small/pymalloc';
-import { threadedCheck, threadedCounts, threadedReport, threadedSmallStats } from './threads/inspect';
-import { DEFAULT_MAX_THREADS } from './threads/layout';
-import { joinThreaded, makeThreaded, type ThreadedAllocator } from './threads/threaded';
+import type { ThreadedAllocator } from './threads/threaded';
 
 export { INTERNAL_REQUEST } from './layout';
+
+/**
+ * @internal The port through which the core reaches the threaded heap (`src/threads/`, the
+ * `arenalloc/threads` entry) without importing it, so that a bundle that never uses threads
+ * carries none of it. `arenalloc/threads` fills it in when it loads ({@link _registerThreads});
+ * until then `createHeap({ threads: true })` and `Heap.attach` of a threaded heap throw
+ * {@link ThreadsNotLoadedError}. A heap object is threaded only once the port is set, so every
+ * entry that finds `heap._threads` non-null may use it. Only the rare entries go through it:
+ * allocation and free of a threaded heap reach its allocator as `heap._hooks`, as before.
+ */
+export interface ThreadsPort {
+  /** `maxThreads` when the options name none. */
+  readonly defaultMaxThreads: number;
+  /** Makes a freshly formatted heap threaded and joins this thread to it (from `createHeap`). */
+  make(heap: Heap, maxThreads: number): void;
+  /** Takes a slot of a threaded heap for this thread (from `Heap.attach`). */
+  join(heap: Heap): void;
+  /** {@link Heap.check} of a threaded heap, after the header and the guard are checked. */
+  check(threads: ThreadedAllocator): void;
+  /** The slots' counters summed, for {@link Heap.stats}. */
+  counts(threads: ThreadedAllocator): { allocations: number; frees: number; live: number; peak: number };
+  /** The small-object figures of {@link Heap.stats}. */
+  smallStats(threads: ThreadedAllocator): SmallHeapStats;
+  /** {@link Heap.debugMallocStats} of a threaded heap. */
+  report(threads: ThreadedAllocator): string;
+}
+
+let threadsPort: ThreadsPort | null = null;
+
+/** @internal Sets the threads port; called once by `arenalloc/threads` when it loads. */
+export function _registerThreads(port: ThreadsPort): void {
+  threadsPort = port;
+}
+
+function needThreads(where: string): ThreadsPort {
+  if (threadsPort === null) {
+    throw new ThreadsNotLoadedError(
+      `${where}: a threaded heap needs the threads module; add \`import 'arenalloc/threads';\` to every thread that uses it`,
+    );
+  }
+  return threadsPort;
+}
 
 /** Options of {@link createHeap}. */
 export interface HeapOptions extends StoreOptions {
@@ -107,7 +148,9 @@ export interface HeapOptions extends StoreOptions {
   guardLow?: number | boolean;
   /**
    * Make a threaded heap: one heap that any number of threads use at once (see the workers
-   * guide). Each thread joins with `Heap.attach(heap.buffer)` and gets its own heap object;
+   * guide). Its code lives in `arenalloc/threads`, which the core does not import: a thread that
+   * has not loaded it (`import 'arenalloc/threads'`) gets a {@link ThreadsNotLoadedError} here.
+   * Each thread joins with `Heap.attach(heap.buffer)` and gets its own heap object;
    * pointers mean the same in every thread, and a block allocated in one may be freed, realloc'ed
    * or read in any other. Needs the `'shared'` store (a growable `SharedArrayBuffer`), which it
    * implies; any other `store` is an {@link InvalidArgumentError}. Refcounted objects, the cycle
@@ -275,8 +318,12 @@ export class Heap {
    * buffer restored from disk, or the `WebAssembly.Memory` it lives in. A heap created above a
    * `base` (inside a WASM module's memory) is re-opened with the same `base`.
    *
+   * A threaded heap (`createHeap({ threads: true })`) is joined instead: this thread takes a slot
+   * of its own and gets its own heap object; that needs `arenalloc/threads` loaded in this thread.
+   *
    * @throws {@link NotAHeapError} when the buffer holds no heap or a truncated one
    * @throws {@link LayoutVersionError} when it was written by another layout version
+   * @throws {@link ThreadsNotLoadedError} for a threaded heap in a thread that has not imported `arenalloc/threads`
    * @example
    * ```ts
    * const copy = Heap.attach(heap.buffer.slice(0));
@@ -332,7 +379,7 @@ export class Heap {
     }
     const heap = new Heap(mem, align);
     // A threaded heap is joined, not opened: this thread takes a slot of its own.
-    if (((header[W_FLAGS] as number) & FLAG_THREADED) !== 0) joinThreaded(heap);
+    if (((header[W_FLAGS] as number) & FLAG_THREADED) !== 0) needThreads('Heap.attach').join(heap);
     return heap;
   }
 
@@ -876,13 +923,14 @@ export class Heap {
    * ```
    */
   debugMallocStats(): string {
-    return this._threads === null ? debugMallocStats(this._small) : threadedReport(this._threads);
+    return this._threads === null ? debugMallocStats(this._small) : (threadsPort as ThreadsPort).report(this._threads);
   }
 
   /** @internal {@link Heap.stats} of a threaded heap: the slots' counters summed. */
   _threadedStats(threads: ThreadedAllocator): HeapStats {
     const counters = this._mem.counters;
-    const { allocations, frees, live, peak } = threadedCounts(threads);
+    const port = threadsPort as ThreadsPort;
+    const { allocations, frees, live, peak } = port.counts(threads);
     return {
       store: this._mem.kind,
       backingBytes: this._mem.byteLength,
@@ -899,7 +947,7 @@ export class Heap {
         freeChunks: counters[F_LARGE_FREE_CHUNKS] as number,
         freeBytes: counters[F_LARGE_FREE_BYTES] as number,
       },
-      small: threadedSmallStats(threads),
+      small: port.smallStats(threads),
     };
   }
 
@@ -921,7 +969,7 @@ export class Heap {
     this._checkGuardLow();
     if (this._threads !== null) {
       if (!this._threads.open) throw new ThreadsActiveError('check(): this thread closed its place in the heap; attach again');
-      threadedCheck(this._threads);
+      (threadsPort as ThreadsPort).check(this._threads);
       return;
     }
     const small = smallCheck(this._small);
@@ -993,6 +1041,9 @@ export class Heap {
  * new Uint8Array(heap.buffer, p, 64).fill(7);
  * heap.free(p);
  * ```
+ *
+ * @throws {@link InvalidArgumentError} for an option of the wrong type or out of range
+ * @throws {@link ThreadsNotLoadedError} for `threads: true` in a thread that has not imported `arenalloc/threads`
  */
 /* @__NO_SIDE_EFFECTS__ */
 export function createHeap(options: HeapOptions = {}): Heap {
@@ -1013,11 +1064,13 @@ export function createHeap(options: HeapOptions = {}): Heap {
     );
   }
   let storeOptions: StoreOptions = options;
-  const maxThreads = options.maxThreads ?? DEFAULT_MAX_THREADS;
   if (options.threads !== undefined && typeof options.threads !== 'boolean') {
     throw new InvalidArgumentError(`threads must be a boolean, got ${String(options.threads)}`);
   }
+  let maxThreads = 0;
   if (options.threads === true) {
+    const port = needThreads('createHeap({ threads: true })');
+    maxThreads = options.maxThreads ?? port.defaultMaxThreads;
     if (options.store !== undefined && options.store !== 'shared') {
       throw new InvalidArgumentError(
         `a threaded heap needs store 'shared' (a growable SharedArrayBuffer), got ${JSON.stringify(options.store)}`,
@@ -1044,7 +1097,7 @@ export function createHeap(options: HeapOptions = {}): Heap {
   const heap = new Heap(mem, align);
   heap._large.format();
   heap._small.format();
-  if (options.threads === true) makeThreaded(heap, maxThreads);
+  if (options.threads === true) (threadsPort as ThreadsPort).make(heap, maxThreads);
   return heap;
 }
 

@@ -29,6 +29,7 @@ export {
   ThreadClosedError,
   ThreadLimitError,
   ThreadsActiveError,
+  ThreadsNotLoadedError,
   UseAfterFreeError,
 } from './errors';
 export {

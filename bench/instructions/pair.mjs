@@ -10,8 +10,10 @@ const N = Number(nText);
 const LIB = process.env.LIB ?? new URL('../../dist/index.js', import.meta.url).href;
 let a;
 if (contender === 'heap') a = (await import(LIB)).createHeap();
-else if (contender === 'threaded') a = (await import(LIB)).createHeap({ threads: true });
-else if (contender === 'fixed') a = (await import(LIB)).createHeap({ store: 'fixed', initialBytes: 1 << 27 });
+else if (contender === 'threaded') {
+  await import(LIB.replace(/index\.js$/, 'threads.js')); // arenalloc/threads installs the threaded heap
+  a = (await import(LIB)).createHeap({ threads: true });
+} else if (contender === 'fixed') a = (await import(LIB)).createHeap({ store: 'fixed', initialBytes: 1 << 27 });
 else if (contender === 'pym') a = new (await import('../baselines/checked-pymalloc.mjs')).CheckedPymalloc();
 else if (contender === 'tlsf') a = new (await import('../baselines/checked-tlsf.mjs')).CheckedTlsf();
 let run;

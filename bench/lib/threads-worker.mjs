@@ -18,8 +18,9 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { lib, buffer, control, index, threads, heapKind, work, pairs, cross } = workerData;
+const { lib, threadsLib, buffer, control, index, threads, heapKind, work, pairs, cross } = workerData;
 const { Heap } = await import(lib);
+if (heapKind === 'threaded') await import(threadsLib); // installs the threaded heap in this thread
 const heap = Heap.attach(buffer);
 const ctl = new Int32Array(control);
 // Control words: 0 ready count, 1 start flag, 2 done count, 3 the global lock, rings from 16.

@@ -2,7 +2,10 @@
  * The threaded heap: one heap in a growable `SharedArrayBuffer` that many threads (the main
  * thread and `worker_threads` workers, or a page and its Web Workers) allocate in at once, with
  * pointers that mean the same thing in every thread. `createHeap({ threads: true })` makes one;
- * `Heap.attach(buffer)` in another thread joins it and returns that thread's heap object.
+ * `Heap.attach(buffer)` in another thread joins it and returns that thread's heap object. The
+ * code is the `arenalloc/threads` entry (`./index.ts`), which the core does not import: loading
+ * it fills in the core's threads port (`ThreadsPort` in `src/heap.ts`), the only way the core
+ * reaches this folder, so that a program without threads bundles none of it.
  *
  * The design is mimalloc's (Leijen, Zorn and de Moura, "Mimalloc: Free List Sharding in Action",
  * 2019) and snmalloc's (Liétar et al., "snmalloc: a message passing allocator", 2019): the cost of

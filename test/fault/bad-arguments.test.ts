@@ -32,6 +32,7 @@ import {
 } from '../../src/profile/index';
 import * as rcModule from '../../src/rc/index';
 import { createRc, type Rc, type Ref, type StructType } from '../../src/rc/index';
+import * as threadsModule from '../../src/threads/index';
 import { bytesEqual } from '../helpers';
 
 // biome-ignore lint/suspicious/noExplicitAny: passing what the types forbid is the point
@@ -420,6 +421,7 @@ const NO_ARGUMENTS = new Set([
   'Heap.close',
   'Heap.park',
   'Heap.unpark',
+  'installThreads',
   'Rc.clearFreeLists',
   'Rc.stats',
   'StructType.create',
@@ -532,7 +534,7 @@ describe('every entry of every subpath refuses arguments of the wrong type', () 
   it('the table covers every exported function and public method', () => {
     const covered = new Set([...ENTRIES.map((e) => e.name.replace(/^(NumberField)\.\w+\.set$/, '$1.set')), ...NO_ARGUMENTS]);
     const missing: string[] = [];
-    const modules = { core, rc: rcModule, gc: gcModule, profile: profileModule, debug: debugModule };
+    const modules = { core, rc: rcModule, gc: gcModule, profile: profileModule, debug: debugModule, threads: threadsModule };
     for (const [, mod] of Object.entries(modules)) {
       for (const [name, value] of Object.entries(mod)) {
         if (typeof value !== 'function') continue;

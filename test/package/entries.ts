@@ -38,6 +38,7 @@ export interface Entry {
 export const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   name: string;
   exports: Record<string, string | ConditionTargets>;
+  sideEffects: boolean | string[];
 };
 
 /** Every JavaScript entry of the package (all `exports` except `./package.json`). */

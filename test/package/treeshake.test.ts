@@ -20,7 +20,7 @@ import { join, relative, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { type Entry, entries, layerOf, ROOT, RULES_PATH, readRules, sourceOf } from './entries';
+import { type Entry, entries, layerOf, pkg, ROOT, RULES_PATH, readRules, sourceOf } from './entries';
 
 const consumer = inject('consumer');
 const rules = readRules();
@@ -152,13 +152,24 @@ describe.each(entries())('entry $specifier', (entry) => {
     expect(entryRules, `add "${entry.subpath}": { "layers": [...], "gzipBytes": 0 } to test/package/entries.json`).toBeDefined();
   });
 
-  it('does nothing at import time: ignoring "sideEffects", an unused import leaves no call, no new, no property access', async () => {
-    // esbuild keeps top-level arithmetic on constants it cannot fold across modules (`HEADER_BYTES >>> 2`):
-    // harmless, so the check is that nothing else survives (a registration, a patched prototype, a global).
-    const { code, inputs } = await bundleSources(`import '${entry.specifier}';`, true);
-    expect(Object.keys(inputs)).toContain(entry.source);
-    expect(code).not.toMatch(/[([{`]|\.[A-Za-z_$]/);
+  // The one entry with an effect at import time: `arenalloc/threads` installs the threaded heap into
+  // the core, and package.json lists its files under "sideEffects" so that bundlers keep it.
+  const declared = Array.isArray(pkg.sideEffects) && pkg.sideEffects.includes(entry.targets.import.default);
+
+  it('lists its files under "sideEffects" only if it is arenalloc/threads', () => {
+    expect(declared).toBe(entry.subpath === './threads');
   });
+
+  it.skipIf(declared)(
+    'does nothing at import time: ignoring "sideEffects", an unused import leaves no call, no new, no property access',
+    async () => {
+      // esbuild keeps top-level arithmetic on constants it cannot fold across modules (`HEADER_BYTES >>> 2`):
+      // harmless, so the check is that nothing else survives (a registration, a patched prototype, a global).
+      const { code, inputs } = await bundleSources(`import '${entry.specifier}';`, true);
+      expect(Object.keys(inputs)).toContain(entry.source);
+      expect(code).not.toMatch(/[([{`]|\.[A-Za-z_$]/);
+    },
+  );
 
   it('reaches only its allowed layers from the TypeScript sources (esbuild metafile inputs)', async () => {
     const metafile = await bundleSources(useAll(entry.specifier));
@@ -193,6 +204,43 @@ describe("import { createHeap } from 'arenalloc'", () => {
     console.log(`createHeap alone: ${code.length} B minified, ${gzipSync(code, { level: 9 }).length} B gzip`);
     expect(sources).toContain('src/heap.ts');
     expectOnly(core, layersOf(sources), ['core']);
+  });
+});
+
+describe("import 'arenalloc/threads' (the one entry with an import-time effect)", () => {
+  const probe =
+    "import 'arenalloc/threads';\nimport { createHeap } from 'arenalloc';\n" +
+    'const heap = createHeap({ threads: true });\nconst p = heap.malloc(64);\nheap.free(p);\nheap.check();\n' +
+    'globalThis.__result = [heap.threaded, heap.threadId, heap.stats().liveBlocks];\n';
+  const without = probe.replace("import 'arenalloc/threads';\n", '');
+
+  it('lists the ESM and CJS files of arenalloc/threads and its source, and only those, under "sideEffects"', () => {
+    // The source is listed for bundles of src/ (the docs' code blocks, the thread tests' workers).
+    const threads = entries().find((e) => e.subpath === './threads')!;
+    expect(pkg.sideEffects).toEqual([threads.targets.import.default, threads.targets.require.default, `./${threads.source}`]);
+  });
+
+  it('is kept by a bundler that reads "sideEffects" (the installed package): the bundle makes a threaded heap', async () => {
+    const { code, sources } = await bundleInstalled(probe);
+    expect(sources).toContain('src/threads/threaded.ts');
+    const run = new Function(code);
+    const saved = (globalThis as { __result?: unknown }).__result;
+    run();
+    expect((globalThis as { __result?: unknown }).__result).toEqual([true, 0, 0]);
+    (globalThis as { __result?: unknown }).__result = saved;
+  });
+
+  it('is needed: without the import, the same program bundles no threads code and throws ERR_THREADS_NOT_LOADED', async () => {
+    const { code, sources } = await bundleInstalled(without);
+    expect(sources.filter((s) => s.startsWith('src/threads/'))).toEqual([]);
+    let error: unknown;
+    try {
+      new Function(code)();
+    } catch (e) {
+      error = e;
+    }
+    expect((error as { code?: string }).code).toBe('ERR_THREADS_NOT_LOADED');
+    expect(String((error as Error).message)).toContain("import 'arenalloc/threads'");
   });
 });
 

@@ -6,6 +6,7 @@
 // run check().
 import { parentPort, workerData } from 'node:worker_threads';
 import { Heap } from '../../src/index';
+import '../../src/threads/index';
 import { setThreadsMutant } from '../../src/threads/mutants';
 import {
   ARRIVED,

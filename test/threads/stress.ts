@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createHeap, type Heap } from '../../src/index';
+import '../../src/threads/index';
 import {
   ARRIVED,
   COMMAND,

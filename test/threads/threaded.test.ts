@@ -12,6 +12,8 @@ import {
   ThreadLimitError,
   ThreadsActiveError,
 } from '../../src/index';
+// The threaded heap lives in arenalloc/threads; loading it installs it into the core.
+import '../../src/threads/index';
 import { checkPattern, expectError, expectUnchanged, fillPattern, snapshot } from '../helpers';
 
 describe('a threaded heap in one thread', () => {
