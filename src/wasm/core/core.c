@@ -508,6 +508,19 @@ static void large_free(uint32_t *header, uint32_t ptr) {
   insert_free(header, chunk, size);
 }
 
+/*
+ * The kept pools of `arena` among the class heads other than class `skip`'s: empty pools at the
+ * head of a class list (`SmallHeap.kept`, counting).
+ */
+static uint32_t kept_except(uint32_t *header, uint32_t arena, uint32_t skip) {
+  uint32_t n = 0, classes = SMALL_REQUEST_THRESHOLD >> get_core_log();
+  for (uint32_t k = 0; k < classes; k++) {
+    uint32_t pool = header[SMALL_USED_POOLS + k];
+    if (k != skip && pool != 0 && word(pool)[POOL_COUNT] == 0 && word(pool)[POOL_ARENA] == arena) n++;
+  }
+  return n;
+}
+
 /* ─── free ───────────────────────────────────────────────────────────────────────────────────── */
 
 /*
@@ -547,6 +560,7 @@ EXPORT(free) void core_free(uint32_t ptr) {
   uint32_t *a = 0;
   uint32_t arena = 0;
   uint32_t keep = 0;
+  uint32_t kept_bound = NONE; /* the arena's KEPT bound as JavaScript leaves it, NONE: unchanged */
   if (head == 0 && count != 0) {
     /* full → used: a kept pool at the head of the class list goes back first (JavaScript's). */
     uint32_t first = header[SMALL_USED_POOLS + c];
@@ -555,18 +569,34 @@ EXPORT(free) void core_free(uint32_t ptr) {
     if (head == 0) return slow_free(ptr);
     arena = p[POOL_ARENA];
     a = entry(header, arena);
-    uint32_t ppa = get_core_ppa(), free_pools = a[ARENA_FREE_POOLS], kept = a[ARENA_KEPT];
+    uint32_t ppa = get_core_ppa(), free_pools = a[ARENA_FREE_POOLS], arenas = header[SMALL_ARENAS];
     if (p[POOL_PREV] == 0 && p[POOL_NEXT] == 0) {
       /*
-       * The class's only pool: kept on its list (`SmallHeap.mayKeep`) when the arena's bound
-       * settles it; when only counting the class heads would, JavaScript counts.
+       * `SmallHeap.mayKeep`: the class's only pool is kept unless its arena would then hold only
+       * kept and free pools while other arenas exist. When the bound cannot settle it, the class
+       * heads are counted, as JavaScript counts them (this pool, already empty at the head of
+       * its list, among them), and the bound becomes that count.
        */
-      if (header[SMALL_ARENAS] != 1 && free_pools + kept + 1 >= ppa) return slow_free(ptr);
-      keep = 1;
-    } else {
+      if (arenas == 1 || free_pools + a[ARENA_KEPT] + 1 < ppa) {
+        keep = 1;
+      } else {
+        kept_bound = kept_except(header, arena, c) + 1;
+        keep = free_pools + kept_bound + 1 < ppa;
+      }
+    }
+    if (!keep) {
+      /* The arena would go back to the large-object heap: JavaScript's. */
       if (free_pools + 1 == ppa && header[SMALL_EMPTY_ARENAS] != 0) return slow_free(ptr);
-      /* `SmallHeap.toEmpty`: an arena left with only kept and free pools is JavaScript's. */
-      if (header[SMALL_ARENAS] != 1 && free_pools + 1 != ppa && free_pools + 1 + kept >= ppa) return slow_free(ptr);
+      /*
+       * `SmallHeap.toEmpty`: when the bound says the arena may now hold only kept and free
+       * pools, they are counted (this pool, off its list, no longer among them); if it does, its
+       * kept pools go back, which is JavaScript's.
+       */
+      uint32_t after = free_pools + 1, bound = kept_bound != NONE ? kept_bound : a[ARENA_KEPT];
+      if (arenas != 1 && after != ppa && after + bound >= ppa) {
+        kept_bound = kept_except(header, arena, c);
+        if (after + kept_bound == ppa) return slow_free(ptr);
+      }
     }
   }
   *bits &= ~bit;
@@ -579,9 +609,11 @@ EXPORT(free) void core_free(uint32_t ptr) {
   if (head == 0) {
     link_used(header, pool, c); /* full → used, at the front of its class list */
   } else if (keep) {
-    a[ARENA_KEPT] += 1; /* used → kept: stays on its class list */
+    /* used → kept: stays on its class list */
+    a[ARENA_KEPT] = (kept_bound != NONE ? kept_bound : a[ARENA_KEPT]) + 1;
   } else if (count == 0) {
     /* used → empty: off its class list, onto its arena's free-pool list */
+    if (kept_bound != NONE) a[ARENA_KEPT] = kept_bound;
     unlink_used(header, pool, c);
     p[POOL_NEXT] = a[ARENA_FREE_POOL_LIST];
     a[ARENA_FREE_POOL_LIST] = pool;
