@@ -186,18 +186,36 @@ describe('small-object allocator: pool transitions (exact addresses)', () => {
     heap.free(keep);
   });
 
-  it('kept → empty: kept pools go back before malloc makes a new arena', () => {
+  it('kept pools stay when malloc needs a new arena, unless an arena holds nothing else', () => {
     const heap = fixedHeap();
     const keep = heap.malloc(16);
     heap.free(heap.malloc(32)); // pool 1 kept for class 1
     // Classes 2..15 take pools 2..15: the arena has no free pool left.
     for (let k = 2; k < 16; k++) expect(heap.malloc(16 * (k + 1))).toBe(BASE + k * POOL + HEADER);
     heap.check();
-    // Class 16 finds no free pool: the kept pool 1 goes back and serves it, in the same arena.
-    expect(heap.malloc(16 * 17)).toBe(BASE + POOL + HEADER);
-    expect(heap.stats().small.arenas).toBe(1);
+    // Class 16 finds no free pool: the arena holds used pools, so a new arena serves it and pool 1
+    // stays kept for class 1.
+    expect(heap.malloc(16 * 17)).toBe(BASE + ARENA + HEADER);
+    expect(heap.stats().small.arenas).toBe(2);
+    expect(heap.malloc(32)).toBe(BASE + POOL + HEADER);
     heap.check();
     heap.free(keep);
+  });
+
+  it('kept → empty: an arena of kept pools alone serves before malloc makes a new arena', () => {
+    const heap = fixedHeap();
+    // Classes 0..15 each take a pool and keep it empty: the arena holds kept pools alone.
+    for (let k = 0; k < 16; k++) {
+      const p = heap.malloc(16 * (k + 1));
+      expect(p).toBe(BASE + k * POOL + HEADER);
+      heap.free(p);
+    }
+    heap.check();
+    expect(heap.stats().small.freePools).toBe(16); // kept pools count as free
+    // Class 16: the kept pools go back (the last one given back, pool 15, serves), no new arena.
+    expect(heap.malloc(16 * 17)).toBe(BASE + 15 * POOL + HEADER);
+    expect(heap.stats().small.arenas).toBe(1);
+    heap.check();
   });
 
   it('untouched → used: pools are handed out in address order, then the next arena right after', () => {
