@@ -887,15 +887,25 @@ export class Heap {
     this._mem.refresh();
     if (this._threads !== null) return this._threadedStats(this._threads);
     const counters = this._mem.counters;
-    const allocations = counters[Counter.ALLOCATIONS] as number;
-    const frees = counters[Counter.FREES] as number;
+    return this._statsOf(
+      counters[Counter.ALLOCATIONS] as number,
+      counters[Counter.FREES] as number,
+      counters[Counter.LIVE_BYTES] as number,
+      counters[Counter.PEAK_BYTES] as number,
+      smallStats(this._small),
+    );
+  }
+
+  /** @internal {@link Heap.stats} from its block counts and the small allocator's figures; the rest is the header's. */
+  _statsOf(allocations: number, frees: number, live: number, peak: number, small: SmallHeapStats): HeapStats {
+    const counters = this._mem.counters;
     return {
       store: this._mem.kind,
       backingBytes: this._mem.byteLength,
       peakBackingBytes: counters[F_PEAK_BACKING] as number,
       liveBlocks: allocations - frees,
-      liveBytes: counters[Counter.LIVE_BYTES] as number,
-      peakLiveBytes: counters[Counter.PEAK_BYTES] as number,
+      liveBytes: live,
+      peakLiveBytes: peak,
       freeBytes: counters[F_LARGE_FREE_BYTES] as number,
       totalAllocations: allocations,
       totalFrees: frees,
@@ -905,7 +915,7 @@ export class Heap {
         freeChunks: counters[F_LARGE_FREE_CHUNKS] as number,
         freeBytes: counters[F_LARGE_FREE_BYTES] as number,
       },
-      small: smallStats(this._small),
+      small,
     };
   }
 
@@ -928,27 +938,9 @@ export class Heap {
 
   /** @internal {@link Heap.stats} of a threaded heap: the slots' counters summed. */
   _threadedStats(threads: ThreadedAllocator): HeapStats {
-    const counters = this._mem.counters;
     const port = threadsPort as ThreadsPort;
     const { allocations, frees, live, peak } = port.counts(threads);
-    return {
-      store: this._mem.kind,
-      backingBytes: this._mem.byteLength,
-      peakBackingBytes: counters[F_PEAK_BACKING] as number,
-      liveBlocks: allocations - frees,
-      liveBytes: live,
-      peakLiveBytes: peak,
-      freeBytes: counters[F_LARGE_FREE_BYTES] as number,
-      totalAllocations: allocations,
-      totalFrees: frees,
-      large: {
-        usedChunks: counters[F_LARGE_USED_CHUNKS] as number,
-        usedBytes: counters[F_LARGE_USED_BYTES] as number,
-        freeChunks: counters[F_LARGE_FREE_CHUNKS] as number,
-        freeBytes: counters[F_LARGE_FREE_BYTES] as number,
-      },
-      small: port.smallStats(threads),
-    };
+    return this._statsOf(allocations, frees, live, peak, port.smallStats(threads));
   }
 
   /**

@@ -453,9 +453,9 @@ export class SmallHeap {
   }
 
   /**
-   * The kept pools of `arena` (of every arena: NONE): empty pools at the head of a class list, at
-   * most one per class. Counts them and makes the arena's `KEPT` bound exact, or with `release`
-   * makes them empty (off their class lists, onto their arenas' free-pool lists).
+   * The kept pools of `arena`: empty pools at the head of a class list, at most one per class.
+   * Counts them and makes the arena's `KEPT` bound exact, or with `release` makes them empty (off
+   * their class lists, onto the arena's free-pool list; the bound is then 0).
    */
   private kept(arena: number, release: boolean): number {
     const u32 = this.mem.u32;
@@ -463,14 +463,13 @@ export class SmallHeap {
     for (let k = 0; k < this.classes; k++) {
       const pool = this.mem.head[SmallState.USED_POOLS + k] as number;
       const pw = pool >>> 2;
-      if (pool === 0 || u32[pw + PoolHeader.COUNT] !== 0 || (arena !== NONE && u32[pw + PoolHeader.ARENA] !== arena)) continue;
+      if (pool === 0 || u32[pw + PoolHeader.COUNT] !== 0 || u32[pw + PoolHeader.ARENA] !== arena) continue;
       n++;
       if (!release) continue;
       this.unlinkUsed(pool, k);
-      u32[this.entryWord(u32[pw + PoolHeader.ARENA] as number) + ArenaEntry.KEPT] = 0;
       this.emptied(pool);
     }
-    if (!release) u32[this.entryWord(arena) + ArenaEntry.KEPT] = n;
+    u32[this.entryWord(arena) + ArenaEntry.KEPT] = release ? 0 : n;
     return n;
   }
 
