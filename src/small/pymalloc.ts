@@ -480,17 +480,13 @@ export class SmallHeap {
    * `arenalloc/wasm` give pools back and take them again in turn, 1,600 times a unit.
    */
   private releaseKeptArenas(): void {
-    const total = this.poolsPerArena;
-    if (total > this.classes) return; // an arena cannot be all kept pools
+    if (this.poolsPerArena > this.classes) return; // an arena cannot be all kept pools
     const u32 = this.mem.u32;
-    const tally = new Map<number, number>();
     for (let k = 0; k < this.classes; k++) {
       const pool = this.mem.head[SmallState.USED_POOLS + k] as number;
       if (pool === 0 || u32[(pool >>> 2) + PoolHeader.COUNT] !== 0) continue;
       const arena = u32[(pool >>> 2) + PoolHeader.ARENA] as number;
-      const n = (tally.get(arena) ?? 0) + 1;
-      tally.set(arena, n);
-      if (n === total) this.kept(arena, true);
+      if (this.kept(arena, false) === this.poolsPerArena) this.kept(arena, true);
     }
   }
 
