@@ -10,7 +10,7 @@ import {
   FreedBlockWrittenError,
   GuardBytesError,
 } from '../src/debug/index';
-import { currentHooks } from '../src/hooks';
+import { currentHooks } from '../src/port';
 import {
   type ArenallocError,
   createHeap,

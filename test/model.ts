@@ -4,7 +4,7 @@
 // blocks overlap, and the counters equal the model.
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { rawHooks } from '../src/hooks';
+import { rawHooks } from '../src/port';
 import { createHeap, type Heap, OutOfMemoryError, type StoreKind } from '../src/index';
 import { bytesEqual } from './helpers';
 

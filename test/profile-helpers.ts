@@ -1,5 +1,5 @@
 import type { Heap, HeapHooks } from '../src/heap';
-import { currentHooks } from '../src/hooks';
+import { currentHooks } from '../src/port';
 import { parseStack } from '../src/profile/stack';
 
 /** The file and line of the caller, parsed the way the tracer parses stacks. */

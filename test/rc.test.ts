@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { currentHooks } from '../src/hooks';
+import { currentHooks } from '../src/port';
 import { createHeap, Heap } from '../src/index';
 import { createRc } from '../src/rc/index';
 import { bytesEqual, heapOf, STORES } from './helpers';

@@ -18,7 +18,7 @@
 
 import { describeValue, InvalidArgumentError } from '../errors';
 import { Heap, type HeapHooks } from '../heap';
-import { currentHooks } from '../hooks';
+import { currentHooks } from '../port';
 
 /** What happened on one heap during a {@link measure}d call. */
 export interface HeapUsage {

@@ -2,7 +2,7 @@
  * Tracing, like Python's `tracemalloc`: while it is on, every allocation of a heap records its
  * site (the stack, parsed, limited to a number of frames) and its size, until the block is freed.
  *
- * Tracing interposes on the heap's allocation entries through the hook chain of `src/hooks.ts`:
+ * Tracing interposes on the heap's allocation entries through the hook chain of `src/port.ts`:
  *
  * ```
  *  heap.malloc ──▶ TracingHooks.malloc ──▶ previous hooks (or the raw allocators)
@@ -22,7 +22,7 @@
 
 import { describeValue, expectHeap, expectPointer, InvalidArgumentError, InvalidPointerError } from '../errors';
 import type { Heap, HeapHooks } from '../heap';
-import { currentHooks } from '../hooks';
+import { currentHooks } from '../port';
 import { captureStack, type Frame, ownFile, parseStack, Traceback } from './stack';
 
 /** A traced block: where it was allocated, how many bytes were asked for, and its type if tagged. */

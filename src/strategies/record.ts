@@ -7,7 +7,7 @@
  */
 
 import type { Heap, HeapHooks } from '../heap';
-import { currentHooks } from '../hooks';
+import { currentHooks } from '../port';
 import { type Trace, TraceBuilder, TraceOp } from './trace';
 
 /**

@@ -7,7 +7,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { currentHooks } from '../../src/hooks';
+import { currentHooks } from '../../src/port';
 import { createHeap, type Heap } from '../../src/index';
 import { type WasmImports, wasmImports } from '../../src/wasm/index';
 

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { currentHooks } from '../../src/hooks';
+import { currentHooks } from '../../src/port';
 import { createHeap, type Heap } from '../../src/index';
 import { CHUNK_HEADER, MIN_CHUNK } from '../../src/large/tlsf';
 import * as layout from '../../src/layout';
