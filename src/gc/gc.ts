@@ -36,7 +36,7 @@
  * 5. Clear the `ref` fields of the rest (releasing their targets), then drop the temporary
  *    references: each object is retired by rc's own `_retire` (the one function that counts an
  *    object out and parks or frees it), and the blocks go back to the heap in one batch
- *    (`Heap._rawFreeBatch`). With `DEBUG_SAVEALL`, keep them on the saved list.
+ *    (`freeBatch` of `src/port.ts`). With `DEBUG_SAVEALL`, keep them on the saved list.
  *
  * ## User code during a collection
  *
@@ -53,6 +53,7 @@ import { describeValue, expectSingleThreaded, HeapCorruptedError, InvalidArgumen
 import type { Heap } from '../heap';
 import { W_GC_ROOT } from '../layout';
 import type { Memory } from '../memory/store';
+import { freeBatch } from '../port';
 import {
   GC_TRACKED,
   O_FLAGS,
@@ -710,7 +711,7 @@ export class Gc {
       u32[w + O_REFCOUNT] = 0;
       list[i] = rc._retire(p, types + (u32[w + O_TYPE] as number) * TYPE_WORDS);
     }
-    rc.heap._rawFreeBatch(list, n);
+    freeBatch(rc.heap, list, n);
   }
 
   /** @internal gcRefs = refcount - bias, minus the references from inside the list; flags COLLECTING. */
