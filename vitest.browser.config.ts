@@ -44,6 +44,7 @@ export default defineConfig({
   },
   test: {
     include,
+    setupFiles: ['test/setup-inspect.ts'],
     // A loaded 2-core machine: one page, generous limits, so that slowness is not failure.
     testTimeout: 180_000,
     hookTimeout: 180_000,

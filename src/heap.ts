@@ -17,6 +17,7 @@ import {
   ArenallocError,
   DoubleFreeError,
   HeapCorruptedError,
+  InspectNotLoadedError,
   InvalidArgumentError,
   InvalidPointerError,
   InvalidSizeError,
@@ -25,14 +26,13 @@ import {
   OUT_OF_MEMORY_HINT,
   OutOfMemoryError,
   StaleViewError,
-  ThreadsActiveError,
   ThreadsNotLoadedError,
 } from './errors';
 import { CHUNK_HEADER, MIN_CHUNK, Tlsf } from './large/tlsf';
-import { Counter, Flag, HEADER_BYTES, INTERNAL_REQUEST, LAYOUT_VERSION, MAGIC, Word } from './layout';
+import { Counter, Flag, HEADER_BYTES, LAYOUT_VERSION, MAGIC, Word } from './layout';
 import { createMemory, type Memory, type StoreKind, type StoreOptions, type WasmMemory, wrapMemory } from './memory/store';
 import { largeFree, largeMalloc, rawAlignedAlloc, rawIsLive, rawMalloc, rawRealloc, rawUsableSize } from './route';
-import { debugMallocStats, smallCheck, smallStats } from './small/inspect';
+import { smallStats } from './small/inspect';
 import { DEFAULT_ARENA_SIZE, DEFAULT_POOL_SIZE, SMALL_REQUEST_THRESHOLD } from './small/layout';
 import { SmallHeap } from './small/pymalloc';
 import { type HeapStats, type SmallHeapStats, statsOf } from './stats';
@@ -81,6 +81,36 @@ function needThreads(where: string): ThreadsPort {
     );
   }
   return threadsPort;
+}
+
+/** @internal The threads port, for the integrity walk of `arenalloc/inspect`. */
+export function _threadsPort(): ThreadsPort | null {
+  return threadsPort;
+}
+
+/**
+ * @internal The port through which {@link Heap.check} and {@link Heap.debugMallocStats} reach
+ * their code in `arenalloc/inspect` without the core importing it, so that a bundle that only
+ * allocates and frees carries none of it. Filled in when `arenalloc/inspect` loads.
+ */
+export interface InspectPort {
+  /** {@link Heap.check}. */
+  check(heap: Heap): void;
+  /** {@link Heap.debugMallocStats}. */
+  report(heap: Heap): string;
+}
+
+let inspectPort: InspectPort | null = null;
+
+/** @internal Sets the inspect port; called by `arenalloc/inspect` when it loads. */
+export function _registerInspect(port: InspectPort): void {
+  inspectPort = port;
+}
+
+function needInspect(where: string): never {
+  throw new InspectNotLoadedError(
+    `${where} needs the integrity walk of arenalloc/inspect; add \`import 'arenalloc/inspect';\` to this thread`,
+  );
 }
 
 /** Options of {@link createHeap}. */
@@ -638,15 +668,16 @@ export class Heap {
    * arenas allocated, reclaimed, at their high-water mark and now; and where every byte of the
    * arenas goes (allocated blocks, available blocks, unused pools, pool headers, quantization,
    * arena alignment), with a total that is the arenas' size. Use it to see how much memory small
-   * objects hold captive. O(pools).
+   * objects hold captive. O(pools). Its code is in `arenalloc/inspect`, which must be loaded.
    *
+   * @throws {@link InspectNotLoadedError} in a thread that has not loaded `arenalloc/inspect`
    * @example
    * ```ts
    * console.log(heap.debugMallocStats());
    * ```
    */
   debugMallocStats(): string {
-    return this._threads === null ? debugMallocStats(this._small) : (threadsPort as ThreadsPort).report(this._threads);
+    return (inspectPort ?? needInspect('heap.debugMallocStats()')).report(this);
   }
 
   /** @internal {@link Heap.stats} of a threaded heap: the slots' counters summed. */
@@ -658,61 +689,14 @@ export class Heap {
 
   /**
    * Walks every structure of the heap and throws {@link HeapCorruptedError} naming the first
-   * broken invariant. O(heap size): meant for tests, debugging, and after loading a heap.
+   * broken invariant. O(heap size): meant for tests, debugging, and after loading a heap. Its code
+   * is in `arenalloc/inspect`, which must be loaded (`arenalloc/rc`, `gc`, `debug`, `pool`,
+   * `profile` and `strategies` load it).
+   *
+   * @throws {@link InspectNotLoadedError} in a thread that has not loaded `arenalloc/inspect`
    */
   check(): void {
-    this._mem.refresh();
-    const header = this._mem.head;
-    if (
-      header[Word.MAGIC] !== MAGIC ||
-      header[Word.VERSION] !== LAYOUT_VERSION ||
-      header[Word.ALIGN] !== this.align ||
-      header[Word.BASE] !== this._mem.base
-    ) {
-      throw new HeapCorruptedError('the heap header has been overwritten');
-    }
-    this._checkGuardLow();
-    if (this._threads !== null) {
-      if (!this._threads.open) throw new ThreadsActiveError('check(): this thread closed its place in the heap; attach again');
-      (threadsPort as ThreadsPort).check(this._threads);
-      return;
-    }
-    const small = smallCheck(this._small);
-    let blocks = small.blocks;
-    let bytes = small.bytes;
-    const large = this._large;
-    large.check((payload, chunkSize) => {
-      if (large.requestedOf(payload) === INTERNAL_REQUEST) return;
-      blocks++;
-      bytes += chunkSize - CHUNK_HEADER;
-    });
-    const stats = this.stats();
-    if (stats.liveBlocks !== blocks || stats.liveBytes !== bytes) {
-      throw new HeapCorruptedError(
-        `counters say ${stats.liveBlocks} live blocks of ${stats.liveBytes} bytes; the walk found ${blocks} of ${bytes}`,
-      );
-    }
-  }
-
-  /**
-   * @internal Throws {@link HeapCorruptedError} naming the first non-zero byte of the null-pointer
-   * guard (`guardLow`), if any. O(guard size). Debug mode calls it too.
-   */
-  _checkGuardLow(): void {
-    const bytes = this._mem.head[Word.GUARD_LOW] as number;
-    if (bytes === 0) return;
-    const u32 = this._mem.u32;
-    for (let w = 0, end = bytes >>> 2; w < end; w++) {
-      if (u32[w] !== 0) {
-        const u8 = this._mem.u8;
-        let at = w << 2;
-        while (u8[at] === 0) at++;
-        throw new HeapCorruptedError(
-          `null-pointer write: byte ${at} of the guarded low memory (the first ${bytes} bytes) is ${u8[at]}, not 0`,
-          at,
-        );
-      }
-    }
+    (inspectPort ?? needInspect('heap.check()')).check(this);
   }
 
   /** Byte address where the heap begins (its `base`): nothing below it belongs to the heap. */

@@ -18,6 +18,7 @@ export {
   DoubleFreeError,
   type ErrorCode,
   HeapCorruptedError,
+  InspectNotLoadedError,
   InvalidArgumentError,
   InvalidPointerError,
   InvalidSizeError,

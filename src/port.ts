@@ -139,9 +139,7 @@ export function setTracer(heap: Heap, tracer: TracerLink | null): void {
 }
 
 /** Throws `HeapCorruptedError` for the first non-zero byte of the null-pointer guard, if any. @internal */
-export function checkGuardLow(heap: Heap): void {
-  heap._checkGuardLow();
-}
+export { checkGuardLow } from './inspect/check';
 
 /** The largest request the large-object heap could ever serve in this heap's store. @internal */
 export function maxLargeRequest(heap: Heap): number {

@@ -450,7 +450,7 @@ describe('small-object allocator: options', () => {
   it('attach rejects a header whose pool or arena size is damaged', () => {
     const heap = fixedHeap();
     const copy = (heap.buffer as ArrayBuffer).slice(0);
-    new Uint32Array(copy)[4] = 12345; // W_POOL_SIZE
+    new Uint32Array(copy)[4] = 12345; // Word.POOL_SIZE
     expect(() => Heap.attach(copy)).toThrow(NotAHeapError);
   });
 });

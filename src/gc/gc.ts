@@ -10,7 +10,7 @@
  * before the detector was attached are not tracked: rc keeps no list of its objects (that is what
  * makes it free for code that never uses the detector), so attach the detector first.
  *
- * ## The lists (all in the buffer, from header word `W_GC_ROOT`)
+ * ## The lists (all in the buffer, from header word `Word.GC_ROOT`)
  *
  * ```
  *  table: [magic, version, flags, collecting, threshold×3, count×3, ...,
@@ -51,7 +51,7 @@
 
 import { describeValue, expectSingleThreaded, HeapCorruptedError, InvalidArgumentError } from '../errors';
 import type { Heap } from '../heap';
-import { W_GC_ROOT } from '../layout';
+import { Word } from '../layout';
 import type { Memory } from '../memory/store';
 import { freeBatch } from '../port';
 import {
@@ -195,7 +195,7 @@ export class Gc {
     this._anyFinalizer = 0;
     this._failure = null;
     this.onUnraisable = (error) => console.warn('arenalloc/gc: an error in an automatic collection', error);
-    let table = this._mem.head[W_GC_ROOT] as number;
+    let table = this._mem.head[Word.GC_ROOT] as number;
     if (table === 0) {
       table = allocInternal(heap, TABLE_WORDS * 4);
       const u32 = this._mem.u32;
@@ -205,7 +205,7 @@ export class Gc {
       u32[t + G_VERSION] = GC_VERSION;
       u32[t + G_FLAGS] = FLAG_ENABLED;
       for (let g = 0; g < 3; g++) u32[t + G_THRESHOLD + g] = DEFAULT_THRESHOLDS[g] as number;
-      this._mem.head[W_GC_ROOT] = table;
+      this._mem.head[Word.GC_ROOT] = table;
       this._table = t;
       for (let h = 0; h < 6; h++) {
         const head = this._head(h);
