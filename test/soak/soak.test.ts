@@ -1,10 +1,10 @@
 // @browser-skip: the opt-in soak reads process.env (npm run soak, in Node)
-// The long model test: the same checks as test/property.test.ts, many more and longer runs over
+// The long model test: the same checks as test/core/property.test.ts, many more and longer runs over
 // several seeds. Opt-in: `npm run soak` (SOAK=1).
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { STORES } from '../helpers';
-import { opArb, runOps } from '../model';
+import { STORES } from '../support/helpers';
+import { opArb, runOps } from '../support/model';
 
 const SEEDS = [1, 42, 2024, 31337];
 const BATCHES = 8;

@@ -1,4 +1,4 @@
-// Every strategy against the same model the heap's property test uses (test/model.ts): the live
+// Every strategy against the same model the heap's property test uses (test/support/model.ts): the live
 // blocks and the bytes each must hold. After every step: the strategy's check() passes, every
 // live block keeps its bytes, no two live blocks overlap, and a bad free or an out-of-memory
 // request changes nothing (the same typed errors as the heap).
@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ArenallocError, DoubleFreeError, InvalidPointerError, OutOfMemoryError } from '../../src/errors';
 import { type Allocator, type BumpAllocator, createStrategy, STRATEGY_NAMES, type StrategyName } from '../../src/strategies/index';
-import { sizeArb } from '../model';
+import { sizeArb } from '../support/model';
 
 type Step =
   | { op: 'malloc'; size: number }

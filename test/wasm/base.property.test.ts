@@ -1,4 +1,4 @@
-// The seeded model test (test/model.ts: every live block keeps its bytes, none overlap, counters
+// The seeded model test (test/support/model.ts: every live block keeps its bytes, none overlap, counters
 // equal the model, check() after every step) over heaps above a base, in a memory they adopted:
 // at base 0 the header view and the address views coincide, so only a base can show a header
 // word read or written at its absolute index. The bytes below the base must never change.
@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createHeap, type Heap } from '../../src/index';
-import { opArb, runOps } from '../model';
+import { opArb, runOps } from '../support/model';
 
 const BASES = [16, 4096 + 48, 66560, 3 * 65536];
 
