@@ -1,35 +1,26 @@
 // Seeded model tests (issue 2, section 7): random malloc/calloc/realloc/free/alignedAlloc
 // sequences over the four stores, checked against a model of the live blocks after every step.
 // The long version is test/soak (npm run soak).
-import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { STORES } from '../support/helpers';
-import { opArb, runOps } from '../support/model';
+import { coreSpec, runOps } from '../support/model';
+import { propertyTest } from '../support/property';
 
 describe.each(STORES)('model test over a %s store', (store) => {
   it('every live block keeps its bytes, none overlap, the counters equal the model', () => {
-    fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 80 }), (ops) => runOps(store, ops)),
-      { seed: 42, numRuns: 150 },
-    );
+    propertyTest(coreSpec(store), { seed: 42, numRuns: 150 });
   });
 });
 
 describe.each(STORES)('model test over a %s store with 8-byte alignment', (store) => {
   it('every live block keeps its bytes, none overlap, the counters equal the model', () => {
-    fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 80 }), (ops) => runOps(store, ops, 8)),
-      { seed: 42, numRuns: 40 },
-    );
+    propertyTest(coreSpec(store, 8), { seed: 42, numRuns: 40 });
   });
 });
 
 describe('model test through the hooks path (what tracing and debug mode wrap)', () => {
   it.each(['resizable', 'wasm'] as const)('%s store', (store) => {
-    fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 80 }), (ops) => runOps(store, ops, 16, true)),
-      { seed: 7, numRuns: 40 },
-    );
+    propertyTest(coreSpec(store, 16, true), { seed: 7, numRuns: 40 });
   });
 });
 
