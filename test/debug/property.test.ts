@@ -1,9 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CLEAN_BYTE, createDebugHeap, debugLayerOf, FORBIDDEN_BYTE, FreedBlockWrittenError, GuardBytesError } from '../../src/debug/index';
+import {
+  CLEAN_BYTE,
+  createDebugHeap,
+  type DebugLayer,
+  debugLayerOf,
+  FORBIDDEN_BYTE,
+  FreedBlockWrittenError,
+  GuardBytesError,
+} from '../../src/debug/index';
 import { firstMismatch } from '../../src/debug/scan';
-import { DoubleFreeError } from '../../src/index';
-import { bytesEqual, checkPattern, fillPattern } from '../support/helpers';
+import { DoubleFreeError, type Heap } from '../../src/index';
+import { bytesEqual } from '../support/helpers';
+import { HeapModel, heapBytes } from '../support/model';
+import { propertyTest } from '../support/property';
 
 // Sizes biased to the small classes, with large blocks and the class edges in the mix.
 const size = fc.oneof(
@@ -18,100 +28,112 @@ const op = fc.oneof(
   fc.record({ kind: fc.constant('free' as const), pick: fc.nat() }),
   fc.record({ kind: fc.constant('aligned' as const), size, shift: fc.integer({ min: 3, max: 10 }) }),
 );
+type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
 
-interface Block {
-  size: number;
-  id: number;
+/** A debug heap, its layer, and the model of what callers hold. */
+interface World {
+  heap: Heap;
+  debug: DebugLayer;
+  model: HeapModel;
+  quarantineBlocks: number;
+}
+
+/** Applies one op; a new block is filled with CLEAN_BYTE (or zeros) and fenced by FORBIDDEN_BYTE. */
+function apply({ heap, model }: World, o: Op): void {
+  if (o.kind === 'malloc' || o.kind === 'calloc' || o.kind === 'aligned') {
+    const p =
+      o.kind === 'malloc' ? heap.malloc(o.size) : o.kind === 'calloc' ? heap.calloc(1, o.size) : heap.alignedAlloc(o.size, 1 << o.shift);
+    expect(model.blocks.has(p)).toBe(false);
+    if (o.kind === 'aligned') expect(p % (1 << o.shift)).toBe(0);
+    const u8 = new Uint8Array(heap.buffer);
+    const fill = o.kind === 'calloc' ? 0 : CLEAN_BYTE;
+    for (let i = 0; i < o.size; i++) if (u8[p + i] !== fill) expect.fail(`byte ${i} of a new block is ${u8[p + i]}`);
+    expect(u8[p + o.size]).toBe(FORBIDDEN_BYTE);
+    expect(u8[p - 1]).toBe(FORBIDDEN_BYTE);
+    model.allocated(p, o.size);
+  } else if (model.size === 0) {
+    return;
+  } else if (o.kind === 'realloc') {
+    const p = model.pick(o.pick) as number;
+    const q = heap.realloc(p, o.size);
+    expect(q).not.toBe(p);
+    model.reallocated(p, q, o.size);
+  } else {
+    const p = model.pick(o.pick) as number;
+    heap.free(p);
+    model.released(p);
+  }
+}
+
+/** The layer's figures (caller sizes, not inner blocks) and every block against the model. */
+function verify({ heap, debug, model, quarantineBlocks }: World): void {
+  expect(debug.stats()).toMatchObject({ liveBlocks: model.size, liveBytes: model.requestedBytes() });
+  expect(debug.stats().quarantinedBlocks).toBeLessThanOrEqual(quarantineBlocks);
+  for (const [p, b] of model.blocks) expect(heap.usableSize(p)).toBe(b.size);
+  model.expectBytes();
+  model.expectDisjoint((p) => heap.usableSize(p));
+  // A freed pointer that is not live again is refused, whatever the quarantine did with it.
+  const last = model.freed[model.freed.length - 1];
+  if (last !== undefined && !model.blocks.has(last)) expect(() => heap.free(last)).toThrow();
 }
 
 describe('debug mode: property tests', () => {
   it('random malloc/calloc/realloc/free agree with a model, with check() after every step', () => {
-    fc.assert(
-      fc.property(
-        fc.array(op, { minLength: 1, maxLength: 80 }),
-        fc.integer({ min: 0, max: 6 }),
-        fc.boolean(),
-        (ops, quarantineBlocks, fixed) => {
+    propertyTest<Op, World, [number, boolean]>(
+      {
+        step: op,
+        minSteps: 1,
+        maxSteps: 80,
+        inputs: [fc.integer({ min: 0, max: 6 }), fc.boolean()],
+        setup: (quarantineBlocks, fixed) => {
           const heap = createDebugHeap({
             store: fixed ? 'fixed' : 'resizable',
             initialBytes: fixed ? 1 << 20 : 1 << 16,
             quarantineBlocks,
             quarantineBytes: 20_000,
           });
-          const debug = debugLayerOf(heap)!;
-          const model = new Map<number, Block>();
-          const freed: number[] = [];
-          let nextId = 1;
-          const pickLive = (n: number) => [...model.keys()][n % model.size]!;
-          for (const o of ops) {
-            if (o.kind === 'malloc' || o.kind === 'calloc' || o.kind === 'aligned') {
-              const p =
-                o.kind === 'malloc'
-                  ? heap.malloc(o.size)
-                  : o.kind === 'calloc'
-                    ? heap.calloc(1, o.size)
-                    : heap.alignedAlloc(o.size, 1 << o.shift);
-              expect(model.has(p)).toBe(false);
-              if (o.kind === 'aligned') expect(p % (1 << o.shift)).toBe(0);
-              const u8 = new Uint8Array(heap.buffer);
-              const fill = o.kind === 'calloc' ? 0 : CLEAN_BYTE;
-              for (let i = 0; i < o.size; i++) if (u8[p + i] !== fill) expect.fail(`byte ${i} of a new block is ${u8[p + i]}`);
-              expect(u8[p + o.size]).toBe(FORBIDDEN_BYTE);
-              expect(u8[p - 1]).toBe(FORBIDDEN_BYTE);
-              fillPattern(heap, p, o.size, nextId);
-              model.set(p, { size: o.size, id: nextId++ });
-            } else if (model.size === 0) {
-              continue;
-            } else if (o.kind === 'realloc') {
-              const p = pickLive(o.pick);
-              const block = model.get(p)!;
-              const q = heap.realloc(p, o.size);
-              expect(q).not.toBe(p);
-              const kept = Math.min(block.size, o.size);
-              expect(checkPattern(heap, q, kept, block.id)).toBe(-1);
-              model.delete(p);
-              freed.push(p);
-              fillPattern(heap, q, o.size, nextId);
-              model.set(q, { size: o.size, id: nextId++ });
-            } else {
-              const p = pickLive(o.pick);
-              heap.free(p);
-              model.delete(p);
-              freed.push(p);
-            }
-            debug.check();
-            expect(debug.stats()).toMatchObject({ liveBlocks: model.size, liveBytes: [...model.values()].reduce((n, b) => n + b.size, 0) });
-            expect(debug.stats().quarantinedBlocks).toBeLessThanOrEqual(quarantineBlocks);
-            for (const [p, b] of model) {
-              expect(heap.usableSize(p)).toBe(b.size);
-              expect(checkPattern(heap, p, b.size, b.id)).toBe(-1);
-            }
-            // A freed pointer that is not live again is refused, whatever the quarantine did with it.
-            const last = freed[freed.length - 1];
-            if (last !== undefined && !model.has(last)) expect(() => heap.free(last)).toThrow();
-          }
-          for (const p of model.keys()) heap.free(p);
+          return { heap, debug: debugLayerOf(heap)!, model: new HeapModel(heapBytes(heap)), quarantineBlocks };
+        },
+        apply,
+        layers: ({ heap }) => ({ heaps: [heap] }), // the heap's check(), then the debug layer's
+        verify,
+        finish: ({ heap, debug, model }) => {
+          for (const p of model.blocks.keys()) heap.free(p);
           debug.flushQuarantine();
           expect(heap.stats().liveBlocks).toBe(0);
           debug.check();
         },
-      ),
+      },
       { seed: 42, numRuns: 120 },
     );
   });
 
   it('any single-byte write around a live block, or into a quarantined one, is caught and changes nothing', () => {
-    fc.assert(
-      fc.property(
-        fc.array(size, { minLength: 1, maxLength: 12 }),
-        fc.nat(),
-        fc.integer({ min: 0, max: 31 }),
-        fc.integer({ min: 0, max: 254 }),
-        fc.constantFrom('before', 'after', 'freed'),
-        (sizes, pick, distance, value, where) => {
+    // The steps allocate; the inputs say which block, which byte, and what is written there.
+    type Where = 'before' | 'after' | 'freed';
+    interface Blocks {
+      heap: Heap;
+      debug: DebugLayer;
+      ptrs: number[];
+      sizes: number[];
+      damage: [number, number, number, Where];
+    }
+    propertyTest<number, Blocks, [number, number, number, Where]>(
+      {
+        step: size,
+        minSteps: 1,
+        maxSteps: 12,
+        inputs: [fc.nat(), fc.integer({ min: 0, max: 31 }), fc.integer({ min: 0, max: 254 }), fc.constantFrom('before', 'after', 'freed')],
+        setup: (...damage) => {
           const heap = createDebugHeap({ initialBytes: 1 << 16 });
-          const debug = debugLayerOf(heap)!;
-          const ptrs = sizes.map((n) => heap.malloc(n));
+          return { heap, debug: debugLayerOf(heap)!, ptrs: [], sizes: [], damage };
+        },
+        apply: ({ heap, ptrs, sizes }, n) => {
+          ptrs.push(heap.malloc(n));
+          sizes.push(n);
+        },
+        layers: ({ heap }) => ({ heaps: [heap] }),
+        finish: ({ heap, debug, ptrs, sizes, damage: [pick, distance, value, where] }) => {
           const i = pick % ptrs.length;
           const p = ptrs[i]!;
           const n = sizes[i]!;
@@ -140,7 +162,7 @@ describe('debug mode: property tests', () => {
           expect(bytesEqual(new Uint8Array(heap.buffer.slice(0)), before)).toBe(true);
           heap.check();
         },
-      ),
+      },
       { seed: 42, numRuns: 300 },
     );
   });

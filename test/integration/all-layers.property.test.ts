@@ -5,10 +5,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createDebugHeap, debugLayerOf } from '../../src/debug/index';
-import { createGc } from '../../src/gc/index';
+import { createGc, type Gc } from '../../src/gc/index';
+import type { Heap } from '../../src/index';
 import { start, stop, takeSnapshot, UNTYPED } from '../../src/profile/index';
-import { createRc } from '../../src/rc/index';
-import { checkPattern, fillPattern } from '../support/helpers';
+import { createRc, type Rc, type StructType } from '../../src/rc/index';
+import { HeapModel, heapBytes, ObjectModel } from '../support/model';
+import { propertyTest } from '../support/property';
 
 type Op =
   | { kind: 'create'; node: boolean }
@@ -35,100 +37,121 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('realloc' as const), which: fc.nat(), size: fc.integer({ min: 1, max: 3000 }) }) },
 );
 
+/** A debug heap with tracing on, objects and the cycle detector on it, plain blocks beside them. */
+interface World {
+  heap: Heap;
+  rc: Rc;
+  gc: Gc;
+  Node: StructType<{ next: { ref: 'Node' }; value: 'f64' }>;
+  Leaf: StructType<{ x: 'u32' }>;
+  /** Every object alive, each held once by the test until released, and its `next` link. */
+  objects: ObjectModel;
+  /** The plain blocks and their bytes. */
+  blocks: HeapModel;
+}
+
+function apply(w: World, o: Op): void {
+  const { heap, objects, blocks } = w;
+  const held = objects.holders();
+  switch (o.kind) {
+    case 'create': {
+      const p = o.node ? w.Node.create() : w.Leaf.create();
+      objects.created(p, o.node);
+      break;
+    }
+    case 'link': {
+      const nodes = held.filter((p) => objects.get(p).node);
+      if (nodes.length === 0) break;
+      const who = nodes[o.who % nodes.length]!;
+      const target = nodes[o.target % nodes.length]!;
+      w.Node.fields.next.set(who, target);
+      objects.get(who).refs[0] = target;
+      break;
+    }
+    case 'release': {
+      if (held.length === 0) break;
+      const p = held[o.who % held.length]!;
+      w.rc.release(p); // it may live on through a link, or in a cycle until a collection
+      objects.get(p).holds--;
+      break;
+    }
+    case 'collect':
+      w.gc.collect(2);
+      objects.prune();
+      break;
+    case 'malloc':
+      blocks.allocated(heap.malloc(o.size), o.size);
+      break;
+    case 'free': {
+      const p = blocks.pick(o.which);
+      if (p === undefined) break;
+      heap.free(p);
+      blocks.released(p);
+      break;
+    }
+    case 'realloc': {
+      const p = blocks.pick(o.which);
+      if (p === undefined) break;
+      blocks.reallocated(p, heap.realloc(p, o.size), o.size);
+      break;
+    }
+  }
+  objects.settle(); // what refcounting freed
+}
+
 describe('all layers on one heap', () => {
   it('debug + tracing + rc + gc + plain blocks: every check after every step, counts agree', () => {
-    fc.assert(
-      fc.property(fc.array(op, { minLength: 1, maxLength: 60 }), (ops) => {
-        const heap = createDebugHeap({ initialBytes: 1 << 16, maxBytes: 1 << 24, quarantineBlocks: 8 });
-        start(heap, 2);
-        const rc = createRc(heap);
-        const gc = createGc(rc);
-        gc.disable();
-        const Node = rc.struct('Node', { next: { ref: 'Node' }, value: 'f64' });
-        const Leaf = rc.struct('Leaf', { x: 'u32' });
-        const held = new Map<number, boolean>(); // object -> is a Node; each held once, externally
-        const blocks = new Map<number, { size: number; seed: number }>();
-        let seed = 0;
-        for (const o of ops) {
-          const objects = [...held.keys()];
-          const plain = [...blocks.keys()];
-          switch (o.kind) {
-            case 'create': {
-              const p = o.node ? Node.create() : Leaf.create();
-              held.set(p, o.node);
-              break;
-            }
-            case 'link': {
-              const nodes = objects.filter((p) => held.get(p));
-              if (nodes.length === 0) break;
-              Node.fields.next.set(nodes[o.who % nodes.length]!, nodes[o.target % nodes.length]!);
-              break;
-            }
-            case 'release': {
-              if (objects.length === 0) break;
-              const p = objects[o.who % objects.length]!;
-              rc.release(p); // it may live on through a link, or in a cycle until a collection
-              held.delete(p);
-              break;
-            }
-            case 'collect':
-              gc.collect(2);
-              break;
-            case 'malloc': {
-              const p = heap.malloc(o.size);
-              fillPattern(heap, p, o.size, ++seed);
-              blocks.set(p, { size: o.size, seed });
-              break;
-            }
-            case 'free': {
-              if (plain.length === 0) break;
-              const p = plain[o.which % plain.length]!;
-              expect(checkPattern(heap, p, blocks.get(p)!.size, blocks.get(p)!.seed)).toBe(-1);
-              heap.free(p);
-              blocks.delete(p);
-              break;
-            }
-            case 'realloc': {
-              if (plain.length === 0) break;
-              const p = plain[o.which % plain.length]!;
-              const b = blocks.get(p)!;
-              const q = heap.realloc(p, o.size);
-              const kept = Math.min(b.size, o.size);
-              expect(checkPattern(heap, q, kept, b.seed)).toBe(-1);
-              blocks.delete(p);
-              fillPattern(heap, q, o.size, ++seed);
-              blocks.set(q, { size: o.size, seed });
-              break;
-            }
+    propertyTest<Op, World>(
+      {
+        step: op,
+        minSteps: 1,
+        maxSteps: 60,
+        setup: () => {
+          const heap = createDebugHeap({ initialBytes: 1 << 16, maxBytes: 1 << 24, quarantineBlocks: 8 });
+          start(heap, 2);
+          const rc = createRc(heap);
+          const gc = createGc(rc);
+          gc.disable();
+          const Node = rc.struct('Node', { next: { ref: 'Node' }, value: 'f64' });
+          const Leaf = rc.struct('Leaf', { x: 'u32' });
+          return { heap, rc, gc, Node, Leaf, objects: new ObjectModel(), blocks: new HeapModel(heapBytes(heap)) };
+        },
+        apply,
+        // The heap's and the debug layer's checks, the collector's lists, every refcount.
+        layers: ({ heap, gc, rc, objects }) => ({ heaps: [heap], others: [gc], objects: () => rc.checkObjects(objects.holds()) }),
+        verify: ({ heap, blocks }) => {
+          blocks.expectBytes();
+          blocks.expectDisjoint((p) => heap.usableSize(p));
+        },
+        finish: ({ heap, rc, gc, objects, blocks }) => {
+          // One full collection leaves exactly what the held objects reach, whose types the tracer names.
+          gc.collect(2);
+          objects.prune();
+          // A debug heap's own stats count inner blocks, the quarantine's too; the layer's count what callers see.
+          expect(debugLayerOf(heap)!.stats().liveBlocks).toBe(objects.size + blocks.size);
+          const byType = new Map(
+            takeSnapshot(heap)
+              .statistics('type')
+              .map((s) => [s.type, s.count]),
+          );
+          const nodes = [...objects.objects.values()].filter((o) => o.node).length;
+          expect(byType.get('Node') ?? 0).toBe(nodes);
+          expect(byType.get('Leaf') ?? 0).toBe(objects.size - nodes);
+          expect(byType.get(UNTYPED) ?? 0).toBe(blocks.size);
+          for (const p of objects.holders()) rc.release(p);
+          for (const p of [...blocks.order]) {
+            heap.free(p);
+            blocks.released(p);
           }
+          gc.collect(2);
+          expect(debugLayerOf(heap)!.stats().liveBlocks).toBe(0);
+          debugLayerOf(heap)!.flushQuarantine();
+          expect(heap.stats().liveBlocks).toBe(0);
           heap.check();
           debugLayerOf(heap)!.check();
-          gc.check();
-        }
-        // Every unheld object is garbage now (links only point between Nodes): one full
-        // collection leaves exactly the held objects, whose types the tracer names.
-        gc.collect(2);
-        // A debug heap's own stats count inner blocks, the quarantine's too; the layer's count what callers see.
-        expect(debugLayerOf(heap)!.stats().liveBlocks).toBe(held.size + blocks.size);
-        const byType = new Map(
-          takeSnapshot(heap)
-            .statistics('type')
-            .map((s) => [s.type, s.count]),
-        );
-        const nodes = [...held.values()].filter(Boolean).length;
-        expect(byType.get('Node') ?? 0).toBe(nodes);
-        expect(byType.get('Leaf') ?? 0).toBe(held.size - nodes);
-        expect(byType.get(UNTYPED) ?? 0).toBe(blocks.size);
-        for (const p of held.keys()) rc.release(p);
-        for (const p of blocks.keys()) heap.free(p);
-        gc.collect(2);
-        expect(debugLayerOf(heap)!.stats().liveBlocks).toBe(0);
-        debugLayerOf(heap)!.flushQuarantine();
-        expect(heap.stats().liveBlocks).toBe(0);
-        heap.check();
-        debugLayerOf(heap)!.check();
-        stop(heap);
-      }),
+          stop(heap);
+        },
+      },
       { seed: 7, numRuns: 120 },
     );
   });

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ArenallocError, type Heap, type HeapStats } from '../../src/index';
-import { checkPattern, fillPattern, heapOf, STORES } from '../support/helpers';
+import { heapOf, STORES } from '../support/helpers';
+import { expectHeapAgrees, HeapModel, heapBytes } from '../support/model';
+import { propertyTest } from '../support/property';
 
 // Small pools and arenas, so that a few hundred steps make, fill, drain and give back arenas.
 const TUNABLES = { poolSize: 4096, arenaSize: 16384 } as const;
@@ -29,79 +31,57 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
 );
 
-interface Live {
-  ptr: number;
-  size: number;
-  id: number;
+/** A heap with small tunables, its model, and the blocks still as malloc gave them. */
+interface World {
+  heap: Heap;
+  model: HeapModel;
   /** Still the block malloc gave (realloc may keep a larger one in place). */
-  fresh: boolean;
+  fresh: Set<number>;
+  /** The figures after the warm-up, which must come back once everything is freed. */
+  start: unknown;
 }
 
-/** Checks the heap against the model: counters, contents, no overlap, then the full walk. */
-function verify(heap: Heap, live: Live[]): void {
-  heap.check();
-  const stats = heap.stats();
-  expect(stats.liveBlocks).toBe(live.length);
-  let bytes = 0;
-  const spans: [number, number][] = [];
-  for (const block of live) {
-    expect(heap.isLive(block.ptr)).toBe(true);
-    const usable = heap.usableSize(block.ptr);
-    expect(usable).toBeGreaterThanOrEqual(block.size);
-    const align = heap.align;
-    if (block.fresh && block.size <= 512) expect(usable).toBe(block.size === 0 ? align : Math.ceil(block.size / align) * align);
-    bytes += usable;
-    spans.push([block.ptr, block.ptr + usable]);
-    expect(checkPattern(heap, block.ptr, block.size, block.id)).toBe(-1);
+/** Applies one op to the heap and the model; bad frees must be refused and change nothing. */
+function apply({ heap, model, fresh }: World, op: Op): void {
+  if (op.kind === 'malloc') {
+    const ptr = heap.malloc(op.size);
+    model.allocated(ptr, op.size);
+    fresh.add(ptr);
+  } else if (op.kind === 'free' && model.size > 0) {
+    const ptr = model.pick(op.pick) as number;
+    heap.free(ptr);
+    model.released(ptr);
+    fresh.delete(ptr);
+  } else if (op.kind === 'realloc' && model.size > 0) {
+    const ptr = model.pick(op.pick) as number;
+    const moved = heap.realloc(ptr, op.size);
+    fresh.delete(ptr);
+    model.reallocated(ptr, moved, op.size, true);
+  } else if (op.kind === 'freeAgain' && model.freed.length > 0) {
+    const ptr = model.freed[op.pick % model.freed.length] as number;
+    if (model.blocks.has(ptr)) return; // handed out again since
+    const before = heap.stats();
+    expect(() => heap.free(ptr)).toThrow(ArenallocError);
+    expect(heap.stats()).toEqual(before);
+  } else if (op.kind === 'interior' && model.size > 0) {
+    // A pointer inside a live block (or just past a small one): refused, nothing changes.
+    const ptr = (model.pick(op.pick) as number) + op.offset;
+    if (model.blocks.has(ptr)) return;
+    const before = heap.stats();
+    expect(() => heap.free(ptr)).toThrow(ArenallocError);
+    expect(() => heap.realloc(ptr, 8)).toThrow(ArenallocError);
+    expect(heap.stats()).toEqual(before);
   }
-  expect(stats.liveBytes).toBe(bytes);
-  spans.sort((a, b) => a[0] - b[0]);
-  for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
 }
 
-/** Runs one sequence of ops against a fresh heap and the model. */
-function run(heap: Heap, ops: Op[]): Live[] {
-  const live: Live[] = [];
-  const dead: number[] = [];
-  let nextId = 1;
-  for (const op of ops) {
-    if (op.kind === 'malloc') {
-      const ptr = heap.malloc(op.size);
-      const id = nextId++;
-      fillPattern(heap, ptr, op.size, id);
-      live.push({ ptr, size: op.size, id, fresh: true });
-    } else if (op.kind === 'free' && live.length > 0) {
-      const [block] = live.splice(op.pick % live.length, 1);
-      heap.free(block!.ptr);
-      dead.push(block!.ptr);
-    } else if (op.kind === 'realloc' && live.length > 0) {
-      const block = live[op.pick % live.length]!;
-      const moved = heap.realloc(block.ptr, op.size);
-      expect(checkPattern(heap, moved, Math.min(block.size, op.size), block.id)).toBe(-1);
-      if (moved !== block.ptr) dead.push(block.ptr);
-      block.ptr = moved;
-      block.size = op.size;
-      block.fresh = false;
-      fillPattern(heap, moved, op.size, block.id);
-    } else if (op.kind === 'freeAgain' && dead.length > 0) {
-      const ptr = dead[op.pick % dead.length]!;
-      if (live.some((b) => b.ptr === ptr)) continue; // handed out again since
-      const before = heap.stats();
-      expect(() => heap.free(ptr)).toThrow(ArenallocError);
-      expect(heap.stats()).toEqual(before);
-    } else if (op.kind === 'interior' && live.length > 0) {
-      // A pointer inside a live block (or just past a small one): refused, nothing changes.
-      const block = live[op.pick % live.length]!;
-      const ptr = block.ptr + op.offset;
-      if (live.some((b) => b.ptr === ptr)) continue;
-      const before = heap.stats();
-      expect(() => heap.free(ptr)).toThrow(ArenallocError);
-      expect(() => heap.realloc(ptr, 8)).toThrow(ArenallocError);
-      expect(heap.stats()).toEqual(before);
-    }
-    verify(heap, live);
+/** The heap against the model (counters, contents, no overlap); a fresh small block has exactly its class's size. */
+function verify({ heap, model, fresh }: World): void {
+  expectHeapAgrees(heap, model, { totals: true });
+  const align = heap.align;
+  for (const [ptr, block] of model.blocks) {
+    if (fresh.has(ptr) && block.size <= 512)
+      expect(heap.usableSize(ptr)).toBe(block.size === 0 ? align : Math.ceil(block.size / align) * align);
   }
-  return live;
 }
 
 /** The figures that must come back once everything is freed (totals and peaks only grow). */
@@ -121,18 +101,35 @@ describe.each([...STORES.map((store) => ({ store, align: 16 as const })), { stor
   'small + large against a model over a $store store, align $align',
   ({ store, align }) => {
     it('mixed malloc / free / realloc / double free / interior pointers, check() after every step', () => {
-      fc.assert(
-        fc.property(fc.array(opArb, { minLength: 1, maxLength: 200 }), (ops) => {
-          const heap = heapOf(store, { ...TUNABLES, align });
-          // Warm up: the first small block makes the first arena, which then stays as the spare.
-          heap.free(heap.malloc(1));
-          const start = settled(heap.stats());
-          const live = run(heap, ops);
-          for (const block of live) heap.free(block.ptr);
-          verify(heap, []);
-          expect(heap.stats().small.arenas).toBe(1);
-          expect(settled(heap.stats())).toEqual(start);
-        }),
+      propertyTest<Op, World>(
+        {
+          step: opArb,
+          minSteps: 1,
+          maxSteps: 200,
+          setup: () => {
+            const heap = heapOf(store, { ...TUNABLES, align });
+            // Warm up: the first small block makes the first arena, which then stays as the spare.
+            heap.free(heap.malloc(1));
+            const model = new HeapModel(heapBytes(heap));
+            model.allocations = 1;
+            model.frees = 1;
+            return { heap, model, fresh: new Set(), start: settled(heap.stats()) };
+          },
+          apply,
+          layers: ({ heap }) => ({ heaps: [heap] }),
+          verify,
+          finish: (world) => {
+            const { heap, model, start } = world;
+            for (const ptr of [...model.order]) {
+              heap.free(ptr);
+              model.released(ptr);
+            }
+            heap.check();
+            verify(world);
+            expect(heap.stats().small.arenas).toBe(1);
+            expect(settled(heap.stats())).toEqual(start);
+          },
+        },
         { seed: 42, numRuns: 100 },
       );
     });

@@ -210,6 +210,7 @@ export class ObjectModel {
   /** A new object at `ptr`, held once; a pointer freed earlier may come back. */
   created(ptr: number, node: boolean): ModelObject {
     const object: ModelObject = { node, holds: 1, refs: [0, 0] };
+    this.objects.delete(ptr); // a new object takes the last place, as in a fresh map
     this.objects.set(ptr, object);
     return object;
   }
