@@ -148,10 +148,10 @@ export class HeapModel {
 
   private expectBlockBytes(ptr: number, content: Uint8Array, message: string): void {
     const now = this.bytes(ptr, content.length);
-    if (bytesEqual(now, content)) return;
+    const same = bytesEqual(now, content);
     let i = 0;
-    while (now[i] === content[i]) i++;
-    expect.fail(`${message}: byte ${i} is ${now[i]}, expected ${content[i]}`);
+    if (!same) while (now[i] === content[i]) i++;
+    expect(same, same ? message : `${message}: byte ${i} is ${now[i]}, expected ${content[i]}`).toBe(true);
   }
 }
 
@@ -210,8 +210,7 @@ export class ObjectModel {
   /** A new object at `ptr`, held once; a pointer freed earlier may come back. */
   created(ptr: number, node: boolean): ModelObject {
     const object: ModelObject = { node, holds: 1, refs: [0, 0] };
-    this.objects.delete(ptr); // a new object takes the last place, as in a fresh map
-    this.objects.set(ptr, object);
+    this.objects.set(ptr, object); // over whatever the model still knew under that pointer, in its place
     return object;
   }
 

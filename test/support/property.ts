@@ -38,6 +38,8 @@ export interface PropertySpec<Step, World, Inputs extends unknown[] = []> {
   step: fc.Arbitrary<Step>;
   minSteps?: number;
   maxSteps: number;
+  /** fast-check's size for the array of steps (its default, 'small', keeps cases short). */
+  size?: fc.SizeForArbitrary;
   /** Further inputs drawn for each case, after the steps (a store kind, a quarantine size...), handed to `setup`. */
   inputs?: { [K in keyof Inputs]: fc.Arbitrary<Inputs[K]> };
   /** A fresh world for one case. */
@@ -60,7 +62,11 @@ export interface Runs {
 
 /** Runs the spec's property: `numRuns` seeded cases, each a sequence of steps with every check after every step. */
 export function propertyTest<Step, World, Inputs extends unknown[] = []>(spec: PropertySpec<Step, World, Inputs>, runs: Runs): void {
-  const steps = fc.array(spec.step, { minLength: spec.minSteps ?? 0, maxLength: spec.maxSteps });
+  const steps = fc.array(spec.step, {
+    minLength: spec.minSteps ?? 0,
+    maxLength: spec.maxSteps,
+    ...(spec.size === undefined ? {} : { size: spec.size }),
+  });
   const inputs = (spec.inputs ?? []) as fc.Arbitrary<unknown>[];
   const property = fc.property(steps, ...inputs, (ops: Step[], ...drawn: unknown[]) => {
     runSteps(spec, ops, ...(drawn as Inputs));
