@@ -19,7 +19,9 @@ import {
 } from '../../src/profile/index';
 import { parseFrame } from '../../src/profile/stack';
 import { IN_BROWSER } from '../support/helpers';
+import { HeapModel, heapBytes } from '../support/model';
 import { allocVia, CountingLayer, here } from '../support/profile-helpers';
+import { propertyTest } from '../support/property';
 
 const heaps: Heap[] = [];
 function newHeap(): Heap {
@@ -403,32 +405,44 @@ describe('tracing: property test against a model', () => {
       fc.record({ kind: fc.constant('free' as const), pick: fc.nat() }),
       fc.record({ kind: fc.constant('realloc' as const), pick: fc.nat(), size: fc.integer({ min: 1, max: 3000 }) }),
     );
-    fc.assert(
-      fc.property(fc.array(op, { maxLength: 60 }), (ops: Op[]) => {
-        const heap = newHeap();
-        start(heap);
-        const model = new Map<number, number>();
-        let peak = 0;
-        for (const o of ops) {
-          const live = [...model.keys()];
-          if (o.kind === 'malloc') model.set(heap.malloc(o.size), o.size);
-          else if (live.length > 0) {
-            const p = live[o.pick % live.length]!;
-            model.delete(p);
-            if (o.kind === 'free') heap.free(p);
-            else model.set(heap.realloc(p, o.size), o.size);
+    interface World {
+      heap: Heap;
+      /** The blocks allocated while tracing, with the sizes asked for. */
+      model: HeapModel;
+      peak: number;
+    }
+    propertyTest<Op, World>(
+      {
+        step: op,
+        maxSteps: 60,
+        setup: () => {
+          const heap = newHeap();
+          start(heap);
+          return { heap, model: new HeapModel(heapBytes(heap)), peak: 0 };
+        },
+        apply: ({ heap, model }, o) => {
+          if (o.kind === 'malloc') model.allocated(heap.malloc(o.size), o.size);
+          else if (model.size > 0) {
+            const p = model.pick(o.pick) as number;
+            if (o.kind === 'free') {
+              heap.free(p);
+              model.released(p);
+            } else model.reallocated(p, heap.realloc(p, o.size), o.size);
           }
-          heap.check();
-          let sum = 0;
-          for (const s of model.values()) sum += s;
-          peak = Math.max(peak, sum);
-          expect(getTracedMemory(heap)).toEqual({ current: sum, peak });
-          const snap = takeSnapshot(heap);
-          expect(new Map(snap.traces.map((t) => [t.ptr, t.size]))).toEqual(model);
-        }
-        stop(heap);
-        expect(heap._hooks).toBeNull();
-      }),
+        },
+        layers: ({ heap }) => ({ heaps: [heap] }),
+        verify: (w) => {
+          const sum = w.model.requestedBytes();
+          w.peak = Math.max(w.peak, sum);
+          expect(getTracedMemory(w.heap)).toEqual({ current: sum, peak: w.peak });
+          const snap = takeSnapshot(w.heap);
+          expect(new Map(snap.traces.map((t) => [t.ptr, t.size]))).toEqual(new Map([...w.model.blocks].map(([p, b]) => [p, b.size])));
+        },
+        finish: ({ heap }) => {
+          stop(heap);
+          expect(heap._hooks).toBeNull();
+        },
+      },
       { seed: 42, numRuns: 60 },
     );
   });
