@@ -13,7 +13,7 @@ import { createGc } from '../../src/gc/index';
 import { createHeap } from '../../src/index';
 import { Word } from '../../src/layout';
 import { createRc } from '../../src/rc/index';
-import { seededRandom } from '../helpers';
+import { seededRandom } from '../support/helpers';
 
 const TRIALS = process.env.SOAK ? 3000 : 48;
 const TIMEOUT_MS = 10_000;

@@ -1,6 +1,6 @@
 // @browser-skip: runs a node:worker_threads worker
 // heap.check() and heap.debugMallocStats() keep their code in arenalloc/inspect, which the core does
-// not import. Every other test file loads it (test/setup-inspect.ts); a worker has modules of its
+// not import. Every other test file loads it (test/support/setup-inspect.ts); a worker has modules of its
 // own, so it is where the thread that has not loaded it is seen.
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
