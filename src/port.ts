@@ -171,6 +171,13 @@ export function maxLargeRequest(heap: Heap): number {
   return heap._maxLarge;
 }
 
+/**
+ * The large-object allocator standing alone over a store of its own, with no heap around it: the
+ * TLSF contender of the strategy suite (`src/strategies/tlsf.ts`). @internal
+ */
+export { createStandaloneTlsf, freeChunkBytes } from './large/standalone';
+export type { Tlsf } from './large/tlsf';
+
 /** Bytes of the header in front of every large chunk's payload. @internal */
 export const LARGE_CHUNK_HEADER = CHUNK_HEADER;
 
