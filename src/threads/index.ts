@@ -26,6 +26,7 @@
 
 import { ThreadsNotLoadedError } from '../errors';
 import { _registerThreads, type ThreadsPort } from '../heap';
+import { ThreadedHeap } from './facade';
 import { threadedCheck, threadedCounts, threadedReport, threadedSmallStats } from './inspect';
 import { DEFAULT_MAX_THREADS } from './layout';
 import { joinThreaded, makeThreaded } from './threaded';
@@ -35,6 +36,7 @@ export { DEFAULT_MAX_THREADS };
 
 const port: ThreadsPort = {
   defaultMaxThreads: DEFAULT_MAX_THREADS,
+  heap: (mem, align) => new ThreadedHeap(mem, align),
   make: makeThreaded,
   join: joinThreaded,
   check: threadedCheck,

@@ -195,7 +195,7 @@ function checkPool(a: ThreadedAllocator, pool: number): number {
   const carvedBlocks = (next - a.poolHeader) / size;
   const bit = (block: number, pending: boolean): boolean => {
     const unit = (block - pool) >>> a.alignLog2;
-    return (((u32[pw + TPool.BITMAP + (pending ? a.bitmapWords : 0) + (unit >>> 5)] as number) >>> (unit & 31)) & 1) === 1;
+    return (((u32[pw + (pending ? TPool.PENDING : a.live) + (unit >>> 5)] as number) >>> (unit & 31)) & 1) === 1;
   };
   let live = 0;
   let pending = 0;

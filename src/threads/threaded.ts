@@ -23,11 +23,11 @@ import {
   CACHED_REQUEST,
   DEFAULT_MAX_THREADS,
   KEEP_EMPTY_POOLS,
+  LINE_WORDS,
   PoolList,
   Slot,
   SlotState,
   Table,
-  TPOOL_FIELDS_BYTES,
   TPool,
 } from './layout';
 import { lock, mayBlock, unlock } from './lock';
@@ -67,6 +67,9 @@ export class ThreadedAllocator implements HeapHooks {
   readonly arenaSize: number;
   /** Words of each of the two bitmaps. */
   readonly bitmapWords: number;
+  /** Word offset, in a pool, of its live bitmap; and from a live bitmap word to its pending bitmap word (negative). */
+  readonly live: number;
+  readonly toPending: number;
   /** Bytes of a threaded pool's header: fields and both bitmaps, rounded to the alignment. */
   readonly poolHeader: number;
   readonly classes: number;
@@ -98,6 +101,8 @@ export class ThreadedAllocator implements HeapHooks {
     this.arenaSize = small.arenaSize;
     this.classes = small.classes;
     this.bitmapWords = small.bitmapWords;
+    this.live = liveBitmapWord(this.bitmapWords);
+    this.toPending = TPool.PENDING - this.live;
     this.poolHeader = poolHeaderBytes(this.align, this.bitmapWords);
     this.open = true;
   }
@@ -123,7 +128,7 @@ export class ThreadedAllocator implements HeapHooks {
         u32[pw + TPool.FREE_BLOCK] = u32[block >>> 2] as number;
         u32[pw + TPool.COUNT] = (u32[pw + TPool.COUNT] as number) + 1;
         const unit = (block - pool) >>> log;
-        const bw = pw + TPool.BITMAP + (unit >>> 5);
+        const bw = pw + this.live + (unit >>> 5);
         u32[bw] = (u32[bw] as number) | (1 << (unit & 31));
         const f64 = this.mem.f64;
         const at = this.counter;
@@ -167,7 +172,7 @@ export class ThreadedAllocator implements HeapHooks {
       }
       u32[pw + TPool.COUNT] = (u32[pw + TPool.COUNT] as number) + 1;
       const unit = (block - pool) >>> this.alignLog2;
-      const bw = pw + TPool.BITMAP + (unit >>> 5);
+      const bw = pw + this.live + (unit >>> 5);
       u32[bw] = (u32[bw] as number) | (1 << (unit & 31));
       this.countAlloc((c + 1) << this.alignLog2);
       return block;
@@ -277,7 +282,8 @@ export class ThreadedAllocator implements HeapHooks {
     u32[pw + TPool.NEXT_OFFSET] = this.poolHeader;
     u32[pw + TPool.MAX_NEXT_OFFSET] = (u32[pw + TPool.LIMIT] as number) - size;
     Atomics.store(this.mem.i32, pw + TPool.THREAD_FREE, 0);
-    u32.fill(0, pw + TPool.BITMAP, pw + TPool.BITMAP + 2 * this.bitmapWords);
+    u32.fill(0, pw + TPool.PENDING, pw + TPool.PENDING + this.bitmapWords);
+    u32.fill(0, pw + this.live, pw + this.live + this.bitmapWords);
   }
 
   /** Links `pool` at the front of the owned list whose head is word `headWord`, marking it `list`. */
@@ -314,11 +320,11 @@ export class ThreadedAllocator implements HeapHooks {
     let block = Atomics.exchange(i32, pw + TPool.THREAD_FREE, 0) >>> 0;
     let n = 0;
     let head = u32[pw + TPool.FREE_BLOCK] as number;
-    const pending = this.bitmapWords;
+    const pending = this.toPending;
     while (block !== 0) {
       const next = u32[block >>> 2] as number;
       const unit = (block - pool) >>> this.alignLog2;
-      const bw = pw + TPool.BITMAP + (unit >>> 5);
+      const bw = pw + this.live + (unit >>> 5);
       const bit = 1 << (unit & 31);
       u32[bw] = (u32[bw] as number) & ~bit;
       Atomics.and(i32, bw + pending, ~bit);
@@ -452,10 +458,10 @@ export class ThreadedAllocator implements HeapHooks {
       return;
     }
     const unit = (ptr - pool) >>> this.alignLog2;
-    const bw = pw + TPool.BITMAP + (unit >>> 5);
+    const bw = pw + this.live + (unit >>> 5);
     const word = u32[bw] as number;
     const bit = 1 << (unit & 31);
-    if ((word & bit) === 0 || ((u32[bw + this.bitmapWords] as number) & bit) !== 0) throw this.badPointer(ptr, pool);
+    if ((word & bit) === 0 || ((u32[bw + this.toPending] as number) & bit) !== 0) throw this.badPointer(ptr, pool);
     u32[bw] = word & ~bit;
     u32[ptr >>> 2] = u32[pw + TPool.FREE_BLOCK] as number;
     u32[pw + TPool.FREE_BLOCK] = ptr;
@@ -522,10 +528,10 @@ export class ThreadedAllocator implements HeapHooks {
     const i32 = this.mem.i32;
     const pw = pool >>> 2;
     const unit = (ptr - pool) >>> this.alignLog2;
-    const bw = pw + TPool.BITMAP + (unit >>> 5);
+    const bw = pw + this.live + (unit >>> 5);
     const bit = 1 << (unit & 31);
     if (((u32[bw] as number) & bit) === 0) throw this.badPointer(ptr, pool);
-    if ((Atomics.or(i32, bw + this.bitmapWords, bit) & bit) !== 0) throw new DoubleFreeError(`pointer ${ptr} was already freed`, ptr);
+    if ((Atomics.or(i32, bw + this.toPending, bit) & bit) !== 0) throw new DoubleFreeError(`pointer ${ptr} was already freed`, ptr);
     const size = ((u32[pw + TPool.CLASS] as number) + 1) << this.alignLog2;
     const at = pw + TPool.THREAD_FREE;
     for (;;) {
@@ -593,9 +599,9 @@ export class ThreadedAllocator implements HeapHooks {
     this.mem.reach(ptr);
     const u32 = this.mem.u32;
     const unit = (ptr - pool) >>> this.alignLog2;
-    const bw = (pool >>> 2) + TPool.BITMAP + (unit >>> 5);
+    const bw = (pool >>> 2) + this.live + (unit >>> 5);
     const bit = 1 << (unit & 31);
-    return ((u32[bw] as number) & bit) !== 0 && ((u32[bw + this.bitmapWords] as number) & bit) === 0;
+    return ((u32[bw] as number) & bit) !== 0 && ((u32[bw + this.toPending] as number) & bit) === 0;
   }
 
   /** Usable size of a live block (checked). */
@@ -827,7 +833,12 @@ export function slotsStart(arenaCapacity: number): number {
 
 /** Bytes of a threaded pool's header. */
 export function poolHeaderBytes(align: number, bitmapWords: number): number {
-  return Math.ceil((TPOOL_FIELDS_BYTES + 2 * bitmapWords * 4) / align) * align;
+  return Math.ceil(((liveBitmapWord(bitmapWords) + bitmapWords) * 4) / align) * align;
+}
+
+/** Word offset of a threaded pool's live bitmap: on the first cache line after the pending bitmap. */
+export function liveBitmapWord(bitmapWords: number): number {
+  return (TPool.PENDING + bitmapWords + LINE_WORDS - 1) & -LINE_WORDS;
 }
 
 /** Sums the live bytes of every slot and raises the recorded peak if the sum is above it. */
