@@ -180,6 +180,23 @@ describe('layers that are single-threaded for now refuse a threaded heap', () =>
     expect(heap._hooks).toBe(heap._threads);
     expectUnchanged(heap, snap);
   });
+
+  it('tracing (arenalloc/profile start) throws NotThreadSafeError and installs nothing', async () => {
+    // Before the refusal, start() wrapped this thread's allocator: a block freed by another
+    // thread stayed "live" in this thread's traces, and park()/unpark() dropped the tracer.
+    const { start, isTracing } = await import('../../src/profile/index');
+    const { NotThreadSafeError } = await import('../../src/index');
+    const heap = createHeap({ threads: true });
+    const p = heap.malloc(32);
+    const snap = snapshot(heap);
+    expectError(() => start(heap), NotThreadSafeError, 'ERR_NOT_THREAD_SAFE');
+    expect(isTracing(heap)).toBe(false);
+    expect(heap._hooks).toBe(heap._threads);
+    expect(heap._tracer).toBe(null);
+    expectUnchanged(heap, snap);
+    heap.free(p);
+    heap.close();
+  });
 });
 
 describe("a thread's large-chunk cache", () => {
