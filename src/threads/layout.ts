@@ -23,10 +23,10 @@
  *   usedPools[c] ─▶ pool ─▶ pool     usedPools[c] ─▶ pool                 ┌──────────────────────┐
  *     │ no atomics: its own            │                                  │ the heap lock        │
  *     │ free list, counters, bitmap    │ free(p) of slot 0's block:       │ (Atomics, spin then  │
- *     ▼                                │ one CAS push onto p's pool's     │  Atomics.wait)       │
- *   pool: localFree │ threadFree ◀─────┘ threadFree list                  │  arenas, pools       │
- *         (owner)    (atomic list;                                        │  large blocks (TLSF) │
- *                     the owner takes it whole with one exchange)         │  growth, join, close │
+ *     ▼                                │ one Atomics.or of p's bit in     │  Atomics.wait)       │
+ *   pool: localFree │ pending ◀────────┘ its pool's pending bitmap        │  arenas, pools       │
+ *         (owner)    (bitmap; the owner scans it                          │  large blocks (TLSF) │
+ *                     when its local list runs dry)                       │  growth, join, close │
  *                                                                         └──────────────────────┘
  * ```
  *
@@ -42,12 +42,18 @@
  * - A free by any other thread is a **remote free**: it checks the block is live (the live bit, a
  *   plain load; a block's bit does not change while it is live), sets the block's bit in the
  *   pool's **pending bitmap** with `Atomics.or` (whose old value catches a second remote free of
- *   the same block), and pushes the block onto the pool's **thread-free list** with one
- *   compare-and-swap, retried while another thread pushed first. No lock, no other word touched.
- * - The owner takes the whole thread-free list with one `Atomics.exchange` when its local list of
- *   that pool runs dry, clears each block's live bit and then its pending bit (`Atomics.and`),
- *   and puts the blocks on its local list. A push-only list that its one consumer empties whole
- *   has no ABA problem: no block is ever popped alone.
+ *   the same block). That bit is the whole message: the block itself is not written, so its
+ *   cache line stays where it was. It then raises the pool's **remote flag** if it is down (a
+ *   load, and a store only on the first remote free since the owner last looked). No lock, no
+ *   compare-and-swap loop, no write to a line the owner writes.
+ * - The owner takes the remote frees back when its local list of that pool runs dry and the flag
+ *   is up: it lowers the flag, then for each word of the pending bitmap that has bits set
+ *   (`Atomics.load`) clears those blocks' live bits and then their pending bits (one
+ *   `Atomics.and` of just those bits per word, so a bit set meanwhile stays), and puts the blocks
+ *   on its local list in address order. A remote free whose bit the scan missed raises the flag
+ *   after the owner lowered it, so none is lost. The first design pushed each block onto a
+ *   lock-free list in the pool with a compare-and-swap (writing a link into the block, which the
+ *   owner then read back): two more cache-line transfers per remote free.
  * - **Everything shared is under the heap lock**: arenas (taken from TLSF, as pymalloc takes them
  *   from `mmap`), untouched and empty pools, pools whose owner closed (orphans, one list per
  *   class), every large block (TLSF), and growth of the store. The lock is a word of the thread
@@ -79,7 +85,7 @@
  *           ├───────┼───────┬───┴──────┴──────┴──────────────────────────────┴──────┴──────┤
  *           │ owner │ class │ limit                                                        │ line 1: read by all, written when the pool changes hands
  *           ├───────┴───────┴──────┬──────────────────────────────────────────────────────┤
- *           │ threadFree           │ pending bitmap (Atomics.or by remote frees, cleared   │ line 2 on: the remote freers'
+ *           │ remote flag          │ pending bitmap (Atomics.or by remote frees, cleared   │ line 2 on: the remote freers'
  *           │ (Atomics only)       │ by the owner when it takes them back): P/A/8 bytes    │
  *           ├──────────────────────┴──────────────────────────────────────────────────────┤
  *           │ live bitmap (owner only): one bit per A-byte unit, set at the start of each │ from the next line: the owner's
@@ -89,8 +95,8 @@
  *           └─────────────────────────────────────────────────────────────────────────────┘
  * ```
  *
- * - `count`: blocks handed out and not yet back on the local list (a block on the thread-free
- *   list still counts). A block is the user's exactly when its live bit is set and its pending
+ * - `count`: blocks handed out and not yet back on the local list (a block pending a remote free
+ *   still counts). A block is the user's exactly when its live bit is set and its pending
  *   bit clear.
  * - `owner`: the slot index + 1; 0 for a pool on the free-pool stack or an orphan list.
  * - `list`: where the pool is linked: the free-pool stack, its owner's `usedPools[class]` (it
@@ -100,8 +106,7 @@
  * - Blocks are carved lazily (`nextOffset`), as in the single-threaded heap.
  * - The split by cache line: on the first layout, with every field in one line, a remote free
  *   took the owner's line (its compare-and-swap), the owner's next malloc took it back, and the
- *   pending bitmap shared a line with the live bitmap. Two threads freeing each other's blocks
- *   then spent about 5× the CPU time per pair of one thread (measured in issue 16, 2 cores).
+ *   pending bitmap shared a line with the live bitmap.
  *   With 16 KiB pools and 16-byte alignment the header is 448 bytes instead of 304 (2.7% of the
  *   pool instead of 1.9%).
  *
@@ -115,7 +120,7 @@
  *     of the same class          │ │                                                  (re-initialised for
  *                                │ ▼ close() or reclaim() of the owner, count > 0            any class)
  *                              orphan ◀───────────────────────────────────────────────────────
- *   (remote frees keep arriving on an orphan's thread-free list; its adopter takes them)
+ *   (remote frees keep arriving in an orphan's pending bitmap; its adopter takes them)
  * ```
  *
  * The owner's head pool of a class stays even when empty, so that a thread churning one block
@@ -219,7 +224,7 @@ export const enum SlotState {
  * (64 bytes, {@link LINE_WORDS}) per writer, so that a remote free does not take from the owner
  * the line its every malloc and free writes, nor the owner's free take back the line a remote free
  * just wrote (false sharing): line 0 is the owner's (written on every operation), line 1 is read
- * by everyone and written only when the pool changes hands, line 2 on (the thread-free list and
+ * by everyone and written only when the pool changes hands, line 2 on (the remote flag and
  * the pending bitmap) is written by remote frees; the live bitmap (the owner's again) follows on
  * a line of its own.
  */
@@ -245,8 +250,11 @@ export const enum TPool {
   CLASS = 17,
   /** Bytes of the pool blocks may use: the pool size, or 16 less for an arena's last pool. */
   LIMIT = 18,
-  /** Head of the thread-free list (an Int32 word, Atomics only): line 2, the remote freers'. */
-  THREAD_FREE = 32,
+  /**
+   * The remote flag (an Int32 word, Atomics only): non-zero when a remote free may have set a
+   * pending bit since the owner last took them back. Line 2, the remote freers'.
+   */
+  REMOTE = 32,
   /** First word of the pending bitmap; the live bitmap starts on the next line after it (`liveBitmapWord`). */
   PENDING = 33,
 }

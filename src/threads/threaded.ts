@@ -155,7 +155,7 @@ export class ThreadedAllocator implements HeapHooks {
         continue;
       }
       const pw = pool >>> 2;
-      if (u32[pw + TPool.FREE_BLOCK] === 0 && Atomics.load(this.mem.i32, pw + TPool.THREAD_FREE) !== 0) this.collect(pool);
+      if (u32[pw + TPool.FREE_BLOCK] === 0 && Atomics.load(this.mem.i32, pw + TPool.REMOTE) !== 0) this.collect(pool);
       let block = u32[pw + TPool.FREE_BLOCK] as number;
       if (block !== 0) {
         u32[pw + TPool.FREE_BLOCK] = u32[block >>> 2] as number;
@@ -189,7 +189,7 @@ export class ThreadedAllocator implements HeapHooks {
     const u32 = this.mem.u32;
     const i32 = this.mem.i32;
     for (let pool = u32[this.fullWord + c] as number; pool !== 0; pool = u32[(pool >>> 2) + TPool.NEXT] as number) {
-      if (Atomics.load(i32, (pool >>> 2) + TPool.THREAD_FREE) !== 0) {
+      if (Atomics.load(i32, (pool >>> 2) + TPool.REMOTE) !== 0) {
         this.unlinkOwned(pool, this.fullWord + c);
         this.linkOwned(pool, this.usedWord + c, PoolList.USED);
         return pool;
@@ -281,7 +281,7 @@ export class ThreadedAllocator implements HeapHooks {
     u32[pw + TPool.CLASS] = c;
     u32[pw + TPool.NEXT_OFFSET] = this.poolHeader;
     u32[pw + TPool.MAX_NEXT_OFFSET] = (u32[pw + TPool.LIMIT] as number) - size;
-    Atomics.store(this.mem.i32, pw + TPool.THREAD_FREE, 0);
+    Atomics.store(this.mem.i32, pw + TPool.REMOTE, 0);
     u32.fill(0, pw + TPool.PENDING, pw + TPool.PENDING + this.bitmapWords);
     u32.fill(0, pw + this.live, pw + this.live + this.bitmapWords);
   }
@@ -309,29 +309,38 @@ export class ThreadedAllocator implements HeapHooks {
   }
 
   /**
-   * Takes `pool`'s remote frees back (the owner only): one exchange empties the thread-free list,
-   * then each block's live bit is cleared, then its pending bit (an atomic and, which also
-   * publishes the clear of the live bit), and the block goes on the local list.
+   * Takes `pool`'s remote frees back (the owner only): clears the pool's remote flag, then for
+   * each word of the pending bitmap that has bits set, clears those blocks' live bits and then
+   * their pending bits (an atomic and of just those bits, which also publishes the clear of the
+   * live bits; a bit another thread sets meanwhile stays for next time), and puts the blocks on
+   * the local list, lowest address first. It reads no block a remote free wrote: the pointers are
+   * the bits.
    */
   private collect(pool: number): void {
     const i32 = this.mem.i32;
     const u32 = this.mem.u32;
     const pw = pool >>> 2;
-    let block = Atomics.exchange(i32, pw + TPool.THREAD_FREE, 0) >>> 0;
+    // Cleared before the scan: a remote free that sets a bit the scan misses sets the flag after.
+    Atomics.store(i32, pw + TPool.REMOTE, 0);
     let n = 0;
     let head = u32[pw + TPool.FREE_BLOCK] as number;
-    const pending = this.toPending;
-    while (block !== 0) {
-      const next = u32[block >>> 2] as number;
-      const unit = (block - pool) >>> this.alignLog2;
-      const bw = pw + this.live + (unit >>> 5);
-      const bit = 1 << (unit & 31);
-      u32[bw] = (u32[bw] as number) & ~bit;
-      Atomics.and(i32, bw + pending, ~bit);
-      u32[block >>> 2] = head;
-      head = block;
-      n++;
-      block = next;
+    const log = this.alignLog2;
+    for (let w = this.bitmapWords - 1; w >= 0; w--) {
+      const at = pw + TPool.PENDING + w;
+      let bits = Atomics.load(i32, at);
+      if (bits === 0) continue;
+      const lw = pw + this.live + w;
+      u32[lw] = (u32[lw] as number) & ~bits;
+      if (mutant === Mutant.LOST_CLEAR) i32[at] = 0;
+      else Atomics.and(i32, at, ~bits);
+      do {
+        const b = 31 - Math.clz32(bits);
+        bits ^= 1 << b;
+        const block = pool + (((w << 5) + b) << log);
+        u32[block >>> 2] = head;
+        head = block;
+        n++;
+      } while (bits !== 0);
     }
     u32[pw + TPool.FREE_BLOCK] = head;
     u32[pw + TPool.COUNT] = (u32[pw + TPool.COUNT] as number) - n;
@@ -488,8 +497,8 @@ export class ThreadedAllocator implements HeapHooks {
       if (count !== 0) return;
     }
     if (u32[this.usedWord + c] === pool) return;
-    // Remote frees may still be on their way to it: only a pool with none waiting can go.
-    if (Atomics.load(this.mem.i32, pw + TPool.THREAD_FREE) !== 0) return;
+    // No remote free can be pending: the count includes the blocks pending one. (Its remote flag
+    // may still be up from frees already taken back; the next collect finds nothing.)
     this.unlinkOwned(pool, this.usedWord + c);
     const sw = this.slotWord;
     const kept = u32[sw + Slot.EMPTY_COUNT] as number;
@@ -518,9 +527,11 @@ export class ThreadedAllocator implements HeapHooks {
 
   /**
    * Frees another thread's block (or an orphan's): checks it is live (the live bit, stable while
-   * it is; then the pending bit, atomically set, whose old value catches a second remote free),
-   * pushes it onto the pool's thread-free list with a compare-and-swap, retried while another
-   * push or the owner's exchange got there first, and counts the free in this thread's slot.
+   * it is), then sets its pending bit with an atomic or, whose old value catches a second remote
+   * free; the bit is the whole message, which the owner takes back by scanning the pending bitmap
+   * ({@link ThreadedAllocator.collect}). Then raises the pool's remote flag if it is down (a load
+   * of a line that stays shared while it is up), and counts the free in this thread's slot. One
+   * atomic read-modify-write per free, and no write to the block or to a line the owner writes.
    */
   private remoteFree(ptr: number, pool: number): void {
     this.mem.reach(ptr);
@@ -532,14 +543,8 @@ export class ThreadedAllocator implements HeapHooks {
     const bit = 1 << (unit & 31);
     if (((u32[bw] as number) & bit) === 0) throw this.badPointer(ptr, pool);
     if ((Atomics.or(i32, bw + this.toPending, bit) & bit) !== 0) throw new DoubleFreeError(`pointer ${ptr} was already freed`, ptr);
-    const size = ((u32[pw + TPool.CLASS] as number) + 1) << this.alignLog2;
-    const at = pw + TPool.THREAD_FREE;
-    for (;;) {
-      const head = Atomics.load(i32, at);
-      u32[ptr >>> 2] = head;
-      if (Atomics.compareExchange(i32, at, head, ptr | 0) === head || mutant === Mutant.CAS_NO_RETRY) break;
-    }
-    this.countFree(size);
+    if (Atomics.load(i32, pw + TPool.REMOTE) === 0) Atomics.store(i32, pw + TPool.REMOTE, 1);
+    this.countFree(((u32[pw + TPool.CLASS] as number) + 1) << this.alignLog2);
   }
 
   /**
@@ -725,7 +730,7 @@ export class ThreadedAllocator implements HeapHooks {
           this.collect(pool);
           const mem32 = this.mem.u32;
           mem32[pw + TPool.OWNER] = 0;
-          if (mem32[pw + TPool.COUNT] === 0 && Atomics.load(this.mem.i32, pw + TPool.THREAD_FREE) === 0) {
+          if (mem32[pw + TPool.COUNT] === 0) {
             mem32[pw + TPool.LIST] = PoolList.FREE;
             mem32[pw + TPool.NEXT] = mem32[t + Table.FREE_POOLS] as number;
             mem32[t + Table.FREE_POOLS] = pool;
