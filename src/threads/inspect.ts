@@ -195,7 +195,7 @@ function checkPool(a: ThreadedAllocator, pool: number): number {
   const carvedBlocks = (next - a.poolHeader) / size;
   const bit = (block: number, pending: boolean): boolean => {
     const unit = (block - pool) >>> a.alignLog2;
-    return (((u32[pw + (pending ? TPool.PENDING : a.live) + (unit >>> 5)] as number) >>> (unit & 31)) & 1) === 1;
+    return (((u32[pw + (pending ? a.pending : TPool.LIVE) + (unit >>> 5)] as number) >>> (unit & 31)) & 1) === 1;
   };
   let live = 0;
   let pending = 0;
@@ -227,7 +227,7 @@ function checkPool(a: ThreadedAllocator, pool: number): number {
     return n;
   };
   const local = walkBlocks(u32[pw + TPool.FREE_BLOCK] as number, 'local free list', false);
-  if (pending !== 0 && Atomics.load(a.mem.i32, pw + TPool.REMOTE) === 0) {
+  if (pending !== 0 && Atomics.load(a.mem.i32, pw + a.remote) === 0) {
     corrupt(`pool ${pool} has ${pending} blocks pending a remote free but its remote flag is down`, pool);
   }
   if (u32[pw + TPool.COUNT] !== live) corrupt(`pool ${pool} counts ${u32[pw + TPool.COUNT]} blocks in use, its bitmap ${live}`, pool);

@@ -67,8 +67,9 @@ export class ThreadedAllocator implements HeapHooks {
   readonly arenaSize: number;
   /** Words of each of the two bitmaps. */
   readonly bitmapWords: number;
-  /** Word offset, in a pool, of its live bitmap; and from a live bitmap word to its pending bitmap word (negative). */
-  readonly live: number;
+  /** Word offsets, in a pool, of its remote flag and pending bitmap; from a live bitmap word to its pending word. */
+  readonly remote: number;
+  readonly pending: number;
   readonly toPending: number;
   /** Bytes of a threaded pool's header: fields and both bitmaps, rounded to the alignment. */
   readonly poolHeader: number;
@@ -101,8 +102,9 @@ export class ThreadedAllocator implements HeapHooks {
     this.arenaSize = small.arenaSize;
     this.classes = small.classes;
     this.bitmapWords = small.bitmapWords;
-    this.live = liveBitmapWord(this.bitmapWords);
-    this.toPending = TPool.PENDING - this.live;
+    this.remote = remoteFlagWord(this.bitmapWords);
+    this.pending = this.remote + 1;
+    this.toPending = this.pending - TPool.LIVE;
     this.poolHeader = poolHeaderBytes(this.align, this.bitmapWords);
     this.open = true;
   }
@@ -128,7 +130,7 @@ export class ThreadedAllocator implements HeapHooks {
         u32[pw + TPool.FREE_BLOCK] = u32[block >>> 2] as number;
         u32[pw + TPool.COUNT] = (u32[pw + TPool.COUNT] as number) + 1;
         const unit = (block - pool) >>> log;
-        const bw = pw + this.live + (unit >>> 5);
+        const bw = pw + TPool.LIVE + (unit >>> 5);
         u32[bw] = (u32[bw] as number) | (1 << (unit & 31));
         const f64 = this.mem.f64;
         const at = this.counter;
@@ -155,7 +157,7 @@ export class ThreadedAllocator implements HeapHooks {
         continue;
       }
       const pw = pool >>> 2;
-      if (u32[pw + TPool.FREE_BLOCK] === 0 && Atomics.load(this.mem.i32, pw + TPool.REMOTE) !== 0) this.collect(pool);
+      if (u32[pw + TPool.FREE_BLOCK] === 0 && Atomics.load(this.mem.i32, pw + this.remote) !== 0) this.collect(pool);
       let block = u32[pw + TPool.FREE_BLOCK] as number;
       if (block !== 0) {
         u32[pw + TPool.FREE_BLOCK] = u32[block >>> 2] as number;
@@ -172,7 +174,7 @@ export class ThreadedAllocator implements HeapHooks {
       }
       u32[pw + TPool.COUNT] = (u32[pw + TPool.COUNT] as number) + 1;
       const unit = (block - pool) >>> this.alignLog2;
-      const bw = pw + this.live + (unit >>> 5);
+      const bw = pw + TPool.LIVE + (unit >>> 5);
       u32[bw] = (u32[bw] as number) | (1 << (unit & 31));
       this.countAlloc((c + 1) << this.alignLog2);
       return block;
@@ -189,7 +191,7 @@ export class ThreadedAllocator implements HeapHooks {
     const u32 = this.mem.u32;
     const i32 = this.mem.i32;
     for (let pool = u32[this.fullWord + c] as number; pool !== 0; pool = u32[(pool >>> 2) + TPool.NEXT] as number) {
-      if (Atomics.load(i32, (pool >>> 2) + TPool.REMOTE) !== 0) {
+      if (Atomics.load(i32, (pool >>> 2) + this.remote) !== 0) {
         this.unlinkOwned(pool, this.fullWord + c);
         this.linkOwned(pool, this.usedWord + c, PoolList.USED);
         return pool;
@@ -281,9 +283,9 @@ export class ThreadedAllocator implements HeapHooks {
     u32[pw + TPool.CLASS] = c;
     u32[pw + TPool.NEXT_OFFSET] = this.poolHeader;
     u32[pw + TPool.MAX_NEXT_OFFSET] = (u32[pw + TPool.LIMIT] as number) - size;
-    Atomics.store(this.mem.i32, pw + TPool.REMOTE, 0);
-    u32.fill(0, pw + TPool.PENDING, pw + TPool.PENDING + this.bitmapWords);
-    u32.fill(0, pw + this.live, pw + this.live + this.bitmapWords);
+    Atomics.store(this.mem.i32, pw + this.remote, 0);
+    u32.fill(0, pw + this.pending, pw + this.pending + this.bitmapWords);
+    u32.fill(0, pw + TPool.LIVE, pw + TPool.LIVE + this.bitmapWords);
   }
 
   /** Links `pool` at the front of the owned list whose head is word `headWord`, marking it `list`. */
@@ -321,15 +323,15 @@ export class ThreadedAllocator implements HeapHooks {
     const u32 = this.mem.u32;
     const pw = pool >>> 2;
     // Cleared before the scan: a remote free that sets a bit the scan misses sets the flag after.
-    Atomics.store(i32, pw + TPool.REMOTE, 0);
+    Atomics.store(i32, pw + this.remote, 0);
     let n = 0;
     let head = u32[pw + TPool.FREE_BLOCK] as number;
     const log = this.alignLog2;
     for (let w = this.bitmapWords - 1; w >= 0; w--) {
-      const at = pw + TPool.PENDING + w;
+      const at = pw + this.pending + w;
       let bits = Atomics.load(i32, at);
       if (bits === 0) continue;
-      const lw = pw + this.live + w;
+      const lw = pw + TPool.LIVE + w;
       u32[lw] = (u32[lw] as number) & ~bits;
       if (mutant === Mutant.LOST_CLEAR) i32[at] = 0;
       else Atomics.and(i32, at, ~bits);
@@ -467,7 +469,7 @@ export class ThreadedAllocator implements HeapHooks {
       return;
     }
     const unit = (ptr - pool) >>> this.alignLog2;
-    const bw = pw + this.live + (unit >>> 5);
+    const bw = pw + TPool.LIVE + (unit >>> 5);
     const word = u32[bw] as number;
     const bit = 1 << (unit & 31);
     if ((word & bit) === 0 || ((u32[bw + this.toPending] as number) & bit) !== 0) throw this.badPointer(ptr, pool);
@@ -539,11 +541,11 @@ export class ThreadedAllocator implements HeapHooks {
     const i32 = this.mem.i32;
     const pw = pool >>> 2;
     const unit = (ptr - pool) >>> this.alignLog2;
-    const bw = pw + this.live + (unit >>> 5);
+    const bw = pw + TPool.LIVE + (unit >>> 5);
     const bit = 1 << (unit & 31);
     if (((u32[bw] as number) & bit) === 0) throw this.badPointer(ptr, pool);
     if ((Atomics.or(i32, bw + this.toPending, bit) & bit) !== 0) throw new DoubleFreeError(`pointer ${ptr} was already freed`, ptr);
-    if (Atomics.load(i32, pw + TPool.REMOTE) === 0) Atomics.store(i32, pw + TPool.REMOTE, 1);
+    if (Atomics.load(i32, pw + this.remote) === 0) Atomics.store(i32, pw + this.remote, 1);
     this.countFree(((u32[pw + TPool.CLASS] as number) + 1) << this.alignLog2);
   }
 
@@ -604,7 +606,7 @@ export class ThreadedAllocator implements HeapHooks {
     this.mem.reach(ptr);
     const u32 = this.mem.u32;
     const unit = (ptr - pool) >>> this.alignLog2;
-    const bw = (pool >>> 2) + this.live + (unit >>> 5);
+    const bw = (pool >>> 2) + TPool.LIVE + (unit >>> 5);
     const bit = 1 << (unit & 31);
     return ((u32[bw] as number) & bit) !== 0 && ((u32[bw + this.toPending] as number) & bit) === 0;
   }
@@ -838,12 +840,12 @@ export function slotsStart(arenaCapacity: number): number {
 
 /** Bytes of a threaded pool's header. */
 export function poolHeaderBytes(align: number, bitmapWords: number): number {
-  return Math.ceil(((liveBitmapWord(bitmapWords) + bitmapWords) * 4) / align) * align;
+  return Math.ceil(((remoteFlagWord(bitmapWords) + 1 + bitmapWords) * 4) / align) * align;
 }
 
-/** Word offset of a threaded pool's live bitmap: on the first cache line after the pending bitmap. */
-export function liveBitmapWord(bitmapWords: number): number {
-  return (TPool.PENDING + bitmapWords + LINE_WORDS - 1) & -LINE_WORDS;
+/** Word offset of a threaded pool's remote flag (the pending bitmap follows): the first cache line after the live bitmap. */
+export function remoteFlagWord(bitmapWords: number): number {
+  return (TPool.LIVE + bitmapWords + LINE_WORDS - 1) & -LINE_WORDS;
 }
 
 /** Sums the live bytes of every slot and raises the recorded peak if the sum is above it. */
