@@ -169,7 +169,18 @@ export class ThreadedAllocator implements HeapHooks {
           this.linkOwned(pool, this.fullWord + c, PoolList.FULL);
           continue;
         }
-        u32[pw + TPool.NEXT_OFFSET] = offset + ((c + 1) << this.alignLog2);
+        // Carve ahead (as the single-threaded heap does): up to CARVE_AHEAD more blocks go on
+        // the local list, so that the next mallocs of the class take the fast path.
+        const size = (c + 1) << this.alignLog2;
+        const max = u32[pw + TPool.MAX_NEXT_OFFSET] as number;
+        let end = offset + size;
+        let head = 0;
+        for (let n = 0; n < CARVE_AHEAD && end <= max; n++, end += size) {
+          u32[(pool + end) >>> 2] = head;
+          head = pool + end;
+        }
+        u32[pw + TPool.NEXT_OFFSET] = end;
+        u32[pw + TPool.FREE_BLOCK] = reverseList(u32, head);
         block = pool + offset;
       }
       u32[pw + TPool.COUNT] = (u32[pw + TPool.COUNT] as number) + 1;
@@ -825,6 +836,21 @@ export class ThreadedAllocator implements HeapHooks {
     this.heap._hooks = this;
     this.checkOpen();
   }
+}
+
+/** Blocks a malloc that carves puts on the pool's local list beyond the one it returns. */
+const CARVE_AHEAD = 15;
+
+/** Reverses the list at `head` (linked through each block's first word), so that it runs up in address. */
+function reverseList(u32: Uint32Array, head: number): number {
+  let out = 0;
+  while (head !== 0) {
+    const next = u32[head >>> 2] as number;
+    u32[head >>> 2] = out;
+    out = head;
+    head = next;
+  }
+  return out;
 }
 
 /** Word index of slot `slot` of the thread table at word `table`. */
