@@ -3,7 +3,8 @@
  * with fresh workers and prints each run's wall time, the per-thread wall times and the process's
  * CPU time over the run (user + system, all threads), so that time lost to waiting (no core free,
  * or a thread blocked) shows as wall time well above CPU time / threads. With PROFILE=dir each
- * worker writes a V8 CPU profile there (`--cpu-prof`).
+ * worker writes a V8 CPU profile there (`--cpu-prof`); with WORKER_IMPORT=file each worker loads
+ * that module first (`--import`), for example one that counts `Atomics` calls.
  *
  *   node bench/threads-probe.mjs threaded 2 B cross [rounds] [pairs]
  *   node bench/threads-probe.mjs locked 2 B cross
@@ -25,7 +26,10 @@ const THREADS_LIB = new URL('threads.js', DIST).href;
 const { createHeap } = await import(LIB);
 await import(THREADS_LIB);
 const WORKER = new URL('./lib/threads-worker.mjs', import.meta.url);
-const execArgv = process.env.PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE}`] : [];
+const execArgv = [
+  ...(process.env.PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE}`] : []),
+  ...(process.env.WORKER_IMPORT ? ['--import', process.env.WORKER_IMPORT] : []),
+];
 
 async function waitFor(ctl, at, n) {
   for (;;) {
