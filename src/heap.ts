@@ -50,11 +50,14 @@ export type { HeapStats, SmallClassStats, SmallHeapStats } from './stats';
  * until then `createHeap({ threads: true })` and `Heap.attach` of a threaded heap throw
  * {@link ThreadsNotLoadedError}. A heap object is threaded only once the port is set, so every
  * entry that finds `heap._threads` non-null may use it. Only the rare entries go through it:
- * allocation and free of a threaded heap reach its allocator as `heap._hooks`, as before.
+ * allocation and free of a threaded heap reach its allocator from the heap object the port
+ * makes (`heap`), the other entries through `heap._hooks`.
  */
 export interface ThreadsPort {
   /** `maxThreads` when the options name none. */
   readonly defaultMaxThreads: number;
+  /** Makes the heap object of a threaded heap: a `Heap` whose malloc and free call the thread's allocator directly. */
+  heap(mem: Memory, align: number): Heap;
   /** Makes a freshly formatted heap threaded and joins this thread to it (from `createHeap`). */
   make(heap: Heap, maxThreads: number): void;
   /** Takes a slot of a threaded heap for this thread (from `Heap.attach`). */
@@ -246,9 +249,11 @@ export class Heap {
     if (end + CHUNK_HEADER > mem.byteLength && !(mem.refresh() && end + CHUNK_HEADER <= mem.byteLength)) {
       throw new NotAHeapError(`the heap is truncated: it ends at byte ${end + CHUNK_HEADER} but the buffer has ${mem.byteLength}`);
     }
-    const heap = new Heap(mem, align);
     // A threaded heap is joined, not opened: this thread takes a slot of its own.
-    if (((header[Word.FLAGS] as number) & Flag.THREADED) !== 0) needThreads('Heap.attach').join(heap);
+    if (((header[Word.FLAGS] as number) & Flag.THREADED) === 0) return new Heap(mem, align);
+    const port = needThreads('Heap.attach');
+    const heap = port.heap(mem, align);
+    port.join(heap);
     return heap;
   }
 
@@ -707,7 +712,7 @@ export function createHeap(options: HeapOptions = {}): Heap {
   header[Word.ALIGN] = align;
   header[Word.POOL_SIZE] = poolSize;
   header[Word.ARENA_SIZE] = arenaSize;
-  const heap = new Heap(mem, align);
+  const heap = options.threads === true ? (threadsPort as ThreadsPort).heap(mem, align) : new Heap(mem, align);
   heap._large.format();
   heap._small.format();
   if (options.threads === true) (threadsPort as ThreadsPort).make(heap, maxThreads);

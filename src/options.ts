@@ -60,7 +60,7 @@ export interface HeapOptions extends StoreOptions {
    * pointers mean the same in every thread, and a block allocated in one may be freed, realloc'ed
    * or read in any other. Needs the `'shared'` store (a growable `SharedArrayBuffer`), which it
    * implies; any other `store` is an {@link InvalidArgumentError}. Refcounted objects, the cycle
-   * detector and debug mode refuse a threaded heap (`NotThreadSafeError`).
+   * detector, debug mode and tracing refuse a threaded heap (`NotThreadSafeError`).
    * @defaultValue `false`
    */
   threads?: boolean;

@@ -20,7 +20,7 @@
  * @module
  */
 
-import { describeValue, expectHeap, expectPointer, InvalidArgumentError, InvalidPointerError } from '../errors';
+import { describeValue, expectHeap, expectPointer, expectSingleThreaded, InvalidArgumentError, InvalidPointerError } from '../errors';
 import type { Heap, HeapHooks } from '../heap';
 import { currentHooks } from '../port';
 import { captureStack, type Frame, ownFile, parseStack, Traceback } from './stack';
@@ -310,6 +310,7 @@ export function requireTracer(heap: Heap, what: string): Tracer {
  *
  * @param frames - frames to keep per traceback, an integer from 1 to {@link MAX_FRAMES}
  * @throws {@link arenalloc!InvalidArgumentError} for a bad `frames`
+ * @throws {@link arenalloc!NotThreadSafeError} for a threaded heap (`createHeap({ threads: true })`): tracing is single-threaded for now
  * @example
  * ```ts
  * import { start, takeSnapshot } from 'arenalloc/profile';
@@ -320,6 +321,9 @@ export function requireTracer(heap: Heap, what: string): Tracer {
  */
 export function start(heap: Heap, frames = 1, options: TraceOptions = {}): void {
   expectHeap(heap, 'start');
+  // One tracer per heap object, and a threaded heap has one per thread: a block freed by another
+  // thread would stay live in this thread's traces, and park()/close() replace the hooks.
+  expectSingleThreaded(heap, 'start');
   if (typeof frames !== 'number' || !Number.isInteger(frames) || frames < 1 || frames > MAX_FRAMES) {
     throw new InvalidArgumentError(`frames must be an integer from 1 to ${MAX_FRAMES}, got ${describeValue(frames)}`, 'frames');
   }

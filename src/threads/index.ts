@@ -27,6 +27,7 @@
 import { ThreadsNotLoadedError } from '../errors';
 import { _registerThreads, type ThreadsPort } from '../heap';
 import { installInspect } from '../inspect/install';
+import { ThreadedHeap } from './facade';
 import { threadedCheck, threadedCounts, threadedReport, threadedSmallStats } from './inspect';
 import { DEFAULT_MAX_THREADS } from './layout';
 import { joinThreaded, makeThreaded } from './threaded';
@@ -36,6 +37,7 @@ export { DEFAULT_MAX_THREADS };
 
 const port: ThreadsPort = {
   defaultMaxThreads: DEFAULT_MAX_THREADS,
+  heap: (mem, align) => new ThreadedHeap(mem, align),
   make: makeThreaded,
   join: joinThreaded,
   check: threadedCheck,

@@ -35,7 +35,7 @@ function corrupt(message: string, at?: number): never {
 /**
  * The threaded heap's check (after `Heap.check` has checked the header): every other joined
  * thread must be parked; then the large-object heap, every arena, every pool on exactly one list
- * that agrees with its fields, every pool's bitmaps, local list and thread-free list, and the
+ * that agrees with its fields, every pool's bitmaps, local list and remote flag, and the
  * summed counters against what the walk found. Throws {@link ThreadsActiveError} when a thread is
  * active, {@link HeapCorruptedError} naming the first broken invariant.
  */
@@ -195,7 +195,7 @@ function checkPool(a: ThreadedAllocator, pool: number): number {
   const carvedBlocks = (next - a.poolHeader) / size;
   const bit = (block: number, pending: boolean): boolean => {
     const unit = (block - pool) >>> a.alignLog2;
-    return (((u32[pw + TPool.BITMAP + (pending ? a.bitmapWords : 0) + (unit >>> 5)] as number) >>> (unit & 31)) & 1) === 1;
+    return (((u32[pw + (pending ? a.pending : TPool.LIVE) + (unit >>> 5)] as number) >>> (unit & 31)) & 1) === 1;
   };
   let live = 0;
   let pending = 0;
@@ -227,8 +227,9 @@ function checkPool(a: ThreadedAllocator, pool: number): number {
     return n;
   };
   const local = walkBlocks(u32[pw + TPool.FREE_BLOCK] as number, 'local free list', false);
-  const remote = walkBlocks(Atomics.load(a.mem.i32, pw + TPool.THREAD_FREE) >>> 0, 'thread-free list', true);
-  if (remote !== pending) corrupt(`pool ${pool} has ${pending} blocks pending a remote free, ${remote} on its thread-free list`, pool);
+  if (pending !== 0 && Atomics.load(a.mem.i32, pw + a.remote) === 0) {
+    corrupt(`pool ${pool} has ${pending} blocks pending a remote free but its remote flag is down`, pool);
+  }
   if (u32[pw + TPool.COUNT] !== live) corrupt(`pool ${pool} counts ${u32[pw + TPool.COUNT]} blocks in use, its bitmap ${live}`, pool);
   if (local + live !== carvedBlocks) corrupt(`pool ${pool} carved ${carvedBlocks} blocks; ${local} are free and ${live} in use`, pool);
   return live - pending;

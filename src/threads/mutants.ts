@@ -1,7 +1,7 @@
 /**
  * Deliberately broken variants of the threaded heap, for the stress test's mutation check
  * (`test/threads/mutants.test.ts`): the stress must fail on each of them, or it could not catch
- * the bug it names. Only slow paths test the switch (the remote free's push loop, the lock); the
+ * the bug it names. Only slow paths test the switch (taking remote frees back, the lock); the
  * owner's fast paths never read it.
  *
  * @internal
@@ -12,8 +12,12 @@
 // biome-ignore lint/suspicious/noConstEnum: inlined by the bundler
 export const enum Mutant {
   NONE = 0,
-  /** A remote free tries its compare-and-swap once and does not retry when it loses the race. */
-  CAS_NO_RETRY = 1,
+  /**
+   * The owner, taking remote frees back, clears a word of the pending bitmap with a plain store
+   * of 0 instead of an atomic and of the bits it took: a bit another thread set in between is
+   * lost (a lost update, the bug class of a compare-and-swap that does not retry).
+   */
+  LOST_CLEAR = 1,
   /**
    * No re-bind after another thread grew the store (the stress worker switches off
    * `Memory.refresh` for it: every such re-bind goes through that one function).

@@ -24,11 +24,11 @@ import {
   CACHED_REQUEST,
   DEFAULT_MAX_THREADS,
   KEEP_EMPTY_POOLS,
+  LINE_WORDS,
   PoolList,
   Slot,
   SlotState,
   Table,
-  TPOOL_FIELDS_BYTES,
   TPool,
 } from './layout';
 import { lock, mayBlock, unlock } from './lock';
@@ -68,6 +68,10 @@ export class ThreadedAllocator implements HeapHooks {
   readonly arenaSize: number;
   /** Words of each of the two bitmaps. */
   readonly bitmapWords: number;
+  /** Word offsets, in a pool, of its remote flag and pending bitmap; from a live bitmap word to its pending word. */
+  readonly remote: number;
+  readonly pending: number;
+  readonly toPending: number;
   /** Bytes of a threaded pool's header: fields and both bitmaps, rounded to the alignment. */
   readonly poolHeader: number;
   readonly classes: number;
@@ -99,6 +103,9 @@ export class ThreadedAllocator implements HeapHooks {
     this.arenaSize = small.arenaSize;
     this.classes = small.classes;
     this.bitmapWords = small.bitmapWords;
+    this.remote = remoteFlagWord(this.bitmapWords);
+    this.pending = this.remote + 1;
+    this.toPending = this.pending - TPool.LIVE;
     this.poolHeader = poolHeaderBytes(this.align, this.bitmapWords);
     this.open = true;
   }
@@ -124,7 +131,7 @@ export class ThreadedAllocator implements HeapHooks {
         u32[pw + TPool.FREE_BLOCK] = u32[block >>> 2] as number;
         u32[pw + TPool.COUNT] = (u32[pw + TPool.COUNT] as number) + 1;
         const unit = (block - pool) >>> log;
-        const bw = pw + TPool.BITMAP + (unit >>> 5);
+        const bw = pw + TPool.LIVE + (unit >>> 5);
         u32[bw] = (u32[bw] as number) | (1 << (unit & 31));
         const f64 = this.mem.f64;
         const at = this.counter;
@@ -151,7 +158,7 @@ export class ThreadedAllocator implements HeapHooks {
         continue;
       }
       const pw = pool >>> 2;
-      if (u32[pw + TPool.FREE_BLOCK] === 0 && Atomics.load(this.mem.i32, pw + TPool.THREAD_FREE) !== 0) this.collect(pool);
+      if (u32[pw + TPool.FREE_BLOCK] === 0 && Atomics.load(this.mem.i32, pw + this.remote) !== 0) this.collect(pool);
       let block = u32[pw + TPool.FREE_BLOCK] as number;
       if (block !== 0) {
         u32[pw + TPool.FREE_BLOCK] = u32[block >>> 2] as number;
@@ -163,12 +170,23 @@ export class ThreadedAllocator implements HeapHooks {
           this.linkOwned(pool, this.fullWord + c, PoolList.FULL);
           continue;
         }
-        u32[pw + TPool.NEXT_OFFSET] = offset + ((c + 1) << this.alignLog2);
+        // Carve ahead (as the single-threaded heap does): up to CARVE_AHEAD more blocks go on
+        // the local list, so that the next mallocs of the class take the fast path.
+        const size = (c + 1) << this.alignLog2;
+        const max = u32[pw + TPool.MAX_NEXT_OFFSET] as number;
+        let end = offset + size;
+        let head = 0;
+        for (let n = 0; n < CARVE_AHEAD && end <= max; n++, end += size) {
+          u32[(pool + end) >>> 2] = head;
+          head = pool + end;
+        }
+        u32[pw + TPool.NEXT_OFFSET] = end;
+        u32[pw + TPool.FREE_BLOCK] = reverseList(u32, head);
         block = pool + offset;
       }
       u32[pw + TPool.COUNT] = (u32[pw + TPool.COUNT] as number) + 1;
       const unit = (block - pool) >>> this.alignLog2;
-      const bw = pw + TPool.BITMAP + (unit >>> 5);
+      const bw = pw + TPool.LIVE + (unit >>> 5);
       u32[bw] = (u32[bw] as number) | (1 << (unit & 31));
       this.countAlloc((c + 1) << this.alignLog2);
       return block;
@@ -185,7 +203,7 @@ export class ThreadedAllocator implements HeapHooks {
     const u32 = this.mem.u32;
     const i32 = this.mem.i32;
     for (let pool = u32[this.fullWord + c] as number; pool !== 0; pool = u32[(pool >>> 2) + TPool.NEXT] as number) {
-      if (Atomics.load(i32, (pool >>> 2) + TPool.THREAD_FREE) !== 0) {
+      if (Atomics.load(i32, (pool >>> 2) + this.remote) !== 0) {
         this.unlinkOwned(pool, this.fullWord + c);
         this.linkOwned(pool, this.usedWord + c, PoolList.USED);
         return pool;
@@ -277,8 +295,9 @@ export class ThreadedAllocator implements HeapHooks {
     u32[pw + TPool.CLASS] = c;
     u32[pw + TPool.NEXT_OFFSET] = this.poolHeader;
     u32[pw + TPool.MAX_NEXT_OFFSET] = (u32[pw + TPool.LIMIT] as number) - size;
-    Atomics.store(this.mem.i32, pw + TPool.THREAD_FREE, 0);
-    u32.fill(0, pw + TPool.BITMAP, pw + TPool.BITMAP + 2 * this.bitmapWords);
+    Atomics.store(this.mem.i32, pw + this.remote, 0);
+    u32.fill(0, pw + this.pending, pw + this.pending + this.bitmapWords);
+    u32.fill(0, pw + TPool.LIVE, pw + TPool.LIVE + this.bitmapWords);
   }
 
   /** Links `pool` at the front of the owned list whose head is word `headWord`, marking it `list`. */
@@ -304,29 +323,38 @@ export class ThreadedAllocator implements HeapHooks {
   }
 
   /**
-   * Takes `pool`'s remote frees back (the owner only): one exchange empties the thread-free list,
-   * then each block's live bit is cleared, then its pending bit (an atomic and, which also
-   * publishes the clear of the live bit), and the block goes on the local list.
+   * Takes `pool`'s remote frees back (the owner only): clears the pool's remote flag, then for
+   * each word of the pending bitmap that has bits set, clears those blocks' live bits and then
+   * their pending bits (an atomic and of just those bits, which also publishes the clear of the
+   * live bits; a bit another thread sets meanwhile stays for next time), and puts the blocks on
+   * the local list, lowest address first. It reads no block a remote free wrote: the pointers are
+   * the bits.
    */
   private collect(pool: number): void {
     const i32 = this.mem.i32;
     const u32 = this.mem.u32;
     const pw = pool >>> 2;
-    let block = Atomics.exchange(i32, pw + TPool.THREAD_FREE, 0) >>> 0;
+    // Cleared before the scan: a remote free that sets a bit the scan misses sets the flag after.
+    Atomics.store(i32, pw + this.remote, 0);
     let n = 0;
     let head = u32[pw + TPool.FREE_BLOCK] as number;
-    const pending = this.bitmapWords;
-    while (block !== 0) {
-      const next = u32[block >>> 2] as number;
-      const unit = (block - pool) >>> this.alignLog2;
-      const bw = pw + TPool.BITMAP + (unit >>> 5);
-      const bit = 1 << (unit & 31);
-      u32[bw] = (u32[bw] as number) & ~bit;
-      Atomics.and(i32, bw + pending, ~bit);
-      u32[block >>> 2] = head;
-      head = block;
-      n++;
-      block = next;
+    const log = this.alignLog2;
+    for (let w = this.bitmapWords - 1; w >= 0; w--) {
+      const at = pw + this.pending + w;
+      let bits = Atomics.load(i32, at);
+      if (bits === 0) continue;
+      const lw = pw + TPool.LIVE + w;
+      u32[lw] = (u32[lw] as number) & ~bits;
+      if (mutant === Mutant.LOST_CLEAR) i32[at] = 0;
+      else Atomics.and(i32, at, ~bits);
+      do {
+        const b = 31 - Math.clz32(bits);
+        bits ^= 1 << b;
+        const block = pool + (((w << 5) + b) << log);
+        u32[block >>> 2] = head;
+        head = block;
+        n++;
+      } while (bits !== 0);
     }
     u32[pw + TPool.FREE_BLOCK] = head;
     u32[pw + TPool.COUNT] = (u32[pw + TPool.COUNT] as number) - n;
@@ -453,10 +481,10 @@ export class ThreadedAllocator implements HeapHooks {
       return;
     }
     const unit = (ptr - pool) >>> this.alignLog2;
-    const bw = pw + TPool.BITMAP + (unit >>> 5);
+    const bw = pw + TPool.LIVE + (unit >>> 5);
     const word = u32[bw] as number;
     const bit = 1 << (unit & 31);
-    if ((word & bit) === 0 || ((u32[bw + this.bitmapWords] as number) & bit) !== 0) throw this.badPointer(ptr, pool);
+    if ((word & bit) === 0 || ((u32[bw + this.toPending] as number) & bit) !== 0) throw this.badPointer(ptr, pool);
     u32[bw] = word & ~bit;
     u32[ptr >>> 2] = u32[pw + TPool.FREE_BLOCK] as number;
     u32[pw + TPool.FREE_BLOCK] = ptr;
@@ -483,8 +511,8 @@ export class ThreadedAllocator implements HeapHooks {
       if (count !== 0) return;
     }
     if (u32[this.usedWord + c] === pool) return;
-    // Remote frees may still be on their way to it: only a pool with none waiting can go.
-    if (Atomics.load(this.mem.i32, pw + TPool.THREAD_FREE) !== 0) return;
+    // No remote free can be pending: the count includes the blocks pending one. (Its remote flag
+    // may still be up from frees already taken back; the next collect finds nothing.)
     this.unlinkOwned(pool, this.usedWord + c);
     const sw = this.slotWord;
     const kept = u32[sw + Slot.EMPTY_COUNT] as number;
@@ -513,9 +541,11 @@ export class ThreadedAllocator implements HeapHooks {
 
   /**
    * Frees another thread's block (or an orphan's): checks it is live (the live bit, stable while
-   * it is; then the pending bit, atomically set, whose old value catches a second remote free),
-   * pushes it onto the pool's thread-free list with a compare-and-swap, retried while another
-   * push or the owner's exchange got there first, and counts the free in this thread's slot.
+   * it is), then sets its pending bit with an atomic or, whose old value catches a second remote
+   * free; the bit is the whole message, which the owner takes back by scanning the pending bitmap
+   * ({@link ThreadedAllocator.collect}). Then raises the pool's remote flag if it is down (a load
+   * of a line that stays shared while it is up), and counts the free in this thread's slot. One
+   * atomic read-modify-write per free, and no write to the block or to a line the owner writes.
    */
   private remoteFree(ptr: number, pool: number): void {
     this.mem.reach(ptr);
@@ -523,18 +553,12 @@ export class ThreadedAllocator implements HeapHooks {
     const i32 = this.mem.i32;
     const pw = pool >>> 2;
     const unit = (ptr - pool) >>> this.alignLog2;
-    const bw = pw + TPool.BITMAP + (unit >>> 5);
+    const bw = pw + TPool.LIVE + (unit >>> 5);
     const bit = 1 << (unit & 31);
     if (((u32[bw] as number) & bit) === 0) throw this.badPointer(ptr, pool);
-    if ((Atomics.or(i32, bw + this.bitmapWords, bit) & bit) !== 0) throw new DoubleFreeError(`pointer ${ptr} was already freed`, ptr);
-    const size = ((u32[pw + TPool.CLASS] as number) + 1) << this.alignLog2;
-    const at = pw + TPool.THREAD_FREE;
-    for (;;) {
-      const head = Atomics.load(i32, at);
-      u32[ptr >>> 2] = head;
-      if (Atomics.compareExchange(i32, at, head, ptr | 0) === head || mutant === Mutant.CAS_NO_RETRY) break;
-    }
-    this.countFree(size);
+    if ((Atomics.or(i32, bw + this.toPending, bit) & bit) !== 0) throw new DoubleFreeError(`pointer ${ptr} was already freed`, ptr);
+    if (Atomics.load(i32, pw + this.remote) === 0) Atomics.store(i32, pw + this.remote, 1);
+    this.countFree(((u32[pw + TPool.CLASS] as number) + 1) << this.alignLog2);
   }
 
   /**
@@ -594,9 +618,9 @@ export class ThreadedAllocator implements HeapHooks {
     this.mem.reach(ptr);
     const u32 = this.mem.u32;
     const unit = (ptr - pool) >>> this.alignLog2;
-    const bw = (pool >>> 2) + TPool.BITMAP + (unit >>> 5);
+    const bw = (pool >>> 2) + TPool.LIVE + (unit >>> 5);
     const bit = 1 << (unit & 31);
-    return ((u32[bw] as number) & bit) !== 0 && ((u32[bw + this.bitmapWords] as number) & bit) === 0;
+    return ((u32[bw] as number) & bit) !== 0 && ((u32[bw + this.toPending] as number) & bit) === 0;
   }
 
   /** Usable size of a live block (checked). */
@@ -720,7 +744,7 @@ export class ThreadedAllocator implements HeapHooks {
           this.collect(pool);
           const mem32 = this.mem.u32;
           mem32[pw + TPool.OWNER] = 0;
-          if (mem32[pw + TPool.COUNT] === 0 && Atomics.load(this.mem.i32, pw + TPool.THREAD_FREE) === 0) {
+          if (mem32[pw + TPool.COUNT] === 0) {
             mem32[pw + TPool.LIST] = PoolList.FREE;
             mem32[pw + TPool.NEXT] = mem32[t + Table.FREE_POOLS] as number;
             mem32[t + Table.FREE_POOLS] = pool;
@@ -815,6 +839,21 @@ export class ThreadedAllocator implements HeapHooks {
   }
 }
 
+/** Blocks a malloc that carves puts on the pool's local list beyond the one it returns. */
+const CARVE_AHEAD = 15;
+
+/** Reverses the list at `head` (linked through each block's first word), so that it runs up in address. */
+function reverseList(u32: Uint32Array, head: number): number {
+  let out = 0;
+  while (head !== 0) {
+    const next = u32[head >>> 2] as number;
+    u32[head >>> 2] = out;
+    out = head;
+    head = next;
+  }
+  return out;
+}
+
 /** Word index of slot `slot` of the thread table at word `table`. */
 export function slotWordOf(mem: Memory, table: number, slot: number): number {
   return table + slotsStart(mem.u32[table + Table.ARENA_CAPACITY] as number) + slot * Slot.STRIDE;
@@ -828,7 +867,12 @@ export function slotsStart(arenaCapacity: number): number {
 
 /** Bytes of a threaded pool's header. */
 export function poolHeaderBytes(align: number, bitmapWords: number): number {
-  return Math.ceil((TPOOL_FIELDS_BYTES + 2 * bitmapWords * 4) / align) * align;
+  return Math.ceil(((remoteFlagWord(bitmapWords) + 1 + bitmapWords) * 4) / align) * align;
+}
+
+/** Word offset of a threaded pool's remote flag (the pending bitmap follows): the first cache line after the live bitmap. */
+export function remoteFlagWord(bitmapWords: number): number {
+  return (TPool.LIVE + bitmapWords + LINE_WORDS - 1) & -LINE_WORDS;
 }
 
 /** Sums the live bytes of every slot and raises the recorded peak if the sum is above it. */

@@ -160,7 +160,10 @@ describe('a threaded heap in one thread', () => {
       expectError(() => h.free(large + 16), InvalidPointerError, 'ERR_INVALID_POINTER');
       expectError(() => h.free(12), InvalidPointerError, 'ERR_INVALID_POINTER');
       expectError(() => h.free(0xfff_fff0), InvalidPointerError, 'ERR_INVALID_POINTER');
-      expectError(() => h.usableSize(small + 48), InvalidPointerError, 'ERR_INVALID_POINTER');
+      // A block of the pool never carved (the first malloc carves 15 ahead, which count as freed,
+      // as in the single-threaded heap).
+      expectError(() => h.usableSize(small + 48 * 32), InvalidPointerError, 'ERR_INVALID_POINTER');
+      expectError(() => h.free(small + 48 * 32), InvalidPointerError, 'ERR_INVALID_POINTER');
       expectError(() => h.realloc(large + 32, 10), InvalidPointerError, 'ERR_INVALID_POINTER');
     }
     other.park();
@@ -179,6 +182,23 @@ describe('layers that are single-threaded for now refuse a threaded heap', () =>
     expectError(() => enableDebug(heap), NotThreadSafeError, 'ERR_NOT_THREAD_SAFE');
     expect(heap._hooks).toBe(heap._threads);
     expectUnchanged(heap, snap);
+  });
+
+  it('tracing (arenalloc/profile start) throws NotThreadSafeError and installs nothing', async () => {
+    // Before the refusal, start() wrapped this thread's allocator: a block freed by another
+    // thread stayed "live" in this thread's traces, and park()/unpark() dropped the tracer.
+    const { start, isTracing } = await import('../../src/profile/index');
+    const { NotThreadSafeError } = await import('../../src/index');
+    const heap = createHeap({ threads: true });
+    const p = heap.malloc(32);
+    const snap = snapshot(heap);
+    expectError(() => start(heap), NotThreadSafeError, 'ERR_NOT_THREAD_SAFE');
+    expect(isTracing(heap)).toBe(false);
+    expect(heap._hooks).toBe(heap._threads);
+    expect(heap._tracer).toBe(null);
+    expectUnchanged(heap, snap);
+    heap.free(p);
+    heap.close();
   });
 });
 
