@@ -43,6 +43,10 @@ const builds = [
   ['this build', () => load(new URL('../dist/', import.meta.url).pathname)],
   ['other build', () => load(other)],
 ];
+// BUILDS_SWAP=1 times the other build first in every round, to see that the order does not decide a ratio.
+const swap = process.env.BUILDS_SWAP === '1';
+// BUILDS_CASES names the cases to run (for example `A′ 16 B,B`); all of them by default.
+const only = process.env.BUILDS_CASES?.split(',');
 
 const PAIRS = 1000;
 const pair = (name, heap, size) => ({
@@ -108,9 +112,12 @@ const CASES = [
 
 console.log(`this build (dist/) against ${other}: ns per operation, best round (median)`);
 for (const [title, make] of CASES) {
+  if (only !== undefined && !only.includes(title)) continue;
   // Each case gets fresh copies of both builds: its own code, its own type feedback.
-  const rows = timeCases(builds.map(([name, loadBuild]) => make(loadBuild())(name)));
-  const [mine, theirs] = rows;
+  const order = swap ? [...builds].reverse() : builds;
+  const rows = timeCases(order.map(([name, loadBuild]) => make(loadBuild())(name)));
+  const mine = rows.find((r) => r.name === 'this build');
+  const theirs = rows.find((r) => r.name === 'other build');
   console.log(
     `${title.padEnd(8)} this ${mine.nsPerOp.toFixed(2)} (${mine.medianNsPerOp?.toFixed(2) ?? '-'})  other ${theirs.nsPerOp.toFixed(2)} (${theirs.medianNsPerOp?.toFixed(2) ?? '-'})  ratio ${(mine.nsPerOp / theirs.nsPerOp).toFixed(3)}`,
   );
