@@ -6,8 +6,8 @@
  * `StructType.create()` lands in {@link createObject}. The block comes from the type's free list
  * when it has a parked object (a *hit*: no allocator call at all), and otherwise from the heap
  * through the core port's `allocate`, so every installed hook (tracing, debug mode, recording)
- * sees it as a user block. Then the header is written (a fresh serial, the tag, refcount 1, the
- * type id), the payload is zeroed, the object is counted, and a type with `ref` fields that is
+ * sees it as a user block (its gc links, if any, are zeroed). Then the header is written (a fresh
+ * serial, the tag, refcount 1, the type id), the payload is zeroed, the object is counted, and a type with `ref` fields that is
  * not acyclic is linked into the cycle detector's youngest generation when one is attached.
  *
  * A failed creation (out of memory) changes nothing: the free-list miss is counted only once the
@@ -83,7 +83,8 @@ export function createObject(rc: Rc, id: number, size: number, headerBytes: numb
       mem.counters[Counter.RC_FREELIST_MISSES] = (mem.counters[Counter.RC_FREELIST_MISSES] as number) + 1;
     }
     ptr = block + headerBytes;
-    for (let w = block >>> 2, end = ptr >>> 2; w < end; w++) u32[w] = 0;
+    // The gc links (if any) start zeroed; the four words of the object header are written below.
+    for (let w = block >>> 2, end = (ptr >>> 2) + O_SERIAL; w < end; w++) u32[w] = 0;
     // With tracing on, statistics and leak reports name the object's type as well as its site.
     const tracer = tracerOf(heap);
     if (tracer !== null) tracer.tagType(block, (rc._types[id] as StructType).name);
@@ -121,21 +122,27 @@ export function validateObject(rc: Rc, ptr: number): number {
     ptr >= mem.byteLength ||
     ptr < mem.base + HEADER_BYTES + 32
   ) {
-    throw new InvalidPointerError(`not an object pointer: ${String(ptr)}`, typeof ptr === 'number' ? ptr : undefined);
+    throw notAPointer(ptr);
   }
   const w = ptr >>> 2;
   const u32 = mem.u32;
   const id = u32[w + O_TYPE] as number;
-  if (id === 0 || id > (u32[rc._root + R_TYPE_COUNT] as number)) {
-    throw new InvalidPointerError(`pointer ${ptr} is not an object of this heap`, ptr);
-  }
+  if (id === 0 || id > (u32[rc._root + R_TYPE_COUNT] as number)) throw notAnObject(ptr);
   // The header words alone can look like an object's (a raw block's `requested` word can be a
   // valid type id); the tag in the flags word, derived from the object's own address, cannot.
-  if (((u32[w + O_FLAGS] as number) ^ objectTag(ptr)) >>> 8 !== 0) {
-    if (u32[w + O_REFCOUNT] === 0) throw destroyed(ptr);
-    throw new InvalidPointerError(`pointer ${ptr} is not an object of this heap`, ptr);
-  }
+  if (((u32[w + O_FLAGS] as number) ^ objectTag(ptr)) >>> 8 !== 0) throw u32[w + O_REFCOUNT] === 0 ? destroyed(ptr) : notAnObject(ptr);
   return w;
+}
+
+// The errors are made out of line, so that the check above stays small enough to be inlined at
+// every call site of a hot path.
+
+function notAPointer(ptr: unknown): InvalidPointerError {
+  return new InvalidPointerError(`not an object pointer: ${String(ptr)}`, typeof ptr === 'number' ? ptr : undefined);
+}
+
+function notAnObject(ptr: number): InvalidPointerError {
+  return new InvalidPointerError(`pointer ${ptr} is not an object of this heap`, ptr);
 }
 
 /** The tag an object at `ptr` carries in the high 24 bits of its flags word. */

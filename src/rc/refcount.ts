@@ -18,7 +18,9 @@
  * (`Rc._stack`, a `Uint32Array` reused by every call, doubled when full; `Rc._top` is its top)
  * and a loop pops objects, runs their finalizer, clears their `ref` fields (pushing each target
  * whose count falls to zero) and frees the block. A million-long chain is one loop of a million
- * steps, and the stack never holds more than the objects freed but not yet visited.
+ * steps, and the stack never holds more than the objects freed but not yet visited. A leaf, an
+ * object whose type has neither `ref` fields nor a finalizer, skips the stack: it is retired at
+ * once, which is what the loop would do with it.
  *
  * The stack is shared by nested deallocations: a finalizer may release other objects, and that
  * deallocation pushes above the outer loop's part of the stack (`_top` is stored before every
@@ -159,9 +161,16 @@ export function setRef(rc: Rc, ptr: number, offset: number, target: number, fiel
  * loop and are not touched.
  */
 export function deallocate(rc: Rc, first: number): void {
-  const mem = rc._mem;
-  let u32 = mem.u32;
+  let u32 = rc._mem.u32;
   if (((u32[(first >>> 2) + O_FLAGS] as number) & OBJ_IN_FINALIZER) !== 0) return;
+  const firstRec = recordOf(u32, rc._root, u32[(first >>> 2) + O_TYPE] as number);
+  if ((u32[firstRec + T_REF_COUNT] as number) === 0 && ((u32[firstRec + T_FLAGS] as number) & TYPE_HAS_FINALIZER) === 0) {
+    // A leaf (no ref fields, no finalizer) dies alone: the loop below would push it, pop it and
+    // retire it, and nothing else.
+    const block = retire(rc, first, firstRec);
+    if (block !== 0) releaseBlock(rc.heap, block);
+    return;
+  }
   const base = rc._top;
   let top = base;
   let stack = rc._stack;
@@ -169,21 +178,20 @@ export function deallocate(rc: Rc, first: number): void {
   untrack(rc, first);
   stack[top++] = first;
   const heap = rc.heap;
-  const root = rc._root;
   let failure: unknown = null;
   while (top > base) {
     const ptr = stack[--top] as number;
-    u32 = mem.u32;
+    u32 = rc._mem.u32;
     const w = ptr >>> 2;
     const id = u32[w + O_TYPE] as number;
-    let rec = recordOf(u32, root, id);
+    let rec = recordOf(u32, rc._root, id);
     if (((u32[rec + T_FLAGS] as number) & TYPE_HAS_FINALIZER) !== 0 && ((u32[w + O_FLAGS] as number) & OBJ_FINALIZED) === 0) {
       rc._top = top;
       const error = finalize(rc, ptr, id);
       if (error !== null && failure === null) failure = error;
       stack = rc._stack;
-      u32 = mem.u32;
-      rec = recordOf(u32, root, id);
+      u32 = rc._mem.u32;
+      rec = recordOf(u32, rc._root, id);
       if (u32[w + O_REFCOUNT] !== 0) {
         retrack(rc, ptr, rec); // resurrected
         continue;
