@@ -8,11 +8,12 @@
 # the checked reference read 121 instead of 172, part of its compilation falling into the window.
 #   npm run build && bash bench/instructions/count.sh heap Ap      # arenalloc, A′
 #   bash bench/instructions/count.sh pym Ap                        # the checked reference
+#   PAIR=rc-pair.mjs bash bench/instructions/count.sh rc R        # rc hot paths (see rc-pair.mjs)
 set -euo pipefail
 here=$(dirname "$0")
 n=${3:-1000000}
 count() {
-  valgrind --tool=callgrind --callgrind-out-file=/dev/null node --single-threaded ${NODEFLAGS:-} "$here/pair.mjs" "$1" "$2" "$3" 2>&1 |
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null node --single-threaded ${NODEFLAGS:-} "$here/${PAIR:-pair.mjs}" "$1" "$2" "$3" 2>&1 |
     sed -n 's/.*Collected : //p'
 }
 c0=$(count "$1" "$2" 0)

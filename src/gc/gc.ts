@@ -53,7 +53,7 @@ import { describeValue, expectSingleThreaded, HeapCorruptedError, InvalidArgumen
 import type { Heap } from '../heap';
 import { Word } from '../layout';
 import type { Memory } from '../memory/store';
-import { freeBatch } from '../port';
+import { allocInternal, freeBatch } from '../port';
 import {
   GC_TRACKED,
   O_FLAGS,
@@ -72,7 +72,7 @@ import {
   TYPE_HAS_FINALIZER,
   TYPE_WORDS,
 } from '../rc/layout';
-import { allocInternal, Rc } from '../rc/rc';
+import { Rc } from '../rc/rc';
 
 const GC_MAGIC = 0x47434442;
 const GC_VERSION = 1;
@@ -197,7 +197,7 @@ export class Gc {
     this.onUnraisable = (error) => console.warn('arenalloc/gc: an error in an automatic collection', error);
     let table = this._mem.head[Word.GC_ROOT] as number;
     if (table === 0) {
-      table = allocInternal(heap, TABLE_WORDS * 4);
+      table = allocInternal(heap, TABLE_WORDS * 4, 'the gc table');
       const u32 = this._mem.u32;
       u32.fill(0, table >>> 2, (table >>> 2) + TABLE_WORDS);
       const t = table >>> 2;

@@ -22,6 +22,7 @@
 import { describeValue, InvalidArgumentError, InvalidPointerError } from '../errors';
 import type { Memory } from '../memory/store';
 import type { Rc } from './rc';
+import { setRef } from './refcount';
 
 /**
  * The typed views that the heap's {@link Memory} does not keep, rebuilt when its epoch changes.
@@ -420,7 +421,7 @@ export class RefField {
   /** The object the field of `ptr` points at (borrowed, not retained), or 0. */
   get(ptr: number): number {
     if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notPointer(ptr);
-    const mem = this._rc.heap._mem;
+    const mem = this._rc._mem;
     const at = ptr + this.offset;
     mem.reach(at);
     return mem.u32[at >>> 2] as number;
@@ -432,7 +433,7 @@ export class RefField {
    * @throws `InvalidPointerError` when `target` is not a live object, or not of the field's type
    */
   set(ptr: number, target: number): void {
-    this._rc._setRef(ptr, this.offset, target, this);
+    setRef(this._rc, ptr, this.offset, target, this);
   }
 }
 

@@ -13,15 +13,24 @@
  *  block ─▶ ┌──────────┬──────────┬──────────┬──────────┐  only for types with ref fields
  *           │ gcNext   │ gcPrev   │ gcRefs   │ gcFlags  │  (ptr - 32 .. ptr - 16)
  *           ├──────────┼──────────┼──────────┼──────────┤
- *           │ serial   │ tag|flags│ refcount │ type id  │  every object (ptr - 16 .. ptr)
+ *           │ serial ¹ │ tag|flags│ refcount │ type id  │  every object (ptr - 16 .. ptr)
  *  ptr   ─▶ ├──────────┴──────────┴──────────┴──────────┤
  *           │ payload: the struct's fields, C layout     │
  *           └────────────────────────────────────────────┘
+ *   ¹ freeNext while the object is parked on its type's free list
  * ```
  *
- * - `serial` is drawn from a counter in the registry when the object is created: a `Ref` handle
- *   remembers it, so a handle to a freed block that was reused for another object fails its
- *   generation check instead of reading the new owner's data.
+ * - `serial` (`O_SERIAL`) is drawn from a counter in the registry when the object is created: a
+ *   `Ref` handle remembers it, so a handle to a freed block that was reused for another object
+ *   fails its generation check instead of reading the new owner's data.
+ * - The same word has a second name, `freeNext` (`O_FREE_NEXT`), for the second state an object's
+ *   header can be in. An object that dies while its type's free list has room is not freed but
+ *   parked (see `freelist.ts`): refcount 0, type id kept, and this word links it to the next
+ *   parked object of its type (0 ends the list). The two meanings never overlap in time: a live
+ *   object's word is its serial, a parked object's word is its link, and `create` writes a fresh
+ *   serial over the link when it takes the object back. Nothing is lost by the reuse: a handle to
+ *   a parked object already fails its generation check on the refcount of 0, whatever the word
+ *   holds, so the serial of a dead object is never read.
  * - `refcount` and `type id` are the last two words before the payload on purpose: the large-object
  *   allocator threads its free list through the first two words of a freed block, so these two
  *   survive a free. `release` zeroes the refcount before freeing; a later `retain`/`release` of
@@ -38,6 +47,11 @@
  *  refs  ─▶ byte offsets of the record's ref fields inside the payload, one word each
  * ```
  *
+ * - `serial` (root word 5) is the counter the objects' serials are drawn from: incremented per
+ *   object, wrapping past 2^32 - 1 to 1 (0 is never a serial).
+ * - `freeHead`, `freeLength`, `freeMax` are the type's free list: the first parked object (its
+ *   `freeNext` word links the rest), how many are parked, how many may be (0: no free list).
+ *
  * ## Header counters
  *
  * rc counts objects created and freed, and free-list hits and misses, in the heap header's f64
@@ -53,7 +67,10 @@ export const OBJECT_HEADER = 16;
 export const GC_HEADER = 16;
 
 // Word offsets relative to `ptr >>> 2` (negative: the header precedes the payload).
+/** A live object's generation, for `Ref` handles' check. */
 export const O_SERIAL = -4;
+/** The same word while the object is parked on its type's free list: the next parked object, or 0. */
+export const O_FREE_NEXT = -4;
 export const O_FLAGS = -3;
 export const O_REFCOUNT = -2;
 export const O_TYPE = -1;

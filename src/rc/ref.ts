@@ -19,7 +19,9 @@
 
 import { describeValue, InvalidArgumentError, UseAfterFreeError } from '../errors';
 import type { ArrayField, BigArrayField } from './fields';
-import type { HandleState } from './rc';
+import type { HandleState } from './handles';
+import { O_REFCOUNT, O_SERIAL } from './layout';
+import type { Rc } from './rc';
 import type { ScalarKind, Schema } from './schema';
 import type { StructType } from './struct';
 
@@ -86,7 +88,7 @@ export class Ref<S extends Schema = Schema> {
 
   /** Whether the handle holds a reference and its object is still the one it was made for. */
   get alive(): boolean {
-    return this._state.holds > 0 && this.type.rc._matches(this._state);
+    return this._state.holds > 0 && generationMatches(this.type.rc, this._state);
   }
 
   /**
@@ -163,9 +165,23 @@ export class Ref<S extends Schema = Schema> {
   _check(): number {
     const state = this._state;
     if (state.holds <= 0) throw new UseAfterFreeError(`this handle to ${state.type} ${state.ptr} has been released`, state.ptr);
-    if (!this.type.rc._matches(state)) {
+    if (!generationMatches(this.type.rc, state)) {
       throw new UseAfterFreeError(`the ${state.type} object ${state.ptr} this handle refers to has been destroyed`, state.ptr);
     }
     return state.ptr;
   }
+}
+
+/**
+ * The generation check: whether the block a handle points at still holds the object the handle
+ * was made for (same serial, refcount not 0). A destroyed object fails on its refcount, parked or
+ * freed; a reused block fails on its new owner's serial. @internal
+ */
+export function generationMatches(rc: Rc, state: HandleState): boolean {
+  const ptr = state.ptr;
+  const mem = rc._mem;
+  mem.reach(ptr);
+  const u32 = mem.u32;
+  const w = ptr >>> 2;
+  return ptr + 4 <= mem.byteLength && u32[w + O_SERIAL] === state.serial && u32[w + O_REFCOUNT] !== 0;
 }

@@ -6,9 +6,13 @@
 
 import { InvalidArgumentError } from '../errors';
 import { ArrayField, BigArrayField, BigField, BoolField, type NumberField, numberField, RefField } from './fields';
+import { trimFreeList } from './freelist';
+import { adoptHandle } from './handles';
 import { GC_HEADER, OBJECT_HEADER, T_FREE_LENGTH, T_FREE_MAX, T_HITS, T_LIVE, T_MISSES } from './layout';
+import { createObject } from './object';
 import type { Rc } from './rc';
 import type { Ref } from './ref';
+import { recordOf } from './registry';
 import { cDeclaration, type RefSpec, type Schema, type StructLayout } from './schema';
 
 /** The accessor a field spec produces. */
@@ -106,7 +110,7 @@ export class StructType<S extends Schema = Schema> {
     this._layout = layout;
     this._finalizer = options.finalizer ?? null;
     this._refFields = [];
-    const mem = rc.heap._mem;
+    const mem = rc._mem;
     const views = rc._views;
     const fields: Record<string, unknown> = {};
     for (const f of layout.fields) {
@@ -141,13 +145,13 @@ export class StructType<S extends Schema = Schema> {
    * ```
    */
   create(): number {
-    return this.rc._create(this.id, this.size, this.headerBytes);
+    return createObject(this.rc, this.id, this.size, this.headerBytes);
   }
 
   /** Creates an object and wraps its one reference in a {@link Ref} handle. */
   createRef(): Ref<S> {
     const ptr = this.create();
-    return this.rc._adopt(ptr, this as unknown as StructType) as Ref<S>;
+    return adoptHandle(this.rc, ptr, this as unknown as StructType) as Ref<S>;
   }
 
   /**
@@ -167,20 +171,20 @@ export class StructType<S extends Schema = Schema> {
     if (typeof size !== 'number' || size >>> 0 !== size || size > 1 << 20) {
       throw new InvalidArgumentError(`free-list size must be an integer from 0 to 2^20, got ${String(size)}`);
     }
-    const rec = this.rc._record(this.id);
-    this.rc.heap._mem.u32[rec + T_FREE_MAX] = size;
-    this.rc._trimFreeList(this.id, size);
+    const u32 = this.rc._mem.u32;
+    u32[recordOf(u32, this.rc._root, this.id) + T_FREE_MAX] = size;
+    trimFreeList(this.rc, this.id, size);
   }
 
   /** Frees every object parked on the type's free list. */
   clearFreeList(): void {
-    this.rc._trimFreeList(this.id, 0);
+    trimFreeList(this.rc, this.id, 0);
   }
 
   /** This type's population and free-list figures. */
   stats(): TypeStats {
-    const u32 = this.rc.heap._mem.u32;
-    const rec = this.rc._record(this.id);
+    const u32 = this.rc._mem.u32;
+    const rec = recordOf(u32, this.rc._root, this.id);
     return {
       name: this.name,
       live: u32[rec + T_LIVE] as number,
