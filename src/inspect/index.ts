@@ -19,7 +19,7 @@
  * console.log(heap.debugMallocStats());
  * ```
  *
- * @module
+ * @module arenalloc/inspect
  */
 
 import { installInspect } from './install';
