@@ -28,13 +28,14 @@
  */
 
 import { freeBatch, hooksOf } from '../port';
-import { O_FLAGS, O_REFCOUNT, O_TYPE, OBJ_FINALIZED, R_TYPES, TYPE_WORDS } from '../rc/layout';
+import { O_REFCOUNT, O_TYPE, R_TYPES, TYPE_WORDS } from '../rc/layout';
 import type { Gc } from './gc';
 import { GcList, GcTable, TableFlag } from './layout';
 import {
   decRefs,
   gcNext,
   getRefs,
+  hasTableFlag,
   isCollecting,
   isReachable,
   isTentative,
@@ -46,6 +47,7 @@ import {
   setRefs,
   setSettled,
   setTentative,
+  wasFinalized,
 } from './lists';
 import { hasFinalizer, isGcObject, prepareTypes, traverse } from './traverse';
 
@@ -75,8 +77,7 @@ export function collectGeneration(gc: Gc, generation: number): [number, number] 
 
   // When no type has a finalizer no user code can run while the garbage is cleared, so the
   // garbage needs no temporary holds, and finding, clearing and freeing take two passes.
-  const saveAll = ((u32[t + GcTable.FLAGS] as number) & TableFlag.SAVEALL) !== 0;
-  if (gc._anyFinalizer === 0 && !saveAll) {
+  if (gc._anyFinalizer === 0 && !hasTableFlag(u32, t, TableFlag.SAVEALL)) {
     const cleared = clearUnheld(gc, unreachable);
     if (cleared === 0) return [0, 0];
     if (hooksOf(gc.rc.heap) === null) freeGarbage(gc, cleared, older, 0);
@@ -88,8 +89,9 @@ export function collectGeneration(gc: Gc, generation: number): [number, number] 
   if (n === 0) return [0, 0];
   if (finalizeGarbage(gc, n)) n = handleResurrected(gc, unreachable, older);
 
+  // The flag read again: a finalizer may have changed it.
   u32 = gc._mem.u32;
-  if (((u32[t + GcTable.FLAGS] as number) & TableFlag.SAVEALL) !== 0) {
+  if (hasTableFlag(u32, t, TableFlag.SAVEALL)) {
     const list = gc._scratch;
     for (let i = 0; i < n; i++) setSettled(u32, list[i] as number);
     listMerge(u32, unreachable, gc._head(GcList.SAVED));
@@ -235,8 +237,8 @@ export function finalizeGarbage(gc: Gc, n: number): boolean {
   let list = gc._scratch;
   let pending = false;
   for (let i = 0; i < n; i++) {
-    const w = (list[i] as number) >>> 2;
-    if (hasFinalizer(gc, u32[w + O_TYPE] as number) && ((u32[w + O_FLAGS] as number) & OBJ_FINALIZED) === 0) {
+    const p = list[i] as number;
+    if (hasFinalizer(gc, u32[(p >>> 2) + O_TYPE] as number) && !wasFinalized(u32, p)) {
       pending = true;
       break;
     }
@@ -244,9 +246,8 @@ export function finalizeGarbage(gc: Gc, n: number): boolean {
   let finalized = false;
   for (let i = 0; pending && i < n; i++) {
     const p = list[i] as number;
-    const w = p >>> 2;
-    const id = u32[w + O_TYPE] as number;
-    if (!hasFinalizer(gc, id) || ((u32[w + O_FLAGS] as number) & OBJ_FINALIZED) !== 0) continue;
+    const id = u32[(p >>> 2) + O_TYPE] as number;
+    if (!hasFinalizer(gc, id) || wasFinalized(u32, p)) continue;
     const type = gc.rc._types[id];
     if (type === undefined || type._finalizer === null) continue;
     finalized = true;

@@ -57,7 +57,7 @@ import { O_TYPE, T_HEADER_BYTES } from '../rc/layout';
 import { Rc } from '../rc/rc';
 import { collectGeneration, keepFailure } from './collect';
 import { GC_MAGIC, GC_VERSION, GcList, GcStat, GcTable, HEAD_WORDS, TableFlag } from './layout';
-import { gcNext, isTracked, listAppend, listInit, listMerge, setSettled, validateList } from './lists';
+import { gcNext, hasTableFlag, isTracked, listAppend, listInit, listMerge, setSettled, setTableFlag, validateList } from './lists';
 import { typeRecord } from './traverse';
 
 /** Debug flag: keep cyclic garbage on {@link Gc.garbage} instead of freeing it (Python's `gc.DEBUG_SAVEALL`). */
@@ -121,8 +121,6 @@ export class Gc {
    * resizable buffer, and the passes read it once per field.
    */
   _refOffsets: Int32Array;
-  /** @internal Per type id: bytes in front of the payload. */
-  _headerBytes: Uint32Array;
   /** @internal Per type id: 1 if objects carry gc links. */
   _hasGc: Uint8Array;
   /** @internal Per type id: 1 if the type declared a finalizer. */
@@ -149,7 +147,6 @@ export class Gc {
     this._refCount = new Uint32Array(0);
     this._refWords = new Uint32Array(0);
     this._refOffsets = new Int32Array(0);
-    this._headerBytes = new Uint32Array(0);
     this._hasGc = new Uint8Array(0);
     this._hasFinalizer = new Uint8Array(0);
     this._anyFinalizer = 0;
@@ -193,11 +190,7 @@ export class Gc {
     const u32 = this._mem.u32;
     const t = this._table;
     const count = u32[t + GcTable.COUNT] as number;
-    if (
-      count > (u32[t + GcTable.THRESHOLD] as number) &&
-      (u32[t + GcTable.FLAGS]! & TableFlag.ENABLED) !== 0 &&
-      u32[t + GcTable.COLLECTING] === 0
-    ) {
+    if (count > (u32[t + GcTable.THRESHOLD] as number) && hasTableFlag(u32, t, TableFlag.ENABLED) && u32[t + GcTable.COLLECTING] === 0) {
       if ((u32[t + GcTable.THRESHOLD] as number) !== 0) this._collectGenerations();
     }
   }
@@ -239,30 +232,28 @@ export class Gc {
 
   /** Turns automatic collection on (the default). */
   enable(): void {
-    this._mem.u32[this._table + GcTable.FLAGS] = (this._mem.u32[this._table + GcTable.FLAGS] as number) | TableFlag.ENABLED;
+    setTableFlag(this._mem.u32, this._table, TableFlag.ENABLED, true);
   }
 
   /** Turns automatic collection off; `collect()` still works. */
   disable(): void {
-    this._mem.u32[this._table + GcTable.FLAGS] = (this._mem.u32[this._table + GcTable.FLAGS] as number) & ~TableFlag.ENABLED;
+    setTableFlag(this._mem.u32, this._table, TableFlag.ENABLED, false);
   }
 
   /** Whether automatic collection is on. */
   isEnabled(): boolean {
-    return ((this._mem.u32[this._table + GcTable.FLAGS] as number) & TableFlag.ENABLED) !== 0;
+    return hasTableFlag(this._mem.u32, this._table, TableFlag.ENABLED);
   }
 
   /** The current debug flags ({@link DEBUG_SAVEALL} or 0). */
   getDebug(): number {
-    return ((this._mem.u32[this._table + GcTable.FLAGS] as number) & TableFlag.SAVEALL) !== 0 ? DEBUG_SAVEALL : 0;
+    return hasTableFlag(this._mem.u32, this._table, TableFlag.SAVEALL) ? DEBUG_SAVEALL : 0;
   }
 
   /** Sets the debug flags: {@link DEBUG_SAVEALL} keeps cyclic garbage on {@link Gc.garbage}. */
   setDebug(flags: number): void {
     if (flags !== 0 && flags !== DEBUG_SAVEALL) throw new InvalidArgumentError(`unknown debug flags ${String(flags)}`);
-    const u32 = this._mem.u32;
-    const t = this._table;
-    u32[t + GcTable.FLAGS] = ((u32[t + GcTable.FLAGS] as number) & ~TableFlag.SAVEALL) | (flags === DEBUG_SAVEALL ? TableFlag.SAVEALL : 0);
+    setTableFlag(this._mem.u32, this._table, TableFlag.SAVEALL, flags === DEBUG_SAVEALL);
   }
 
   /** The collection counts of the three generations (Python's `gc.get_count()`). */

@@ -15,8 +15,21 @@
  */
 
 import { HeapCorruptedError } from '../errors';
-import { GC_TRACKED, O_GC_FLAGS, O_GC_NEXT, O_GC_PREV, O_GC_REFS, O_REFCOUNT } from '../rc/layout';
-import { GcBit, GcList } from './layout';
+import { GC_TRACKED, O_FLAGS, O_GC_FLAGS, O_GC_NEXT, O_GC_PREV, O_GC_REFS, O_REFCOUNT, OBJ_FINALIZED } from '../rc/layout';
+import { GcBit, GcList, GcTable, type TableFlag } from './layout';
+
+// ── the table's flags ───────────────────────────────────────────────────────────────────────────
+
+/** Whether table flag `flag` is set (`t`: word index of the table). */
+export function hasTableFlag(u32: Uint32Array, t: number, flag: TableFlag): boolean {
+  return ((u32[t + GcTable.FLAGS] as number) & flag) !== 0;
+}
+
+/** Sets or clears table flag `flag`. */
+export function setTableFlag(u32: Uint32Array, t: number, flag: TableFlag, on: boolean): void {
+  const w = t + GcTable.FLAGS;
+  u32[w] = on ? (u32[w] as number) | flag : (u32[w] as number) & ~flag;
+}
 
 // ── the flag bits ───────────────────────────────────────────────────────────────────────────────
 
@@ -59,6 +72,11 @@ export function setReachable(u32: Uint32Array, p: number): void {
 /** Takes `p` out of the set: tracked, no detector bit (its resting state). */
 export function setSettled(u32: Uint32Array, p: number): void {
   u32[(p >>> 2) + O_GC_FLAGS] = GC_TRACKED;
+}
+
+/** Whether the finalizer of `p` has run (rc's object flag; it runs once per object, ever). */
+export function wasFinalized(u32: Uint32Array, p: number): boolean {
+  return ((u32[(p >>> 2) + O_FLAGS] as number) & OBJ_FINALIZED) !== 0;
 }
 
 // ── gcRefs ──────────────────────────────────────────────────────────────────────────────────────

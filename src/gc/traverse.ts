@@ -59,8 +59,8 @@ export function typeRecord(gc: Gc, id: number): number {
  * rc's registry once per collection (and again after finalizers, which may declare types); the
  * arrays are reused while the number of types fits. For each type: ref-field count, index of its
  * ref-field byte offsets in one flat array (plain arrays, which V8 reads faster than the heap's
- * views over a resizable buffer, and the passes read them once per field), header bytes, whether
- * its objects carry gc words, whether it declared a finalizer.
+ * views over a resizable buffer, and the passes read them once per field), whether its objects
+ * carry gc words, whether it declared a finalizer.
  */
 export function prepareTypes(gc: Gc): void {
   const u32 = gc._mem.u32;
@@ -70,7 +70,6 @@ export function prepareTypes(gc: Gc): void {
     const size = Math.max(count + 1, gc._refCount.length * 2);
     gc._refCount = new Uint32Array(size);
     gc._refWords = new Uint32Array(size);
-    gc._headerBytes = new Uint32Array(size);
     gc._hasGc = new Uint8Array(size);
     gc._hasFinalizer = new Uint8Array(size);
   }
@@ -85,7 +84,6 @@ export function prepareTypes(gc: Gc): void {
     gc._refCount[id] = refs;
     gc._refWords[id] = at;
     for (let k = 0; k < refs; k++) gc._refOffsets[at++] = u32[words + k] as number;
-    gc._headerBytes[id] = u32[rec + T_HEADER_BYTES] as number;
     gc._hasGc[id] = (u32[rec + T_HEADER_BYTES] as number) > 16 ? 1 : 0;
     gc._hasFinalizer[id] = ((u32[rec + T_FLAGS] as number) & TYPE_HAS_FINALIZER) !== 0 ? 1 : 0;
     any |= gc._hasFinalizer[id] as number;
