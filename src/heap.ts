@@ -24,42 +24,22 @@ import {
   NotAHeapError,
   OUT_OF_MEMORY_HINT,
   OutOfMemoryError,
-  RC_HINT,
   StaleViewError,
   ThreadsActiveError,
   ThreadsNotLoadedError,
 } from './errors';
 import { CHUNK_HEADER, MIN_CHUNK, Tlsf } from './large/tlsf';
-import {
-  Counter,
-  F_LARGE_FREE_BYTES,
-  F_LARGE_FREE_CHUNKS,
-  F_LARGE_USED_BYTES,
-  F_LARGE_USED_CHUNKS,
-  F_PEAK_BACKING,
-  FLAG_THREADED,
-  HEADER_BYTES,
-  INTERNAL_REQUEST,
-  LAYOUT_VERSION,
-  MAGIC,
-  W_ALIGN,
-  W_ARENA_SIZE,
-  W_BASE,
-  W_FLAGS,
-  W_GUARD_LOW,
-  W_HEADER_BYTES,
-  W_HEAP_END,
-  W_MAGIC,
-  W_POOL_SIZE,
-  W_VERSION,
-} from './layout';
+import { Counter, Flag, HEADER_BYTES, INTERNAL_REQUEST, LAYOUT_VERSION, MAGIC, Word } from './layout';
 import { createMemory, type Memory, type StoreKind, type StoreOptions, type WasmMemory, wrapMemory } from './memory/store';
+import { largeFree, largeMalloc, rawAlignedAlloc, rawIsLive, rawMalloc, rawRealloc, rawUsableSize } from './route';
 import { debugMallocStats, smallCheck, smallStats } from './small/inspect';
 import { DEFAULT_ARENA_SIZE, DEFAULT_POOL_SIZE, SMALL_REQUEST_THRESHOLD } from './small/layout';
 import { SmallHeap } from './small/pymalloc';
+import { type HeapStats, type SmallHeapStats, statsOf } from './stats';
 import type { ThreadedAllocator } from './threads/threaded';
 
 export { INTERNAL_REQUEST } from './layout';
+export type { HeapStats, SmallClassStats, SmallHeapStats } from './stats';
 
 /**
  * @internal The port through which the core reaches the threaded heap (`src/threads/`, the
@@ -181,76 +161,11 @@ export interface AttachOptions {
   maxBytes?: number;
 }
 
-/** Figures of one size class of the small-object allocator, in {@link HeapStats}. */
-export interface SmallClassStats {
-  /** Block size of the class in bytes (it serves requests up to this size). */
-  size: number;
-  /** Pools in use by the class (used or full; empty pools belong to no class). */
-  pools: number;
-  /** Blocks allocated. */
-  blocksInUse: number;
-  /** Blocks the class's pools can still hand out without a new pool (freed or never carved). */
-  blocksAvailable: number;
-}
-
-/** Figures of the small-object allocator, in {@link HeapStats}. */
-export interface SmallHeapStats {
-  /** Arenas held now (including the one spare kept when all its pools are free). */
-  arenas: number;
-  /** Arenas taken from the large-object heap since the heap was created. */
-  arenasAllocated: number;
-  /** Arenas given back to it. */
-  arenasReclaimed: number;
-  /** Most arenas held at once. */
-  peakArenas: number;
-  /** Pools in use by some class (used or full). */
-  pools: number;
-  /** Pools free in the arenas held (empty, or never touched). */
-  freePools: number;
-  /** Per size class, smallest first: index `(n - 1) >> log2(align)` for a request of n bytes. */
-  classes: SmallClassStats[];
-}
-
-/** A snapshot of a heap's figures, from {@link Heap.stats}. */
-export interface HeapStats {
-  /** Kind of backing store. */
-  store: StoreKind;
-  /** Current byte length of the backing store. */
-  backingBytes: number;
-  /** Largest byte length the backing store has had. */
-  peakBackingBytes: number;
-  /** Blocks currently allocated by users. */
-  liveBlocks: number;
-  /** Usable bytes of those blocks (what {@link Heap.usableSize} reports, summed). */
-  liveBytes: number;
-  /** Largest `liveBytes` seen since the heap was created. */
-  peakLiveBytes: number;
-  /** Bytes in free chunks of the large-object heap, headers included. */
-  freeBytes: number;
-  /** Successful allocations since the heap was created (a moving realloc counts one). */
-  totalAllocations: number;
-  /** Frees since the heap was created (a moving realloc counts one). */
-  totalFrees: number;
-  /** The large-object heap (TLSF). */
-  large: {
-    /** Chunks in use, including the library's own (arenas, tables). */
-    usedChunks: number;
-    /** Bytes of chunks in use, headers included. */
-    usedBytes: number;
-    /** Free chunks. */
-    freeChunks: number;
-    /** Bytes of free chunks, headers included. */
-    freeBytes: number;
-  };
-  /** The small-object allocator (requests of up to 512 bytes). */
-  small: SmallHeapStats;
-}
-
 /**
  * Replacements for the public allocation entries, installed by optional layers (`arenalloc/profile`,
  * `arenalloc/debug`) through `heap._hooks`. The public entry validates argument types first; a hook
  * returns 0 for out of memory (the entry throws), validates pointers itself, and reaches the
- * allocators through the heap's `_raw*` methods (or the next hook in a chain).
+ * allocators through the routing layer (`rawHooks` of `src/port.ts`), or the next hook in a chain.
  * @internal
  */
 export interface HeapHooks {
@@ -306,7 +221,7 @@ export class Heap {
     this.align = align;
     this._large = new Tlsf(mem, align);
     const header = mem.head;
-    this._small = new SmallHeap(mem, this._large, align, header[W_POOL_SIZE] as number, header[W_ARENA_SIZE] as number);
+    this._small = new SmallHeap(mem, this._large, align, header[Word.POOL_SIZE] as number, header[Word.ARENA_SIZE] as number);
     this._maxLarge = this._large.maxRequest;
     this._hooks = null;
     this._tracer = null;
@@ -344,32 +259,32 @@ export class Heap {
       throw new NotAHeapError(`a buffer of ${mem.byteLength} bytes is too small to hold a heap`);
     }
     const header = mem.head;
-    if (header[W_MAGIC] !== MAGIC) {
+    if (header[Word.MAGIC] !== MAGIC) {
       throw new NotAHeapError(
         base === 0
           ? 'the buffer does not start with the arenalloc magic number'
           : `no arenalloc magic number at base ${base}: pass the base the heap was created with`,
       );
     }
-    if (header[W_VERSION] !== LAYOUT_VERSION) {
+    if (header[Word.VERSION] !== LAYOUT_VERSION) {
       throw new LayoutVersionError(
-        `heap layout version ${header[W_VERSION]}, this library reads version ${LAYOUT_VERSION}`,
-        header[W_VERSION] as number,
+        `heap layout version ${header[Word.VERSION]}, this library reads version ${LAYOUT_VERSION}`,
+        header[Word.VERSION] as number,
       );
     }
-    const align = header[W_ALIGN] as number;
-    const end = header[W_HEAP_END] as number;
+    const align = header[Word.ALIGN] as number;
+    const end = header[Word.HEAP_END] as number;
     if (
-      header[W_HEADER_BYTES] !== HEADER_BYTES ||
-      header[W_BASE] !== base ||
+      header[Word.HEADER_BYTES] !== HEADER_BYTES ||
+      header[Word.BASE] !== base ||
       (align !== 8 && align !== 16) ||
       end < base + HEADER_BYTES ||
       (end & (align - 1)) !== 0 ||
-      (header[W_GUARD_LOW] as number) > base
+      (header[Word.GUARD_LOW] as number) > base
     ) {
       throw new NotAHeapError('the heap header is damaged');
     }
-    if (checkSmallTunables(header[W_POOL_SIZE] as number, header[W_ARENA_SIZE] as number) !== null) {
+    if (checkSmallTunables(header[Word.POOL_SIZE] as number, header[Word.ARENA_SIZE] as number) !== null) {
       throw new NotAHeapError('the heap header is damaged: bad pool or arena size');
     }
     // Another thread may have grown the store after this Memory took its length and before the
@@ -379,7 +294,7 @@ export class Heap {
     }
     const heap = new Heap(mem, align);
     // A threaded heap is joined, not opened: this thread takes a slot of its own.
-    if (((header[W_FLAGS] as number) & FLAG_THREADED) !== 0) needThreads('Heap.attach').join(heap);
+    if (((header[Word.FLAGS] as number) & Flag.THREADED) !== 0) needThreads('Heap.attach').join(heap);
     return heap;
   }
 
@@ -487,7 +402,7 @@ export class Heap {
    * ```
    */
   malloc(size: number): number {
-    // The small fast path is written out here rather than reached through `_rawMalloc`, and every
+    // The small fast path is written out here rather than reached through `rawMalloc` (`src/route.ts`), and every
     // other case (a bad size, hooks, a large request, no arena) is left to `_mallocRest`, so that
     // malloc and free together fit V8's cumulative inlining budget in the caller's loop.
     if (typeof size === 'number' && size >>> 0 === size && size <= SMALL_REQUEST_THRESHOLD && this._hooks === null) {
@@ -511,7 +426,7 @@ export class Heap {
     if (typeof size !== 'number' || size >>> 0 !== size || size > MAX_REQUEST) throw invalidSize(size);
     // A small request whose views were short (see `malloc`): re-bind, and the small path again.
     if (size <= SMALL_REQUEST_THRESHOLD && this._hooks === null && this._mem.refresh()) return this.malloc(size);
-    const ptr = this._hooks === null ? this._largeMalloc(size) : this._hooks.malloc(size);
+    const ptr = this._hooks === null ? largeMalloc(this, size) : this._hooks.malloc(size);
     if (ptr === 0) throw outOfMemory(size);
     return ptr;
   }
@@ -525,7 +440,7 @@ export class Heap {
    */
   tryMalloc(size: number): number {
     if (typeof size !== 'number' || size >>> 0 !== size || size > MAX_REQUEST) throw invalidSize(size);
-    return this._hooks === null ? this._rawMalloc(size) : this._hooks.malloc(size);
+    return this._hooks === null ? rawMalloc(this, size) : this._hooks.malloc(size);
   }
 
   /**
@@ -541,7 +456,7 @@ export class Heap {
     const total = count * size;
     if (total > MAX_REQUEST)
       throw new InvalidSizeError(`calloc(${count}, ${size}): ${total} bytes exceeds the maximum request of ${MAX_REQUEST}`);
-    const ptr = this._hooks === null ? this._rawMalloc(total) : this._hooks.malloc(total);
+    const ptr = this._hooks === null ? rawMalloc(this, total) : this._hooks.malloc(total);
     if (ptr === 0) throw outOfMemory(total);
     this._mem.fillBytes(0, ptr, ptr + total);
     return ptr;
@@ -565,7 +480,7 @@ export class Heap {
     ) {
       throw new InvalidArgumentError(`alignment must be a power of two up to 1 MiB, got ${String(alignment)}`);
     }
-    const ptr = this._hooks === null ? this._rawAlignedAlloc(size, alignment) : this._hooks.alignedAlloc(size, alignment);
+    const ptr = this._hooks === null ? rawAlignedAlloc(this, size, alignment) : this._hooks.alignedAlloc(size, alignment);
     if (ptr === 0) throw outOfMemory(size);
     return ptr;
   }
@@ -586,7 +501,7 @@ export class Heap {
     if (typeof size !== 'number' || size >>> 0 !== size || size > MAX_REQUEST) throw invalidSize(size);
     if (ptr === 0) return this.malloc(size);
     checkPointerType(ptr);
-    const moved = this._hooks === null ? this._rawRealloc(ptr, size) : this._hooks.realloc(ptr, size);
+    const moved = this._hooks === null ? rawRealloc(this, ptr, size) : this._hooks.realloc(ptr, size);
     if (moved === 0) throw outOfMemory(size);
     return moved;
   }
@@ -604,7 +519,7 @@ export class Heap {
     if (typeof ptr === 'number' && ptr >>> 0 === ptr && this._hooks === null) {
       const bytes = this._small.tryFree(ptr);
       if (bytes !== 0) this._countFree(bytes);
-      else if (ptr !== 0) this._largeFree(ptr);
+      else if (ptr !== 0) largeFree(this, ptr);
       return;
     }
     this._freeRest(ptr);
@@ -614,7 +529,7 @@ export class Heap {
   _freeRest(ptr: number): void {
     if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw notAPointer(ptr);
     if (ptr === 0) return;
-    if (this._hooks === null) this._largeFree(ptr);
+    if (this._hooks === null) largeFree(this, ptr);
     else this._hooks.free(ptr);
   }
 
@@ -625,7 +540,7 @@ export class Heap {
    */
   usableSize(ptr: number): number {
     checkPointerType(ptr);
-    return this._hooks === null ? this._rawUsableSize(ptr) : this._hooks.usableSize(ptr);
+    return this._hooks === null ? rawUsableSize(this, ptr) : this._hooks.usableSize(ptr);
   }
 
   /**
@@ -633,187 +548,7 @@ export class Heap {
    */
   isLive(ptr: number): boolean {
     if (typeof ptr !== 'number' || ptr >>> 0 !== ptr || ptr === 0) return false;
-    return this._hooks === null ? this._rawIsLive(ptr) : this._hooks.isLive(ptr);
-  }
-
-  // ─── the raw layer: what the public entries call when no hooks are installed ─────────────
-  //
-  // Sizes reaching these are validated integers; pointers are validated as non-zero uint32
-  // numbers, and each raw entry checks that a pointer is a live block before touching anything.
-  // Hooks (tracing, debug mode) call these to reach the allocators underneath.
-
-  // Routing: requests of up to SMALL_REQUEST_THRESHOLD (512) bytes go to the small-object
-  // allocator, larger ones to TLSF. A pointer is classified by its address alone, in O(1):
-  // `_small.poolOf` says whether it lies in a pool of a live arena; everything else is TLSF's.
-  // (A small request that finds no arena, in a full fixed store, falls back to TLSF, as pymalloc
-  // falls back to the system malloc; that block is then a large block like any other.)
-
-  /** @internal Allocates a validated size; 0 when out of memory. */
-  _rawMalloc(size: number): number {
-    if (size <= SMALL_REQUEST_THRESHOLD) {
-      const ptr = this._small.malloc(size);
-      // Undefined when the views were short (see `malloc`): re-bind and allocate again.
-      if (ptr > 0) {
-        this._countAlloc(size === 0 ? this.align : ((size - 1) | (this.align - 1)) + 1);
-        return ptr;
-      }
-      if (ptr !== 0 && this._mem.refresh()) return this._rawMalloc(size);
-    }
-    return this._largeMalloc(size);
-  }
-
-  /**
-   * @internal malloc from TLSF (a size above 512, or a small request that found no arena or found
-   * the views short); 0 when out of memory.
-   */
-  _largeMalloc(size: number): number {
-    if (size > this._maxLarge) return 0;
-    const ptr = this._large.malloc(size);
-    if (ptr === 0) return 0;
-    this._countAlloc(this._large.usableSize(ptr));
-    return ptr;
-  }
-
-  /** @internal Aligned allocation of a validated size and power-of-two alignment; 0 when out of memory. */
-  _rawAlignedAlloc(size: number, alignment: number): number {
-    if (alignment <= this.align) return this._rawMalloc(size);
-    const ptr = size > this._maxLarge ? 0 : this._large.alignedAlloc(size, alignment);
-    if (ptr === 0) return 0;
-    this._countAlloc(this._large.usableSize(ptr));
-    return ptr;
-  }
-
-  /**
-   * @internal Realloc of a non-zero pointer; 0 when out of memory (the old block stays live).
-   * A small block stays in place for a request in its own class, or for a shrink that would save
-   * less than 25% of it (CPython's rule); otherwise it moves, to a small or a large block. A large
-   * block asked to shrink to a small size follows the same 25% rule, then moves to a small block.
-   */
-  _rawRealloc(ptr: number, size: number): number {
-    const small = this._small;
-    const pool = (ptr & (this.align - 1)) === 0 ? small.poolOf(ptr) : 0;
-    if (pool !== 0) {
-      small.checkLive(ptr, pool);
-      const old = small.blockSize(pool);
-      const need = size === 0 ? 1 : size;
-      if (need <= old && (need + this.align > old || 4 * need > 3 * old)) return ptr;
-      const moved = this._rawMalloc(size);
-      if (moved === 0) return 0;
-      this._mem.u8.copyWithin(moved, ptr, ptr + Math.min(old, size));
-      this._countFree(small.free(ptr, pool));
-      return moved;
-    }
-    this._checkLive(ptr);
-    const large = this._large;
-    const old = large.usableSize(ptr);
-    if (size <= SMALL_REQUEST_THRESHOLD) {
-      if (size <= old && 4 * size > 3 * old) return ptr;
-    } else if (size <= this._maxLarge && large.resizeInPlace(ptr, size)) {
-      const now = large.usableSize(ptr);
-      const counters = this._mem.counters;
-      const live = (counters[Counter.LIVE_BYTES] as number) + now - old;
-      counters[Counter.LIVE_BYTES] = live;
-      if (live > (counters[Counter.PEAK_BYTES] as number)) counters[Counter.PEAK_BYTES] = live;
-      return ptr;
-    }
-    const moved = this._rawMalloc(size);
-    if (moved === 0) return 0;
-    this._mem.u8.copyWithin(moved, ptr, ptr + Math.min(old, size));
-    this._countFree(old);
-    large.free(ptr);
-    return moved;
-  }
-
-  /**
-   * @internal Frees a non-zero pointer after checking it is a live block. For a small block the
-   * check costs the pool map (three loads from the heap header and the map) and one bitmap word,
-   * which the free reads anyway to clear the block's bit (`SmallHeap.tryFree`).
-   */
-  _rawFree(ptr: number): void {
-    const bytes = this._small.tryFree(ptr);
-    if (bytes !== 0) this._countFree(bytes);
-    else this._largeFree(ptr);
-  }
-
-  /**
-   * @internal The batch-free port (the cycle detector frees its garbage through it): frees the
-   * non-zero pointers of `list[0..n)` as {@link Heap._rawFree} does, each one checked, and writes
-   * the live-bytes and frees counters once for the batch. If a pointer is refused, the ones
-   * before it stay freed and counted, and the error propagates. Bypasses `_hooks`: callers test
-   * it for null first.
-   */
-  _rawFreeBatch(list: Uint32Array, n: number): void {
-    const small = this._small;
-    const large = this._large;
-    let bytes = 0;
-    let frees = 0;
-    try {
-      for (let i = 0; i < n; i++) {
-        const ptr = list[i] as number;
-        if (ptr === 0) continue;
-        const size = small.tryFree(ptr);
-        if (size !== 0) bytes += size;
-        else {
-          this._checkLiveLarge(ptr);
-          bytes += large.usableSize(ptr);
-          large.free(ptr);
-        }
-        frees++;
-      }
-    } finally {
-      const counters = this._mem.counters;
-      counters[Counter.LIVE_BYTES] = (counters[Counter.LIVE_BYTES] as number) - bytes;
-      counters[Counter.FREES] = (counters[Counter.FREES] as number) + frees;
-    }
-  }
-
-  /** @internal Frees a pointer that is no small block: checks it is a live large block first. */
-  _largeFree(ptr: number): void {
-    this._checkLiveLarge(ptr);
-    this._countFree(this._large.usableSize(ptr));
-    this._large.free(ptr);
-  }
-
-  /** @internal Usable size of a live block (checked). */
-  _rawUsableSize(ptr: number): number {
-    const pool = (ptr & (this.align - 1)) === 0 ? this._small.poolOf(ptr) : 0;
-    if (pool !== 0) {
-      this._small.checkLive(ptr, pool);
-      return this._small.blockSize(pool);
-    }
-    this._checkLive(ptr);
-    return this._large.usableSize(ptr);
-  }
-
-  /** @internal Whether a non-zero uint32 is a live user block. */
-  _rawIsLive(ptr: number): boolean {
-    if ((ptr & (this.align - 1)) !== 0) return false;
-    const pool = this._small.poolOf(ptr);
-    if (pool !== 0) return this._small.isLive(ptr, pool);
-    return this._large.classify(ptr) === 0 && this._large.requestedOf(ptr) !== INTERNAL_REQUEST;
-  }
-
-  /** @internal Throws unless `ptr` (a uint32) is the start of a live user block. O(1). */
-  _checkLive(ptr: number): void {
-    const pool = (ptr & (this.align - 1)) === 0 ? this._small.poolOf(ptr) : 0;
-    if (pool !== 0) this._small.checkLive(ptr, pool);
-    else this._checkLiveLarge(ptr);
-  }
-
-  /** @internal Throws unless `ptr`, known to lie in no small pool, is the start of a live large block. O(1). */
-  _checkLiveLarge(ptr: number): void {
-    if ((ptr & (this.align - 1)) !== 0 || this._large.classify(ptr) !== 0 || this._large.requestedOf(ptr) === INTERNAL_REQUEST) {
-      throw this._notLarge(ptr);
-    }
-  }
-
-  /** @internal Why `ptr`, which lies in no small pool, is no live large block. */
-  _notLarge(ptr: number): Error {
-    if ((ptr & (this.align - 1)) !== 0) return new InvalidPointerError(`pointer ${ptr} is not aligned to ${this.align}`, ptr);
-    const kind = this._large.classify(ptr);
-    if (kind === 1) return new DoubleFreeError(`pointer ${ptr} was already freed`, ptr);
-    if (kind !== 0) return new InvalidPointerError(`pointer ${ptr} is not the start of a block of this heap${RC_HINT}`, ptr);
-    return new InvalidPointerError(`pointer ${ptr} is memory the heap manages itself`, ptr);
+    return this._hooks === null ? rawIsLive(this, ptr) : this._hooks.isLive(ptr);
   }
 
   /** @internal */
@@ -887,36 +622,14 @@ export class Heap {
     this._mem.refresh();
     if (this._threads !== null) return this._threadedStats(this._threads);
     const counters = this._mem.counters;
-    return this._statsOf(
+    return statsOf(
+      this,
       counters[Counter.ALLOCATIONS] as number,
       counters[Counter.FREES] as number,
       counters[Counter.LIVE_BYTES] as number,
       counters[Counter.PEAK_BYTES] as number,
       smallStats(this._small),
     );
-  }
-
-  /** @internal {@link Heap.stats} from its block counts and the small allocator's figures; the rest is the header's. */
-  _statsOf(allocations: number, frees: number, live: number, peak: number, small: SmallHeapStats): HeapStats {
-    const counters = this._mem.counters;
-    return {
-      store: this._mem.kind,
-      backingBytes: this._mem.byteLength,
-      peakBackingBytes: counters[F_PEAK_BACKING] as number,
-      liveBlocks: allocations - frees,
-      liveBytes: live,
-      peakLiveBytes: peak,
-      freeBytes: counters[F_LARGE_FREE_BYTES] as number,
-      totalAllocations: allocations,
-      totalFrees: frees,
-      large: {
-        usedChunks: counters[F_LARGE_USED_CHUNKS] as number,
-        usedBytes: counters[F_LARGE_USED_BYTES] as number,
-        freeChunks: counters[F_LARGE_FREE_CHUNKS] as number,
-        freeBytes: counters[F_LARGE_FREE_BYTES] as number,
-      },
-      small,
-    };
   }
 
   /**
@@ -940,7 +653,7 @@ export class Heap {
   _threadedStats(threads: ThreadedAllocator): HeapStats {
     const port = threadsPort as ThreadsPort;
     const { allocations, frees, live, peak } = port.counts(threads);
-    return this._statsOf(allocations, frees, live, peak, port.smallStats(threads));
+    return statsOf(this, allocations, frees, live, peak, port.smallStats(threads));
   }
 
   /**
@@ -951,10 +664,10 @@ export class Heap {
     this._mem.refresh();
     const header = this._mem.head;
     if (
-      header[W_MAGIC] !== MAGIC ||
-      header[W_VERSION] !== LAYOUT_VERSION ||
-      header[W_ALIGN] !== this.align ||
-      header[W_BASE] !== this._mem.base
+      header[Word.MAGIC] !== MAGIC ||
+      header[Word.VERSION] !== LAYOUT_VERSION ||
+      header[Word.ALIGN] !== this.align ||
+      header[Word.BASE] !== this._mem.base
     ) {
       throw new HeapCorruptedError('the heap header has been overwritten');
     }
@@ -986,7 +699,7 @@ export class Heap {
    * guard (`guardLow`), if any. O(guard size). Debug mode calls it too.
    */
   _checkGuardLow(): void {
-    const bytes = this._mem.head[W_GUARD_LOW] as number;
+    const bytes = this._mem.head[Word.GUARD_LOW] as number;
     if (bytes === 0) return;
     const u32 = this._mem.u32;
     for (let w = 0, end = bytes >>> 2; w < end; w++) {
@@ -1078,14 +791,14 @@ export function createHeap(options: HeapOptions = {}): Heap {
   header.fill(0);
   // The guard is the one range below the base the heap writes, and only here, at creation.
   if (guardLow !== 0) mem.u8.fill(0, 0, guardLow);
-  header[W_BASE] = mem.base;
-  header[W_GUARD_LOW] = guardLow;
-  header[W_MAGIC] = MAGIC;
-  header[W_VERSION] = LAYOUT_VERSION;
-  header[W_HEADER_BYTES] = HEADER_BYTES;
-  header[W_ALIGN] = align;
-  header[W_POOL_SIZE] = poolSize;
-  header[W_ARENA_SIZE] = arenaSize;
+  header[Word.BASE] = mem.base;
+  header[Word.GUARD_LOW] = guardLow;
+  header[Word.MAGIC] = MAGIC;
+  header[Word.VERSION] = LAYOUT_VERSION;
+  header[Word.HEADER_BYTES] = HEADER_BYTES;
+  header[Word.ALIGN] = align;
+  header[Word.POOL_SIZE] = poolSize;
+  header[Word.ARENA_SIZE] = arenaSize;
   const heap = new Heap(mem, align);
   heap._large.format();
   heap._small.format();

@@ -36,9 +36,10 @@
 import { OutOfMemoryError } from './errors';
 import type { Heap, HeapHooks } from './heap';
 import { CHUNK_HEADER } from './large/tlsf';
-import { INTERNAL_REQUEST } from './layout';
+import { INTERNAL_REQUEST, SmallState } from './layout';
 import type { Memory } from './memory/store';
-import { ArenaEntry, PoolHeader, SmallState } from './small/layout';
+import { rawAlignedAlloc, rawFree, rawFreeBatch, rawIsLive, rawMalloc, rawRealloc, rawUsableSize } from './route';
+import { ArenaEntry, PoolHeader } from './small/layout';
 
 export type { HeapHooks } from './heap';
 
@@ -61,12 +62,12 @@ export function setHooks(heap: Heap, hooks: HeapHooks | null): void {
 /* @__NO_SIDE_EFFECTS__ */
 export function rawHooks(heap: Heap): HeapHooks {
   return {
-    malloc: (size) => heap._rawMalloc(size),
-    alignedAlloc: (size, alignment) => heap._rawAlignedAlloc(size, alignment),
-    realloc: (ptr, size) => heap._rawRealloc(ptr, size),
-    free: (ptr) => heap._rawFree(ptr),
-    usableSize: (ptr) => heap._rawUsableSize(ptr),
-    isLive: (ptr) => heap._rawIsLive(ptr),
+    malloc: (size) => rawMalloc(heap, size),
+    alignedAlloc: (size, alignment) => rawAlignedAlloc(heap, size, alignment),
+    realloc: (ptr, size) => rawRealloc(heap, ptr, size),
+    free: (ptr) => rawFree(heap, ptr),
+    usableSize: (ptr) => rawUsableSize(heap, ptr),
+    isLive: (ptr) => rawIsLive(heap, ptr),
   };
 }
 
@@ -81,13 +82,13 @@ export function currentHooks(heap: Heap): HeapHooks {
  */
 export function allocate(heap: Heap, size: number): number {
   const hooks = heap._hooks;
-  return hooks === null ? heap._rawMalloc(size) : hooks.malloc(size);
+  return hooks === null ? rawMalloc(heap, size) : hooks.malloc(size);
 }
 
 /** Frees a non-zero user block through the installed hooks, as `heap.free` would after its checks. @internal */
 export function release(heap: Heap, ptr: number): void {
   const hooks = heap._hooks;
-  if (hooks === null) heap._rawFree(ptr);
+  if (hooks === null) rawFree(heap, ptr);
   else hooks.free(ptr);
 }
 
@@ -98,7 +99,7 @@ export function release(heap: Heap, ptr: number): void {
  * {@link hooksOf} is null, and free one by one through {@link release} otherwise. @internal
  */
 export function freeBatch(heap: Heap, list: Uint32Array, n: number): void {
-  heap._rawFreeBatch(list, n);
+  rawFreeBatch(heap, list, n);
 }
 
 /**

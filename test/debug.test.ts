@@ -10,7 +10,6 @@ import {
   FreedBlockWrittenError,
   GuardBytesError,
 } from '../src/debug/index';
-import { currentHooks } from '../src/port';
 import {
   type ArenallocError,
   createHeap,
@@ -22,6 +21,8 @@ import {
   OutOfMemoryError,
   UseAfterFreeError,
 } from '../src/index';
+import { currentHooks } from '../src/port';
+import { rawUsableSize } from '../src/route';
 import { bytesEqual, checkPattern, fillPattern, heapOf, STORES } from './helpers';
 
 /** Sizes that hit every 16-byte small size class at both of its ends (1..512). */
@@ -210,7 +211,7 @@ describe('debug mode: overruns caught', () => {
     const p = heap.malloc(1);
     const inner = p - 16 - debug.guardBytes;
     // 16 + 16 + 1 + 16 = 49 bytes asked underneath: rounded to 16, the block has slack at its end.
-    const innerEnd = inner + heap._rawUsableSize(inner);
+    const innerEnd = inner + rawUsableSize(heap, inner);
     expect(innerEnd).toBeGreaterThan(p + 1 + debug.guardBytes);
     bytesOf(heap)[innerEnd - 1] = 1;
     const e = catchError(() => heap.free(p)) as GuardBytesError;

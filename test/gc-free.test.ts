@@ -3,6 +3,7 @@ import { createDebugHeap, debugLayerOf } from '../src/debug/index';
 import { DoubleFreeError, InvalidPointerError } from '../src/errors';
 import { createGc } from '../src/gc/index';
 import { createHeap } from '../src/index';
+import { freeBatch } from '../src/port';
 import { createRc } from '../src/rc/index';
 
 describe('gc: freeing the garbage', () => {
@@ -132,24 +133,24 @@ describe('gc: freed garbage and the per-type free lists', () => {
   }
 });
 
-describe('Heap._rawFreeBatch (the collector frees its garbage through it)', () => {
+describe('freeBatch of the port (the collector frees its garbage through it)', () => {
   it('checks every pointer as free does, also after the previous one in the same pool', () => {
     const heap = createHeap();
     const a = heap.malloc(48);
     const b = heap.malloc(48);
     const c = heap.malloc(48);
     // A double free of a block of the pool just used, and an interior pointer into it.
-    expect(() => heap._rawFreeBatch(Uint32Array.of(a, b, a), 3)).toThrow(DoubleFreeError);
+    expect(() => freeBatch(heap, Uint32Array.of(a, b, a), 3)).toThrow(DoubleFreeError);
     heap.check();
     expect(heap.isLive(a) || heap.isLive(b)).toBe(false);
-    expect(() => heap._rawFreeBatch(Uint32Array.of(c + 8), 1)).toThrow(InvalidPointerError);
-    expect(() => heap._rawFreeBatch(Uint32Array.of(c + 16), 1)).toThrow(InvalidPointerError);
+    expect(() => freeBatch(heap, Uint32Array.of(c + 8), 1)).toThrow(InvalidPointerError);
+    expect(() => freeBatch(heap, Uint32Array.of(c + 16), 1)).toThrow(InvalidPointerError);
     // The last block of a pool, then a pointer into that (now empty) pool.
-    heap._rawFreeBatch(Uint32Array.of(c, 0), 2);
+    freeBatch(heap, Uint32Array.of(c, 0), 2);
     expect(heap.stats().liveBlocks).toBe(0);
     const d = heap.malloc(48);
-    heap._rawFreeBatch(Uint32Array.of(d), 1);
-    expect(() => heap._rawFreeBatch(Uint32Array.of(d), 1)).toThrow(DoubleFreeError);
+    freeBatch(heap, Uint32Array.of(d), 1);
+    expect(() => freeBatch(heap, Uint32Array.of(d), 1)).toThrow(DoubleFreeError);
     heap.check();
     expect(heap.stats().liveBytes).toBe(0);
   });

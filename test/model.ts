@@ -4,8 +4,8 @@
 // blocks overlap, and the counters equal the model.
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { rawHooks } from '../src/port';
 import { createHeap, type Heap, OutOfMemoryError, type StoreKind } from '../src/index';
+import { rawHooks } from '../src/port';
 import { bytesEqual } from './helpers';
 
 /** One step of a property test. `pick` chooses a live block by index (modulo their number). */

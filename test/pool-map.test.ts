@@ -3,7 +3,7 @@
 // these tests try to fool it and to break it.
 import { describe, expect, it } from 'vitest';
 import { createHeap, Heap, InvalidPointerError, type StoreKind } from '../src/index';
-import { SmallState } from '../src/small/layout';
+import { SmallState } from '../src/layout';
 import { expectRejected, STORES } from './helpers';
 
 const POOL = 16384;

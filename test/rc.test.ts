@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { currentHooks } from '../src/port';
 import { createHeap, Heap } from '../src/index';
+import { currentHooks } from '../src/port';
 import { createRc } from '../src/rc/index';
 import { bytesEqual, heapOf, STORES } from './helpers';
 

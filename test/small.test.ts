@@ -459,11 +459,11 @@ describe('small-object allocator: header layout', () => {
   it('keeps its words inside the range the heap header reserves for it', async () => {
     const layout = await import('../src/layout');
     // The word indexes are const enums (inlined by the bundler); at test time they are objects.
-    const small = (await import('../src/small/layout')) as unknown as { SmallState: Record<string, number> };
-    expect(small.SmallState.ARENA_TABLE).toBe(layout.W_SMALL_STATE);
+    const small = layout as unknown as { SmallState: Record<string, number> };
+    expect(small.SmallState.ARENA_TABLE).toBe(layout.Region.SMALL_STATE);
     expect(small.SmallState.LAST_WITH).toBe(small.SmallState.USED_POOLS! + 64);
     expect(small.SmallState.END).toBe(small.SmallState.LAST_WITH! + 257);
-    expect(small.SmallState.END).toBeLessThanOrEqual(layout.W_SMALL_STATE_END);
+    expect(small.SmallState.END).toBeLessThanOrEqual(layout.Region.END);
   });
 });
 

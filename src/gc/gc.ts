@@ -50,7 +50,7 @@
 
 import { describeValue, expectSingleThreaded, HeapCorruptedError, InvalidArgumentError } from '../errors';
 import type { Heap } from '../heap';
-import { W_GC_ROOT } from '../layout';
+import { Word } from '../layout';
 import type { Memory } from '../memory/store';
 import { allocInternal, memoryOf } from '../port';
 import { O_TYPE, T_HEADER_BYTES } from '../rc/layout';
@@ -152,7 +152,7 @@ export class Gc {
     this._anyFinalizer = 0;
     this._failure = null;
     this.onUnraisable = (error) => console.warn('arenalloc/gc: an error in an automatic collection', error);
-    let table = this._mem.head[W_GC_ROOT] as number;
+    let table = this._mem.head[Word.GC_ROOT] as number;
     if (table === 0) {
       table = allocInternal(heap, GcTable.WORDS * 4, 'the gc table');
       const u32 = this._mem.u32;
@@ -162,7 +162,7 @@ export class Gc {
       u32[t + GcTable.VERSION] = GC_VERSION;
       u32[t + GcTable.FLAGS] = TableFlag.ENABLED;
       for (let g = 0; g < 3; g++) u32[t + GcTable.THRESHOLD + g] = DEFAULT_THRESHOLDS[g] as number;
-      this._mem.head[W_GC_ROOT] = table;
+      this._mem.head[Word.GC_ROOT] = table;
       this._table = t;
       for (let h = 0; h < GcList.COUNT; h++) listInit(u32, this._head(h));
     } else {

@@ -108,6 +108,17 @@ export const MIN_CHUNK = 32;
 /** First levels: enough for sizes up to 4 GiB at 8-byte alignment. */
 export const FL_COUNT = 25;
 
+/** What a payload pointer is to the large-object heap (`Tlsf.classify`). */
+// biome-ignore lint/suspicious/noConstEnum: inlined by the bundler into the checks of free
+export const enum ChunkState {
+  /** The payload of a live chunk. */
+  LIVE = 0,
+  /** The payload of a free chunk: a double free. */
+  FREE = 1,
+  /** No chunk's payload at all. */
+  FOREIGN = 2,
+}
+
 /** The tag word of the chunk at `chunk`. */
 function tagOf(chunk: number): number {
   return ((chunk + Chunk.HEADER) ^ Bits.TAG_KEY) >>> 0;
@@ -318,32 +329,29 @@ export class Tlsf {
     return this.sizeOf(ptr - CHUNK_HEADER) - CHUNK_HEADER;
   }
 
-  /**
-   * Classifies a payload pointer in O(1): 0 if it is a live chunk's payload, 1 if it is a freed
-   * chunk's payload (a double free), 2 if it is no chunk's payload at all.
-   */
-  classify(ptr: number): number {
+  /** Classifies a payload pointer in O(1): see {@link ChunkState}. */
+  classify(ptr: number): ChunkState {
     const kind = this.classifyIn(ptr);
     // A detached view (WASM code grew the memory) finds no chunk anywhere, and views another
     // thread's growth left short end before the sentinel: re-bind and look again.
-    return kind === 2 && this.mem.refresh() ? this.classifyIn(ptr) : kind;
+    return kind === ChunkState.FOREIGN && this.mem.refresh() ? this.classifyIn(ptr) : kind;
   }
 
-  private classifyIn(ptr: number): number {
+  private classifyIn(ptr: number): ChunkState {
     const chunk = ptr - CHUNK_HEADER;
     const u32 = this.mem.u32;
     const header = this.mem.head;
     const end = header[W_HEAP_END] as number;
     // Views short of the sentinel (another thread grew the store): "no chunk" until `classify`
     // re-binds; a free then finds every neighbour it may merge with inside the views.
-    if (chunk < this.first || chunk >= end || !((end >>> 2) + H.SIZE < u32.length)) return 2;
+    if (chunk < this.first || chunk >= end || !((end >>> 2) + H.SIZE < u32.length)) return ChunkState.FOREIGN;
     const w = chunk >>> 2;
-    if (u32[w + H.TAG] !== tagOf(chunk)) return 2;
+    if (u32[w + H.TAG] !== tagOf(chunk)) return ChunkState.FOREIGN;
     const sizeAndFlags = u32[w + H.SIZE] as number;
     const size = (sizeAndFlags & Bits.SIZE_MASK) >>> 0;
-    if (size < MIN_CHUNK || size > end - chunk || (size & (this.align - 1)) !== 0) return 2;
-    if (u32[((chunk + size) >>> 2) + H.TAG] !== tagOf(chunk + size)) return 2;
-    return (sizeAndFlags & Bits.FREE) !== 0 ? 1 : 0;
+    if (size < MIN_CHUNK || size > end - chunk || (size & (this.align - 1)) !== 0) return ChunkState.FOREIGN;
+    if (u32[((chunk + size) >>> 2) + H.TAG] !== tagOf(chunk + size)) return ChunkState.FOREIGN;
+    return (sizeAndFlags & Bits.FREE) !== 0 ? ChunkState.FREE : ChunkState.LIVE;
   }
 
   // ─── allocation ────────────────────────────────────────────────────────────────────────────

@@ -17,7 +17,8 @@
 
 import type { Heap } from '../heap';
 import { CHUNK_HEADER } from '../large/tlsf';
-import { ArenaEntry, PoolHeader, SmallState } from '../small/layout';
+import { SmallState } from '../layout';
+import { ArenaEntry, PoolHeader } from '../small/layout';
 
 /** One pool of an arena, as the map draws it. */
 export interface PoolSpan {

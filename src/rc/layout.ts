@@ -38,14 +38,16 @@
  *  refs  ─▶ byte offsets of the record's ref fields inside the payload, one word each
  * ```
  *
- * ## Header counters (f64 indexes shared with the cycle detector)
+ * ## Header counters
  *
- * rc uses indexes 25..28 (objects created, objects freed, free-list hits, free-list misses);
- * indexes 29..31 are left to `arenalloc/gc`.
+ * rc counts objects created and freed, and free-list hits and misses, in the heap header's f64
+ * counters `Counter.RC_*`, which `src/layout.ts` lays out with every other layer's.
  *
  * @internal
  * @module
  */
+
+import { Counter } from '../layout';
 
 /** Bytes of the header every object carries. */
 export const OBJECT_HEADER = 16;
@@ -119,8 +121,8 @@ export const TYPE_ACYCLIC = 1 << 1;
 /** Type flag: a finalizer was declared (the function itself lives on the JS side). */
 export const TYPE_HAS_FINALIZER = 1 << 2;
 
-// f64 counter indexes of the heap header used by rc (29..31 belong to gc).
-export const F_RC_CREATED = 25;
-export const F_RC_FREED = 26;
-export const F_RC_FREELIST_HITS = 27;
-export const F_RC_FREELIST_MISSES = 28;
+// Transitional names of this layer's header counters, which `src/layout.ts` now lays out.
+export const F_RC_CREATED = Counter.RC_CREATED;
+export const F_RC_FREED = Counter.RC_FREED;
+export const F_RC_FREELIST_HITS = Counter.RC_FREELIST_HITS;
+export const F_RC_FREELIST_MISSES = Counter.RC_FREELIST_MISSES;

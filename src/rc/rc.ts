@@ -43,6 +43,7 @@ import {
 import { type Heap, INTERNAL_REQUEST } from '../heap';
 import { HEADER_BYTES, W_RC_ROOT } from '../layout';
 import type { Memory } from '../memory/store';
+import { allocate, release } from '../port';
 import { ExtraViews, type RefField } from './fields';
 import {
   F_RC_CREATED,
@@ -391,7 +392,7 @@ export class Rc {
       // At least one payload byte: an empty struct's pointer must lie inside its own block, not
       // at the start of the next one (where `free` would take it for that block).
       const bytes = headerBytes + (size === 0 ? 1 : size);
-      const block = heap._hooks === null ? heap._rawMalloc(bytes) : heap._hooks.malloc(bytes);
+      const block = allocate(heap, bytes);
       if (block === 0) throw new OutOfMemoryError(`out of memory: cannot create an object of ${bytes} bytes${OUT_OF_MEMORY_HINT}`, bytes);
       u32 = mem.u32;
       if (freeListed) {
@@ -690,8 +691,7 @@ export class Rc {
       }
       const block = this._retire(ptr, rec);
       if (block !== 0) {
-        if (heap._hooks === null) heap._rawFree(block);
-        else heap._hooks.free(block);
+        release(heap, block);
       }
     }
     this._top = base;
@@ -789,8 +789,7 @@ export class Rc {
       u32[rec + T_FREE_HEAD] = u32[(ptr >>> 2) + O_SERIAL] as number;
       u32[rec + T_FREE_LENGTH] = (u32[rec + T_FREE_LENGTH] as number) - 1;
       u32[(ptr >>> 2) + O_SERIAL] = 0;
-      if (heap._hooks === null) heap._rawFree(ptr - headerBytes);
-      else heap._hooks.free(ptr - headerBytes);
+      release(heap, ptr - headerBytes);
     }
   }
 

@@ -10,8 +10,8 @@
 import { CORRUPTION_HINT, HeapCorruptedError } from '../errors';
 import type { SmallHeapStats } from '../heap';
 import { CHUNK_HEADER } from '../large/tlsf';
-import { INTERNAL_REQUEST, W_SMALL_STATE_END } from '../layout';
-import { ArenaEntry, F_ARENAS_ALLOCATED, F_ARENAS_PEAK, F_ARENAS_RECLAIMED, NO_ARENA, NONE, PoolHeader, SmallState } from './layout';
+import { INTERNAL_REQUEST, SmallState, W_SMALL_STATE_END } from '../layout';
+import { ArenaEntry, F_ARENAS_ALLOCATED, F_ARENAS_PEAK, F_ARENAS_RECLAIMED, NO_ARENA, NONE, PoolHeader } from './layout';
 import type { SmallHeap } from './pymalloc';
 
 /** What one walk over every touched pool finds. */

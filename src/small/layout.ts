@@ -183,6 +183,8 @@
  * @module
  */
 
+import { Counter } from '../layout';
+
 /** Largest request served by the small-object allocator. */
 export const SMALL_REQUEST_THRESHOLD = 512;
 
@@ -250,45 +252,10 @@ export const enum ArenaEntry {
 /** Ends every arena-index list. */
 export const NONE = 0xffff_ffff;
 
-/**
- * Word indexes of the small allocator's state in the heap header: `W_SMALL_STATE` (1120) onwards.
- * A test checks that these agree with `W_SMALL_STATE` and end before `W_SMALL_STATE_END`.
- */
-// biome-ignore lint/suspicious/noConstEnum: inlined by the bundler on the hot paths (see above)
-export const enum SmallState {
-  /** Address of the arena table chunk (0 before the first arena). */
-  ARENA_TABLE = 1120,
-  /** Slots the table has room for. */
-  ARENA_CAPACITY = 1121,
-  /** Slots ever used (indexes below this are valid). */
-  ARENA_SLOTS = 1122,
-  /** Head of the list of unused slots (linked through ArenaEntry.NEXT), NONE if none. */
-  UNUSED_SLOTS = 1123,
-  /** Head of the usable-arena list (sorted by free pools, fewest first), NONE if none. */
-  USABLE_HEAD = 1124,
-  /** Wholly free arenas kept (0 or 1: the spare). */
-  EMPTY_ARENAS = 1125,
-  /** Arenas currently allocated. */
-  ARENAS = 1126,
-  /** Byte address of the pool map (see below): in this header after END, or an internal chunk. */
-  POOL_MAP = 1127,
-  /** Pool-sized pages the pool map covers: pages from 0 to this, of the store's maximum size. */
-  POOL_MAP_PAGES = 1128,
-  /** usedPools[class]: first pool of the class's list of partly used pools, 0 if none. 64 words. */
-  USED_POOLS = 1136,
-  /** lastWith[k]: last arena on the usable list with k free pools, NONE if none. 257 words. */
-  LAST_WITH = 1200,
-  /** One past the small allocator's header words. */
-  END = 1457,
-}
-
-// ─── f64 counters (indexes 17..24 of the header are this layer's) ────────────────────────────
-/** Arenas obtained from the large-object heap since the heap was created. */
-export const F_ARENAS_ALLOCATED = 17;
-/** Arenas given back to it. */
-export const F_ARENAS_RECLAIMED = 18;
-/** Most arenas held at once. */
-export const F_ARENAS_PEAK = 19;
+// Transitional names of this layer's header counters, which `src/layout.ts` now lays out.
+export const F_ARENAS_ALLOCATED = Counter.ARENAS_ALLOCATED;
+export const F_ARENAS_RECLAIMED = Counter.ARENAS_RECLAIMED;
+export const F_ARENAS_PEAK = Counter.ARENAS_PEAK;
 
 /** Default pool size: 16 KiB. */
 export const DEFAULT_POOL_SIZE = 16 << 10;

@@ -11,21 +11,9 @@
 
 import { DoubleFreeError, InvalidPointerError, RC_HINT } from '../errors';
 import { CHUNK_HEADER, type Tlsf } from '../large/tlsf';
-import { INTERNAL_REQUEST, W_SMALL_STATE_END } from '../layout';
+import { Counter, INTERNAL_REQUEST, Region, SmallState } from '../layout';
 import type { Memory } from '../memory/store';
-import {
-  ArenaEntry,
-  CARVE_BYTES,
-  F_ARENAS_ALLOCATED,
-  F_ARENAS_PEAK,
-  F_ARENAS_RECLAIMED,
-  NO_ARENA,
-  NONE,
-  POOL_FIELDS_BYTES,
-  PoolHeader,
-  SMALL_REQUEST_THRESHOLD,
-  SmallState,
-} from './layout';
+import { ArenaEntry, CARVE_BYTES, NO_ARENA, NONE, POOL_FIELDS_BYTES, PoolHeader, SMALL_REQUEST_THRESHOLD } from './layout';
 
 /**
  * pymalloc over a {@link Memory}, with arenas from a {@link Tlsf}. One per heap; it holds only
@@ -81,13 +69,13 @@ export class SmallHeap {
     header[SmallState.USABLE_HEAD] = NONE;
     header.fill(NONE, SmallState.LAST_WITH, SmallState.LAST_WITH + this.poolsPerArena + 1);
     const counters = this.mem.counters;
-    counters[F_ARENAS_ALLOCATED] = 0;
-    counters[F_ARENAS_RECLAIMED] = 0;
-    counters[F_ARENAS_PEAK] = 0;
+    counters[Counter.ARENAS_ALLOCATED] = 0;
+    counters[Counter.ARENAS_RECLAIMED] = 0;
+    counters[Counter.ARENAS_PEAK] = 0;
     let pages = Math.ceil(this.mem.maxBytes / this.poolSize);
     const words = Math.ceil(pages / 32);
     let map = this.mem.base + (SmallState.END << 2);
-    if (SmallState.END + words > W_SMALL_STATE_END) {
+    if (SmallState.END + words > Region.END) {
       map = this.large.malloc(words * 4);
       // A store too small for its own map gets no arenas: every request goes to TLSF.
       if (map === 0) pages = 0;
@@ -609,8 +597,8 @@ export class SmallHeap {
     const arenas = (header[SmallState.ARENAS] as number) + 1;
     header[SmallState.ARENAS] = arenas;
     const counters = this.mem.counters;
-    counters[F_ARENAS_ALLOCATED] = (counters[F_ARENAS_ALLOCATED] as number) + 1;
-    if (arenas > (counters[F_ARENAS_PEAK] as number)) counters[F_ARENAS_PEAK] = arenas;
+    counters[Counter.ARENAS_ALLOCATED] = (counters[Counter.ARENAS_ALLOCATED] as number) + 1;
+    if (arenas > (counters[Counter.ARENAS_PEAK] as number)) counters[Counter.ARENAS_PEAK] = arenas;
     return arena;
   }
 
@@ -719,7 +707,7 @@ export class SmallHeap {
     header[SmallState.UNUSED_SLOTS] = arena;
     header[SmallState.ARENAS] = (header[SmallState.ARENAS] as number) - 1;
     const counters = this.mem.counters;
-    counters[F_ARENAS_RECLAIMED] = (counters[F_ARENAS_RECLAIMED] as number) + 1;
+    counters[Counter.ARENAS_RECLAIMED] = (counters[Counter.ARENAS_RECLAIMED] as number) + 1;
     this.large.free(base);
   }
 

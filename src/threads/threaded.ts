@@ -14,9 +14,10 @@
 import { DoubleFreeError, InvalidArgumentError, InvalidPointerError, RC_HINT, ThreadClosedError, ThreadLimitError } from '../errors';
 import type { Heap, HeapHooks } from '../heap';
 import { CHUNK_HEADER, type Tlsf } from '../large/tlsf';
-import { FLAG_THREADED, INTERNAL_REQUEST, W_FLAGS, W_THREADS_ROOT } from '../layout';
+import { FLAG_THREADED, INTERNAL_REQUEST, SmallState, W_FLAGS, W_THREADS_ROOT } from '../layout';
 import type { Memory } from '../memory/store';
-import { SMALL_REQUEST_THRESHOLD, SmallState } from '../small/layout';
+import { checkLiveLarge } from '../route';
+import { SMALL_REQUEST_THRESHOLD } from '../small/layout';
 import {
   CACHE_ENTRIES,
   CACHE_MAX_CHUNK,
@@ -583,7 +584,7 @@ export class ThreadedAllocator implements HeapHooks {
     if ((ptr & this.alignMask) === 0 && this.large.classify(ptr) === 0 && this.large.requestedOf(ptr) === CACHED_REQUEST) {
       throw new DoubleFreeError(`pointer ${ptr} was already freed`, ptr);
     }
-    this.heap._checkLiveLarge(ptr);
+    checkLiveLarge(this.heap, ptr);
   }
 
   // ─── the other entries ─────────────────────────────────────────────────────────────────────

@@ -15,6 +15,7 @@
 import { InvalidArgumentError, OutOfMemoryError } from '../errors';
 import { Heap, MAX_REQUEST } from '../heap';
 import type { WasmMemory } from '../memory/store';
+import { allocate, release } from '../port';
 import { type CoreExports, enableCore, instantiateCore } from './core';
 
 /** WASI's `EINVAL`: `posix_memalign` was given an alignment that is not a power-of-two multiple of 4. */
@@ -188,17 +189,14 @@ function importsOver(heap: Heap, onError: (error: Error) => void): WasmImports {
   const malloc = (size: number): number => {
     const n = size >>> 0;
     if (n > MAX_REQUEST) return 0;
-    const hooks = heap._hooks;
-    return hooks === null ? heap._rawMalloc(n) : hooks.malloc(n);
+    return allocate(heap, n);
   };
 
   const free = (ptr: number): void => {
     const p = ptr >>> 0;
     if (p === 0) return;
     try {
-      const hooks = heap._hooks;
-      if (hooks === null) heap._rawFree(p);
-      else hooks.free(p);
+      release(heap, p);
     } catch (error) {
       onError(error as Error);
     }

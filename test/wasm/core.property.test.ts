@@ -7,8 +7,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { currentHooks } from '../../src/port';
 import { createHeap, type Heap } from '../../src/index';
+import { currentHooks } from '../../src/port';
 import { type WasmImports, wasmImports } from '../../src/wasm/index';
 
 type Step =
