@@ -58,7 +58,7 @@ import { Rc } from '../rc/rc';
 import { collectGeneration, keepFailure } from './collect';
 import { GC_MAGIC, GC_VERSION, GcList, GcStat, GcTable, HEAD_WORDS, TableFlag } from './layout';
 import { gcNext, hasTableFlag, isTracked, listAppend, listInit, listMerge, setSettled, setTableFlag, validateList } from './lists';
-import { typeRecord } from './traverse';
+import { typeRecord } from './types';
 
 /** Debug flag: keep cyclic garbage on {@link Gc.garbage} instead of freeing it (Python's `gc.DEBUG_SAVEALL`). */
 export const DEBUG_SAVEALL = 32;

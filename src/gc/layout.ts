@@ -1,6 +1,6 @@
 /**
  * Where the cycle detector keeps its state: one table in the heap's buffer (reached from header
- * word `W_GC_ROOT`), and the gc words of every tracked object. What each word and each flag bit
+ * word `Word.GC_ROOT`), and the gc words of every tracked object. What each word and each flag bit
  * means in each phase of a collection is stated here, before any code uses it; `lists.ts` gives
  * every bit test a name, `collect.ts` runs the passes, `gc.ts` is the `gc`-module surface.
  *

@@ -1,10 +1,7 @@
 /**
- * Following an object's `ref` fields: the per-type tables the collector reads them from, and the
- * one traversal every pass uses (CPython's `tp_traverse` with a `visitproc`).
- *
- * A pass hands {@link traverse} a module-level visitor; V8 inlines `traverse` into the pass and,
- * the visitor being a constant there, the visitor into it, so each pass runs the loop it would
- * have written out.
+ * The per-type tables the collector reads while it follows `ref` fields: copied out of rc's
+ * registry once per collection ({@link prepareTypes}) into plain arrays indexed by type id, which
+ * `traverse` (in `collect.ts`) and the passes read once per object and per field.
  *
  * @internal
  * @module
@@ -12,29 +9,6 @@
 
 import { O_TYPE, R_TYPES, T_FLAGS, T_HEADER_BYTES, T_REF_COUNT, T_REFS, TYPE_HAS_FINALIZER, TYPE_WORDS } from '../rc/layout';
 import type { Gc } from './gc';
-
-/**
- * Called by {@link traverse} for each non-null `ref` field of an object: `u32` is the heap's view
- * as of this call, `target` the object the field points at, `at` the word index of the field,
- * `arg` the pass's own argument (CPython's `void *arg`). A visitor that runs user code (a release)
- * may leave `u32` stale; {@link traverse} reads the view again for the next field.
- */
-export type VisitProc = (gc: Gc, u32: Uint32Array, target: number, at: number, arg: number) => void;
-
-/** Calls `visit` for every non-null `ref` field of object `p`, in field order. */
-export function traverse(gc: Gc, p: number, visit: VisitProc, arg: number): void {
-  const mem = gc._mem;
-  const id = mem.u32[(p >>> 2) + O_TYPE] as number;
-  const first = gc._refWords[id] as number;
-  const end = first + (gc._refCount[id] as number);
-  const offsets = gc._refOffsets;
-  for (let k = first; k < end; k++) {
-    const u32 = mem.u32;
-    const at = (p + (offsets[k] as number)) >>> 2;
-    const target = u32[at] as number;
-    if (target !== 0) visit(gc, u32, target, at, arg);
-  }
-}
 
 /**
  * Whether `target` carries gc words (its type has `ref` fields): only then may its gcFlags be
@@ -55,7 +29,7 @@ export function typeRecord(gc: Gc, id: number): number {
 }
 
 /**
- * Refreshes the per-type tables that {@link traverse} and the passes index by type id, read from
+ * Refreshes the per-type tables that `traverse` and the passes index by type id, read from
  * rc's registry once per collection (and again after finalizers, which may declare types); the
  * arrays are reused while the number of types fits. For each type: ref-field count, index of its
  * ref-field byte offsets in one flat array (plain arrays, which V8 reads faster than the heap's
