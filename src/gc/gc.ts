@@ -5,8 +5,9 @@
  *
  * - `layout.ts`: the table in the buffer, and what every gc word and flag bit means in each phase;
  * - `lists.ts`: the generation lists (link, unlink, move, merge) and one named helper per bit;
- * - `traverse.ts`: the per-type tables and the one traversal of an object's `ref` fields;
- * - `collect.ts`: the passes of a collection, each with its pre- and post-condition.
+ * - `types.ts`: the per-type tables (ref-field offsets, gc words, finalizer) read from rc's registry;
+ * - `collect.ts`: the one traversal of an object's `ref` fields with its visitors, and the passes
+ *   of a collection, each with its pre- and post-condition.
  *
  * ## What is tracked
  *
@@ -111,7 +112,7 @@ export class Gc {
   readonly _table: number;
   /** @internal Scratch list of object pointers. */
   _scratch: Uint32Array;
-  /** @internal Per type id (filled by `prepareTypes`, `traverse.ts`): number of ref fields. */
+  /** @internal Per type id (filled by `prepareTypes`, `types.ts`): number of ref fields. */
   _refCount: Uint32Array;
   /** @internal Per type id: index in {@link Gc._refOffsets} of its ref-field offsets. */
   _refWords: Uint32Array;

@@ -4,8 +4,8 @@
  * pays nothing.
  *
  * Its essay opens `src/gc/gc.ts` (the `gc`-module surface), which names the files of the
- * machinery: `layout.ts` (the table and the meaning of every gc bit), `lists.ts`, `traverse.ts`
- * and `collect.ts` (the passes).
+ * machinery: `layout.ts` (the table and the meaning of every gc bit), `lists.ts`, `types.ts` and
+ * `collect.ts` (the traversal and the passes).
  *
  * @module arenalloc/gc
  */
