@@ -13,6 +13,7 @@ export default defineConfig({
     wasm: 'src/wasm/index.ts',
     strategies: 'src/strategies/index.ts',
     threads: 'src/threads/index.ts',
+    inspect: 'src/inspect/index.ts',
     // The `arenalloc` command line (`bin`), not an export: Node-only, it imports node: modules.
     cli: 'src/cli/main.ts',
   },

@@ -8,6 +8,7 @@ export default defineConfig({
     // test/browser/ runs only in the browser suite (vitest.browser.config.ts, `npm run test:browser`).
     exclude: ['test/package/**', 'test/browser/**', '**/node_modules/**'],
     testTimeout: 60_000,
+    setupFiles: ['test/support/setup-inspect.ts'],
     pool: 'forks',
     // Two files at a time even on 2 cores (Vitest's default there is one, which leaves a core
     // idle while a file waits on a child process, a worker or Chromium); more cores, one less.

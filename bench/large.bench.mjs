@@ -16,6 +16,7 @@
  */
 
 import { createHeap } from '../dist/index.js';
+import '../dist/inspect.js'; // heap.check() (arenalloc/inspect)
 import { CheckedTlsf } from './baselines/checked-tlsf.mjs';
 import { Pow2FreeList } from './baselines/pow2-free-list.mjs';
 import { atLeast, atMost, footprintOf, freshArenalloc, isolated, QUICK, rowOf, timeCases, withRatios } from './lib/measure.mjs';

@@ -22,6 +22,7 @@
 
 import { MemPool } from '@thi.ng/malloc';
 import { createHeap } from '../dist/index.js';
+import '../dist/inspect.js'; // heap.check() (arenalloc/inspect)
 import { CheckedPymalloc } from './baselines/checked-pymalloc.mjs';
 import { LifoFreeList, SizeClassFreeList } from './baselines/lifo-free-list.mjs';
 import {

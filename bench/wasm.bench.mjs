@@ -27,6 +27,7 @@
 import { readFileSync } from 'node:fs';
 import Benchmark from 'benchmark';
 import { createHeap } from '../dist/index.js';
+import '../dist/inspect.js'; // heap.check() (arenalloc/inspect)
 import { wasmImports } from '../dist/wasm.js';
 import { atMost, QUICK } from './lib/measure.mjs';
 import { reportSuite } from './lib/results.mjs';

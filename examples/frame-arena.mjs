@@ -5,6 +5,7 @@
 // `node scripts/start.mjs examples/frame-arena.mjs`; copied into a project that depends on
 // arenalloc, it runs as it is.
 import { createHeap, OutOfMemoryError } from 'arenalloc';
+import 'arenalloc/inspect'; // heap.check()
 
 const heap = createHeap({ initialBytes: 1 << 20 });
 

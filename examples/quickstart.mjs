@@ -1,6 +1,7 @@
 // A short tour: allocate, write, free, and print the heap's figures. Run with `npm start`;
 // copied into a project that depends on arenalloc, it runs as it is.
 import { createHeap } from 'arenalloc';
+import 'arenalloc/inspect'; // heap.check()
 
 const heap = createHeap({ initialBytes: 1 << 20 });
 

@@ -6,6 +6,7 @@
 // module is carried below, so that this file runs wherever it is copied.
 import { createHeap } from 'arenalloc';
 import { wasmImports } from 'arenalloc/wasm';
+import 'arenalloc/inspect'; // heap.check()
 
 // examples/wasm/word-count.wasm, base64 (build.sh writes this line).
 const WORD_COUNT_WASM =

@@ -1,7 +1,7 @@
 // Saves a PNG of the profiler's HTML report for the docs (docs/guides/images/profile-report.png):
 // builds a demo heap on the default store, renders its report and photographs it in headless
 // Chromium. Allocation sites are shown relative to the repository, so the picture names no
-// machine's folders. The test suite runs this script on every change (test/docs-screenshot.test.ts)
+// machine's folders. The test suite runs this script on every change (test/docs/screenshot.test.ts)
 // and checks what it photographs; after a change to the report, regenerate the committed picture:
 //
 //   node scripts/screenshot-report.mjs [out.png] [--html out.html]

@@ -6,10 +6,11 @@
 #   Node 22, 24, 26   the suite (vitest, as `npm test` runs it on Node 20), less the files that
 #                     test no engine behaviour: the benchmark baselines' smoke test and the docs'
 #                     type-check (tsc output does not depend on the Node that runs it)
-#   Bun, Deno         the examples, then the portable tests of core, rc, gc, profile and debug
-#                     (the files the browser suite runs: no node:* imports, no @browser-skip)
+#   Bun, Deno         the examples, then the portable tests of the layers' folders named in
+#                     test/support/portable.json (the files the browser suite runs: no node:*
+#                     imports, no @browser-skip)
 #
-# test/runtime.test.ts checks, in each run, that it runs on the runtime named in EXPECT_RUNTIME.
+# test/integration/runtime.test.ts checks, in each run, that it runs on the runtime named in EXPECT_RUNTIME.
 # Two test files at a time (vitest's default on 2 cores is one, which leaves a core idle).
 # Usage: bash scripts/test-runtimes.sh [node22|node24|node26|bun|deno ...]   (default: all)
 set -euo pipefail
@@ -20,14 +21,17 @@ step() { printf '\n── %s ── %s\n' "$1" "$(date -u +%H:%M:%S)"; }
 bash scripts/install-runtimes.sh
 
 portable() {
-  for f in test/*.test.ts; do
-    grep -qE '^\s*// @browser-skip|from .node:|require\(.node:' "$f" || [ "$f" = test/bench-smoke.test.ts ] || echo "$f"
+  local folder f
+  for folder in $(node -p "require('./test/support/portable.json').join(' ')"); do
+    for f in "test/$folder"/*.test.ts; do
+      grep -qE '^\s*// @browser-skip|from .node:|require\(.node:' "$f" || [ "$f" = test/bench/smoke.test.ts ] || echo "$f"
+    done
   done
 }
 
 run_node() { # name, binary
   step "$1: $("$2" --version), the suite"
-  EXPECT_RUNTIME="$1" "$2" node_modules/vitest/vitest.mjs run --maxWorkers=2 --exclude test/bench-smoke.test.ts \
+  EXPECT_RUNTIME="$1" "$2" node_modules/vitest/vitest.mjs run --maxWorkers=2 --exclude test/bench/smoke.test.ts \
     --exclude 'test/package/**' --exclude 'test/browser/**' --exclude '**/node_modules/**' \
     --testNamePattern '^(?!.*type-check against the sources)'
 }
@@ -42,7 +46,7 @@ run_other() { # name, command...
   done
   step "$name: the portable tests"
   # shellcheck disable=SC2046
-  EXPECT_RUNTIME="$name" "$@" node_modules/vitest/vitest.mjs run --maxWorkers=2 $(portable) test/runtime.test.ts ${SKIP_PATTERN:+--testNamePattern "$SKIP_PATTERN"}
+  EXPECT_RUNTIME="$name" "$@" node_modules/vitest/vitest.mjs run --maxWorkers=2 $(portable) test/integration/runtime.test.ts ${SKIP_PATTERN:+--testNamePattern "$SKIP_PATTERN"}
 }
 
 targets=("$@")

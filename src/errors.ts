@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'ERR_THREAD_CLOSED'
   | 'ERR_THREAD_LIMIT'
   | 'ERR_NOT_THREAD_SAFE'
-  | 'ERR_THREADS_NOT_LOADED';
+  | 'ERR_THREADS_NOT_LOADED'
+  | 'ERR_INSPECT_NOT_LOADED';
 
 /**
  * Base class of every error arenalloc throws.
@@ -216,6 +217,20 @@ export class ThreadsNotLoadedError extends ArenallocError {
   /** @param message - what was wrong */
   constructor(message: string) {
     super('ERR_THREADS_NOT_LOADED', message);
+  }
+}
+
+/**
+ * `heap.check()` or `heap.debugMallocStats()` in a thread that has not loaded their code: the
+ * integrity walk and the text report live in `arenalloc/inspect`, which the core does not import
+ * so that a program that only allocates and frees does not bundle them. Add
+ * `import 'arenalloc/inspect';` once in the thread (the rc, gc, debug, pool, profile and
+ * strategies entries load it themselves). Nothing changed.
+ */
+export class InspectNotLoadedError extends ArenallocError {
+  /** @param message - what was wrong */
+  constructor(message: string) {
+    super('ERR_INSPECT_NOT_LOADED', message);
   }
 }
 

@@ -17,6 +17,7 @@ import {
   ArenallocError,
   DoubleFreeError,
   HeapCorruptedError,
+  InspectNotLoadedError,
   InvalidArgumentError,
   InvalidPointerError,
   InvalidSizeError,
@@ -25,20 +26,21 @@ import {
   OUT_OF_MEMORY_HINT,
   OutOfMemoryError,
   StaleViewError,
-  ThreadsActiveError,
   ThreadsNotLoadedError,
 } from './errors';
 import { CHUNK_HEADER, MIN_CHUNK, Tlsf } from './large/tlsf';
-import { Counter, Flag, HEADER_BYTES, INTERNAL_REQUEST, LAYOUT_VERSION, MAGIC, Word } from './layout';
+import { Counter, Flag, HEADER_BYTES, LAYOUT_VERSION, MAGIC, Word } from './layout';
 import { createMemory, type Memory, type StoreKind, type StoreOptions, type WasmMemory, wrapMemory } from './memory/store';
+import { type AttachOptions, checkSmallTunables, type HeapOptions } from './options';
 import { largeFree, largeMalloc, rawAlignedAlloc, rawIsLive, rawMalloc, rawRealloc, rawUsableSize } from './route';
-import { debugMallocStats, smallCheck, smallStats } from './small/inspect';
+import { smallStats } from './small/inspect';
 import { DEFAULT_ARENA_SIZE, DEFAULT_POOL_SIZE, SMALL_REQUEST_THRESHOLD } from './small/layout';
 import { SmallHeap } from './small/pymalloc';
 import { type HeapStats, type SmallHeapStats, statsOf } from './stats';
 import type { ThreadedAllocator } from './threads/threaded';
 
 export { INTERNAL_REQUEST } from './layout';
+export type { AttachOptions, HeapOptions } from './options';
 export type { HeapStats, SmallClassStats, SmallHeapStats } from './stats';
 
 /**
@@ -83,82 +85,34 @@ function needThreads(where: string): ThreadsPort {
   return threadsPort;
 }
 
-/** Options of {@link createHeap}. */
-export interface HeapOptions extends StoreOptions {
-  /**
-   * Alignment of every payload, in bytes. MUST be 8 or 16. Use 8 only for 32-bit WASM layouts
-   * that never store 16-byte vectors in the heap.
-   * @defaultValue `16`
-   */
-  align?: 8 | 16;
-  /**
-   * Size in bytes of a pool of the small-object allocator: the unit that holds blocks of one size
-   * class (requests of up to 512 bytes). MUST be a power of two from 4096 to 65536. Each pool
-   * spends `32 + poolSize / align / 8` bytes (rounded up to `align`) on its header; larger pools
-   * spend a smaller share on headers and on the tail that no whole block fills, smaller ones hold
-   * less memory captive in a size class. CPython uses 16 KiB on 64-bit (4 KiB before 3.10).
-   * @defaultValue `16384`
-   */
-  poolSize?: number;
-  /**
-   * Size in bytes of an arena of the small-object allocator: the unit it takes from (and gives
-   * back to) the large-object heap, cut into pools. MUST be a power of two, at least 4 × `poolSize`,
-   * at most 256 × `poolSize` and at most 16 MiB. CPython uses 1 MiB on 64-bit (256 KiB before
-   * 3.10); the smaller default here suits heaps of a few MiB and returns memory in finer steps.
-   * @defaultValue `262144`
-   */
-  arenaSize?: number;
-  /**
-   * Debug mode (guard bytes, fills, a free quarantine) lives in `arenalloc/debug`, which the core
-   * does not import, so that a bundle of `createHeap` carries none of it. `createHeap` therefore
-   * refuses `debug: true` with an {@link InvalidArgumentError} that says so; use
-   * `createDebugHeap(options)` from `arenalloc/debug`, or `enableDebug(heap)` on a new heap.
-   * @defaultValue `false`
-   */
-  debug?: boolean;
-  /**
-   * A null-pointer guard for a heap above a `base`: the first `guardLow` bytes of memory are
-   * cleared when the heap is created, and {@link Heap.check} (and debug mode's checks) report any
-   * byte there that is no longer zero as a null-pointer write: C code that wrote through a null
-   * pointer plus a small offset (`p->field` with `p == NULL`). `true` guards the first 1024 bytes,
-   * which wasm-ld leaves empty below a module's data (its default `--global-base`). MUST be a
-   * multiple of 4 and at most `base`. These are the only bytes below `base` the heap touches.
-   * @defaultValue `0` (no guard)
-   */
-  guardLow?: number | boolean;
-  /**
-   * Make a threaded heap: one heap that any number of threads use at once (see the workers
-   * guide). Its code lives in `arenalloc/threads`, which the core does not import: a thread that
-   * has not loaded it (`import 'arenalloc/threads'`) gets a {@link ThreadsNotLoadedError} here.
-   * Each thread joins with `Heap.attach(heap.buffer)` and gets its own heap object;
-   * pointers mean the same in every thread, and a block allocated in one may be freed, realloc'ed
-   * or read in any other. Needs the `'shared'` store (a growable `SharedArrayBuffer`), which it
-   * implies; any other `store` is an {@link InvalidArgumentError}. Refcounted objects, the cycle
-   * detector and debug mode refuse a threaded heap (`NotThreadSafeError`).
-   * @defaultValue `false`
-   */
-  threads?: boolean;
-  /**
-   * For a threaded heap: how many threads may be joined at once (each takes a slot of 576
-   * bytes). MUST be an integer from 1 to 1024.
-   * @defaultValue `64`
-   */
-  maxThreads?: number;
+/** @internal The threads port, for the integrity walk of `arenalloc/inspect`. */
+export function _threadsPort(): ThreadsPort | null {
+  return threadsPort;
 }
 
-/** Options of {@link Heap.attach}. */
-export interface AttachOptions {
-  /**
-   * Byte address where the heap begins: the `base` it was created with.
-   * @defaultValue `0`
-   */
-  base?: number;
-  /**
-   * For a `WebAssembly.Memory`: the most the heap may grow it to, in bytes, when that is less than
-   * the memory's own limit (see {@link StoreOptions.maxBytes}).
-   * @defaultValue the memory's own limit
-   */
-  maxBytes?: number;
+/**
+ * @internal The port through which {@link Heap.check} and {@link Heap.debugMallocStats} reach
+ * their code in `arenalloc/inspect` without the core importing it, so that a bundle that only
+ * allocates and frees carries none of it. Filled in when `arenalloc/inspect` loads.
+ */
+export interface InspectPort {
+  /** {@link Heap.check}. */
+  check(heap: Heap): void;
+  /** {@link Heap.debugMallocStats}. */
+  report(heap: Heap): string;
+}
+
+let inspectPort: InspectPort | null = null;
+
+/** @internal Sets the inspect port; called by `arenalloc/inspect` when it loads. */
+export function _registerInspect(port: InspectPort): void {
+  inspectPort = port;
+}
+
+function needInspect(where: string): never {
+  throw new InspectNotLoadedError(
+    `${where} needs the integrity walk of arenalloc/inspect; add \`import 'arenalloc/inspect';\` to this thread`,
+  );
 }
 
 /**
@@ -638,15 +592,16 @@ export class Heap {
    * arenas allocated, reclaimed, at their high-water mark and now; and where every byte of the
    * arenas goes (allocated blocks, available blocks, unused pools, pool headers, quantization,
    * arena alignment), with a total that is the arenas' size. Use it to see how much memory small
-   * objects hold captive. O(pools).
+   * objects hold captive. O(pools). Its code is in `arenalloc/inspect`, which must be loaded.
    *
+   * @throws {@link InspectNotLoadedError} in a thread that has not loaded `arenalloc/inspect`
    * @example
    * ```ts
    * console.log(heap.debugMallocStats());
    * ```
    */
   debugMallocStats(): string {
-    return this._threads === null ? debugMallocStats(this._small) : (threadsPort as ThreadsPort).report(this._threads);
+    return (inspectPort ?? needInspect('heap.debugMallocStats()')).report(this);
   }
 
   /** @internal {@link Heap.stats} of a threaded heap: the slots' counters summed. */
@@ -658,61 +613,14 @@ export class Heap {
 
   /**
    * Walks every structure of the heap and throws {@link HeapCorruptedError} naming the first
-   * broken invariant. O(heap size): meant for tests, debugging, and after loading a heap.
+   * broken invariant. O(heap size): meant for tests, debugging, and after loading a heap. Its code
+   * is in `arenalloc/inspect`, which must be loaded (`arenalloc/rc`, `gc`, `debug`, `pool`,
+   * `profile` and `strategies` load it).
+   *
+   * @throws {@link InspectNotLoadedError} in a thread that has not loaded `arenalloc/inspect`
    */
   check(): void {
-    this._mem.refresh();
-    const header = this._mem.head;
-    if (
-      header[Word.MAGIC] !== MAGIC ||
-      header[Word.VERSION] !== LAYOUT_VERSION ||
-      header[Word.ALIGN] !== this.align ||
-      header[Word.BASE] !== this._mem.base
-    ) {
-      throw new HeapCorruptedError('the heap header has been overwritten');
-    }
-    this._checkGuardLow();
-    if (this._threads !== null) {
-      if (!this._threads.open) throw new ThreadsActiveError('check(): this thread closed its place in the heap; attach again');
-      (threadsPort as ThreadsPort).check(this._threads);
-      return;
-    }
-    const small = smallCheck(this._small);
-    let blocks = small.blocks;
-    let bytes = small.bytes;
-    const large = this._large;
-    large.check((payload, chunkSize) => {
-      if (large.requestedOf(payload) === INTERNAL_REQUEST) return;
-      blocks++;
-      bytes += chunkSize - CHUNK_HEADER;
-    });
-    const stats = this.stats();
-    if (stats.liveBlocks !== blocks || stats.liveBytes !== bytes) {
-      throw new HeapCorruptedError(
-        `counters say ${stats.liveBlocks} live blocks of ${stats.liveBytes} bytes; the walk found ${blocks} of ${bytes}`,
-      );
-    }
-  }
-
-  /**
-   * @internal Throws {@link HeapCorruptedError} naming the first non-zero byte of the null-pointer
-   * guard (`guardLow`), if any. O(guard size). Debug mode calls it too.
-   */
-  _checkGuardLow(): void {
-    const bytes = this._mem.head[Word.GUARD_LOW] as number;
-    if (bytes === 0) return;
-    const u32 = this._mem.u32;
-    for (let w = 0, end = bytes >>> 2; w < end; w++) {
-      if (u32[w] !== 0) {
-        const u8 = this._mem.u8;
-        let at = w << 2;
-        while (u8[at] === 0) at++;
-        throw new HeapCorruptedError(
-          `null-pointer write: byte ${at} of the guarded low memory (the first ${bytes} bytes) is ${u8[at]}, not 0`,
-          at,
-        );
-      }
-    }
+    (inspectPort ?? needInspect('heap.check()')).check(this);
   }
 
   /** Byte address where the heap begins (its `base`): nothing below it belongs to the heap. */
@@ -804,18 +712,6 @@ export function createHeap(options: HeapOptions = {}): Heap {
   heap._small.format();
   if (options.threads === true) (threadsPort as ThreadsPort).make(heap, maxThreads);
   return heap;
-}
-
-/** Why a pool and arena size break the invariants of `src/small/layout.ts`, or null if they keep them. */
-function checkSmallTunables(poolSize: unknown, arenaSize: unknown): string | null {
-  const pow2 = (n: unknown): n is number => typeof n === 'number' && n >>> 0 === n && n !== 0 && (n & (n - 1)) === 0;
-  if (!pow2(poolSize) || poolSize < 4096 || poolSize > 65536) {
-    return `poolSize must be a power of two from 4096 to 65536, got ${String(poolSize)}`;
-  }
-  if (!pow2(arenaSize) || arenaSize < 4 * poolSize || arenaSize > 256 * poolSize || arenaSize > 16 << 20) {
-    return `arenaSize must be a power of two from 4 to 256 pools (of ${poolSize} bytes) and at most 16 MiB, got ${String(arenaSize)}`;
-  }
-  return null;
 }
 
 function invalidSize(size: unknown): InvalidSizeError {

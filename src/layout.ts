@@ -66,8 +66,8 @@ export const enum Region {
   TLSF_HEADS = 96,
   /** The small-object allocator's state ({@link SmallState}). */
   SMALL_STATE = 1120,
-  /** One past the header's last word. */
-  END = HEADER_BYTES >>> 2,
+  /** One past the header's last word: `HEADER_BYTES / 4` (a literal, so that the bundler folds it). */
+  END = 2048,
 }
 
 /** The core's words (u32 indexes of `Memory.head`), words 0..15. */
@@ -185,31 +185,3 @@ export const enum SmallState {
   /** One past the small allocator's header words. */
   END = Region.SMALL_STATE + 337,
 }
-
-// ─── Transitional names ─────────────────────────────────────────────────────────────────────
-// The names the layers used before this module owned every region; each is one of the enums
-// above. They go once every layer reads the enums.
-export const W_MAGIC = Word.MAGIC;
-export const W_VERSION = Word.VERSION;
-export const W_HEADER_BYTES = Word.HEADER_BYTES;
-export const W_ALIGN = Word.ALIGN;
-export const W_POOL_SIZE = Word.POOL_SIZE;
-export const W_ARENA_SIZE = Word.ARENA_SIZE;
-export const W_FLAGS = Word.FLAGS;
-export const W_HEAP_END = Word.HEAP_END;
-export const W_TLSF_FL_BITMAP = Word.TLSF_FL_BITMAP;
-export const W_RC_ROOT = Word.RC_ROOT;
-export const W_GC_ROOT = Word.GC_ROOT;
-export const W_BASE = Word.BASE;
-export const W_GUARD_LOW = Word.GUARD_LOW;
-export const W_THREADS_ROOT = Word.THREADS_ROOT;
-export const F_LARGE_USED_CHUNKS = Counter.LARGE_USED_CHUNKS;
-export const F_LARGE_USED_BYTES = Counter.LARGE_USED_BYTES;
-export const F_LARGE_FREE_CHUNKS = Counter.LARGE_FREE_CHUNKS;
-export const F_LARGE_FREE_BYTES = Counter.LARGE_FREE_BYTES;
-export const F_PEAK_BACKING = Counter.PEAK_BACKING;
-export const W_TLSF_SL_BITMAPS = Region.TLSF_SL_BITMAPS;
-export const W_TLSF_HEADS = Region.TLSF_HEADS;
-export const W_SMALL_STATE = Region.SMALL_STATE;
-export const W_SMALL_STATE_END = Region.END;
-export const FLAG_THREADED = Flag.THREADED;

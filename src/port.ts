@@ -58,6 +58,31 @@ export function setHooks(heap: Heap, hooks: HeapHooks | null): void {
   heap._hooks = hooks;
 }
 
+/** Whether `value` is a heap object (of this copy of the library or another: a duck test). @internal */
+export function isHeap(value: unknown): value is Heap {
+  return typeof value === 'object' && value !== null && typeof (value as Heap).tryMalloc === 'function' && '_mem' in value;
+}
+
+/**
+ * Calls `onChange` with the new hooks whenever hooks are installed on or removed from `heap`
+ * (by {@link setHooks} or any assignment of the field): the WebAssembly fast path must step aside
+ * while any are installed. The watch makes the heap object's hooks field an accessor. (A flag
+ * word in the heap header, written when hooks change, would let the fast path read it itself,
+ * and is the better design once the header has one.) @internal
+ */
+export function watchHooks(heap: Heap, onChange: (hooks: HeapHooks | null) => void): void {
+  let hooks = heap._hooks;
+  Object.defineProperty(heap, '_hooks', {
+    configurable: true,
+    enumerable: true,
+    get: (): HeapHooks | null => hooks,
+    set: (next: HeapHooks | null): void => {
+      hooks = next;
+      onChange(next);
+    },
+  });
+}
+
 /** Hooks that go straight to the heap's allocators: the end of every chain. @internal */
 /* @__NO_SIDE_EFFECTS__ */
 export function rawHooks(heap: Heap): HeapHooks {
@@ -139,14 +164,19 @@ export function setTracer(heap: Heap, tracer: TracerLink | null): void {
 }
 
 /** Throws `HeapCorruptedError` for the first non-zero byte of the null-pointer guard, if any. @internal */
-export function checkGuardLow(heap: Heap): void {
-  heap._checkGuardLow();
-}
+export { checkGuardLow } from './inspect/check';
 
 /** The largest request the large-object heap could ever serve in this heap's store. @internal */
 export function maxLargeRequest(heap: Heap): number {
   return heap._maxLarge;
 }
+
+/**
+ * The large-object allocator standing alone over a store of its own, with no heap around it: the
+ * TLSF contender of the strategy suite (`src/strategies/tlsf.ts`). @internal
+ */
+export { createStandaloneTlsf, freeChunkBytes } from './large/standalone';
+export type { Tlsf } from './large/tlsf';
 
 /** Bytes of the header in front of every large chunk's payload. @internal */
 export const LARGE_CHUNK_HEADER = CHUNK_HEADER;

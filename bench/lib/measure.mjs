@@ -159,7 +159,7 @@ const isolatedSources = new WeakMap();
  * Each copy's source text carries a number of its own. Without it, copies of one factory are
  * the same text, and V8's compilation cache for `new Function` (keyed on the source) hands every
  * copy the same function *and the same feedback vector*: the copies then share feedback after
- * all (seen with `%DebugPrint` on Node 20: one vector, POLYMORPHIC loads; `test/bench-isolation`
+ * all (seen with `%DebugPrint` on Node 20: one vector, POLYMORPHIC loads; `test/bench/isolation.test.ts`
  * checks it).
  *
  * The factory runs in the global scope: it must take everything it uses as parameters.

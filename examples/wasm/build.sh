@@ -2,7 +2,7 @@
 # Builds word-count.wasm, the C program of examples/wasm-c-program.mjs, with Debian's clang and
 # lld (installed with apt-get when missing, as root), and writes its bytes into the example, which
 # carries them so that it runs wherever it is copied. The .wasm is committed; run this after
-# changing word-count.c (test/examples.test.ts fails until then).
+# changing word-count.c (test/docs/examples.test.ts fails until then).
 #   --allow-undefined    malloc, calloc, realloc and free become imports from "env"
 #   --import-memory      the module uses the memory JavaScript gives it: the heap's
 #   --export=__heap_base where the module's data and stack end: the heap goes above

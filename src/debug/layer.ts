@@ -25,7 +25,7 @@
 
 import { DoubleFreeError, expectHeap, expectSingleThreaded, InvalidArgumentError, InvalidPointerError } from '../errors';
 import { type Heap, type HeapHooks, MAX_REQUEST } from '../heap';
-import { currentHooks } from '../port';
+import { checkGuardLow, currentHooks } from '../port';
 import { CLEAN_BYTE, DEAD_BYTE, FORBIDDEN_BYTE } from './bytes';
 import { type DamageReport, type DamageSide, FreedBlockWrittenError, GuardBytesError } from './errors';
 import { checksumOf, D_CHECKSUM, D_OFFSET, D_REQUESTED, D_SERIAL, DEBUG_HEADER, STATE_FREED, STATE_LIVE } from './layout';
@@ -181,7 +181,7 @@ export class DebugLayer {
   free(ptr: number): void {
     this._verifyLive(ptr);
     // A write through a null pointer is caught at the next free, as a guard overrun is.
-    this.heap._checkGuardLow();
+    checkGuardLow(this.heap);
     const inner = this._inner;
     const requested = this._requested;
     const innerBytes = this._innerBytes;

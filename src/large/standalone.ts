@@ -10,7 +10,7 @@
  * @module
  */
 
-import { F_LARGE_FREE_BYTES, HEADER_BYTES } from '../layout';
+import { Counter, HEADER_BYTES } from '../layout';
 import { createMemory, type StoreOptions } from '../memory/store';
 import { CHUNK_HEADER, Tlsf } from './tlsf';
 
@@ -30,5 +30,5 @@ export const STANDALONE_OVERHEAD = HEADER_BYTES + CHUNK_HEADER;
 
 /** Bytes in the free chunks of `tlsf`, headers included. @internal */
 export function freeChunkBytes(tlsf: Tlsf): number {
-  return tlsf.mem.f64[F_LARGE_FREE_BYTES] as number;
+  return tlsf.mem.f64[Counter.LARGE_FREE_BYTES] as number;
 }

@@ -10,7 +10,7 @@
  * ## Chunks
  *
  * The heap is a sequence of chunks from `base + HEADER_BYTES` (the first chunk after the heap
- * header, which begins at the memory's `base`) to the sentinel at `W_HEAP_END`. Each
+ * header, which begins at the memory's `base`) to the sentinel at `Word.HEAP_END`. Each
  * chunk starts with a 16-byte header; the payload (what `malloc` returns) follows it, so a
  * payload is aligned to 16 whenever chunks are.
  *
@@ -54,19 +54,7 @@
  */
 
 import { CORRUPTION_HINT, HeapCorruptedError } from '../errors';
-import {
-  F_LARGE_FREE_BYTES,
-  F_LARGE_FREE_CHUNKS,
-  F_LARGE_USED_BYTES,
-  F_LARGE_USED_CHUNKS,
-  F_PEAK_BACKING,
-  HEADER_BYTES,
-  INTERNAL_REQUEST,
-  W_HEAP_END,
-  W_TLSF_FL_BITMAP,
-  W_TLSF_HEADS,
-  W_TLSF_SL_BITMAPS,
-} from '../layout';
+import { Counter, HEADER_BYTES, INTERNAL_REQUEST, Region, Word } from '../layout';
 import { type Memory, roundUp, WASM_PAGE } from '../memory/store';
 
 // Word offsets inside a chunk, relative to the chunk's first word, and the flag bits of its size
@@ -152,14 +140,14 @@ export class Tlsf {
   /** Lays out an empty heap: one free chunk from the first chunk's address to a sentinel at the end. */
   format(): void {
     const header = this.mem.head;
-    header.fill(0, W_TLSF_FL_BITMAP, W_TLSF_FL_BITMAP + 1);
-    header.fill(0, W_TLSF_SL_BITMAPS, W_TLSF_HEADS + FL_COUNT * Bits.SL_COUNT);
+    header.fill(0, Word.TLSF_FL_BITMAP, Word.TLSF_FL_BITMAP + 1);
+    header.fill(0, Region.TLSF_SL_BITMAPS, Region.TLSF_HEADS + FL_COUNT * Bits.SL_COUNT);
     const counters = this.mem.counters;
-    counters[F_LARGE_USED_CHUNKS] = 0;
-    counters[F_LARGE_USED_BYTES] = 0;
-    counters[F_LARGE_FREE_CHUNKS] = 0;
-    counters[F_LARGE_FREE_BYTES] = 0;
-    counters[F_PEAK_BACKING] = this.mem.byteLength;
+    counters[Counter.LARGE_USED_CHUNKS] = 0;
+    counters[Counter.LARGE_USED_BYTES] = 0;
+    counters[Counter.LARGE_FREE_CHUNKS] = 0;
+    counters[Counter.LARGE_FREE_BYTES] = 0;
+    counters[Counter.PEAK_BACKING] = this.mem.byteLength;
     const end = this.mem.byteLength - CHUNK_HEADER;
     this.writeSentinel(end, 0);
     const first = this.first;
@@ -207,20 +195,20 @@ export class Tlsf {
       const log2 = 31 - Math.clz32(size);
       list = ((log2 - this.flShift + 1) << Bits.SL_LOG2) | ((size >>> (log2 - Bits.SL_LOG2)) ^ Bits.SL_COUNT);
     }
-    const head = header[W_TLSF_HEADS + list] as number;
+    const head = header[Region.TLSF_HEADS + list] as number;
     const w = chunk >>> 2;
     u32[w + H.NEXT_FREE] = head;
     u32[w + H.PREV_FREE] = 0;
     if (head !== 0) u32[(head >>> 2) + H.PREV_FREE] = chunk;
     else {
       const fl = list >>> Bits.SL_LOG2;
-      header[W_TLSF_FL_BITMAP] = (header[W_TLSF_FL_BITMAP] as number) | (1 << fl);
-      header[W_TLSF_SL_BITMAPS + fl] = (header[W_TLSF_SL_BITMAPS + fl] as number) | (1 << (list & (Bits.SL_COUNT - 1)));
+      header[Word.TLSF_FL_BITMAP] = (header[Word.TLSF_FL_BITMAP] as number) | (1 << fl);
+      header[Region.TLSF_SL_BITMAPS + fl] = (header[Region.TLSF_SL_BITMAPS + fl] as number) | (1 << (list & (Bits.SL_COUNT - 1)));
     }
-    header[W_TLSF_HEADS + list] = chunk;
+    header[Region.TLSF_HEADS + list] = chunk;
     const counters = this.mem.counters;
-    counters[F_LARGE_FREE_CHUNKS] = (counters[F_LARGE_FREE_CHUNKS] as number) + 1;
-    counters[F_LARGE_FREE_BYTES] = (counters[F_LARGE_FREE_BYTES] as number) + size;
+    counters[Counter.LARGE_FREE_CHUNKS] = (counters[Counter.LARGE_FREE_CHUNKS] as number) + 1;
+    counters[Counter.LARGE_FREE_BYTES] = (counters[Counter.LARGE_FREE_BYTES] as number) + size;
   }
 
   private removeFree(chunk: number, size: number): void {
@@ -232,19 +220,19 @@ export class Tlsf {
     if (prev !== 0) u32[(prev >>> 2) + H.NEXT_FREE] = next;
     else this.unlinkHead(this.listFor(size), next);
     const counters = this.mem.counters;
-    counters[F_LARGE_FREE_CHUNKS] = (counters[F_LARGE_FREE_CHUNKS] as number) - 1;
-    counters[F_LARGE_FREE_BYTES] = (counters[F_LARGE_FREE_BYTES] as number) - size;
+    counters[Counter.LARGE_FREE_CHUNKS] = (counters[Counter.LARGE_FREE_CHUNKS] as number) - 1;
+    counters[Counter.LARGE_FREE_BYTES] = (counters[Counter.LARGE_FREE_BYTES] as number) - size;
   }
 
   /** The head of `list` leaves it; `next` (0 or a chunk whose back link is already cleared) is the new head. */
   private unlinkHead(list: number, next: number): void {
     const header = this.mem.head;
-    header[W_TLSF_HEADS + list] = next;
+    header[Region.TLSF_HEADS + list] = next;
     if (next !== 0) return;
     const fl = list >>> Bits.SL_LOG2;
-    const sl = (header[W_TLSF_SL_BITMAPS + fl] as number) & ~(1 << (list & (Bits.SL_COUNT - 1)));
-    header[W_TLSF_SL_BITMAPS + fl] = sl;
-    if (sl === 0) header[W_TLSF_FL_BITMAP] = (header[W_TLSF_FL_BITMAP] as number) & ~(1 << fl);
+    const sl = (header[Region.TLSF_SL_BITMAPS + fl] as number) & ~(1 << (list & (Bits.SL_COUNT - 1)));
+    header[Region.TLSF_SL_BITMAPS + fl] = sl;
+    if (sl === 0) header[Word.TLSF_FL_BITMAP] = (header[Word.TLSF_FL_BITMAP] as number) & ~(1 << fl);
   }
 
   /**
@@ -268,15 +256,15 @@ export class Tlsf {
     const u32 = this.mem.u32;
     const header = this.mem.head;
     // Falsy: 0 (no list of this first level fits), or undefined (views detached by WASM code).
-    let slMap = (header[W_TLSF_SL_BITMAPS + fl] as number) & (~0 << sl);
+    let slMap = (header[Region.TLSF_SL_BITMAPS + fl] as number) & (~0 << sl);
     if (!slMap) {
-      const flMap = (header[W_TLSF_FL_BITMAP] as number) & (~0 << (fl + 1));
+      const flMap = (header[Word.TLSF_FL_BITMAP] as number) & (~0 << (fl + 1));
       if (!flMap) return 0;
       fl = 31 - Math.clz32(flMap & -flMap);
-      slMap = header[W_TLSF_SL_BITMAPS + fl] as number;
+      slMap = header[Region.TLSF_SL_BITMAPS + fl] as number;
     }
     const list = (fl << Bits.SL_LOG2) | (31 - Math.clz32(slMap & -slMap));
-    const chunk = header[W_TLSF_HEADS + list] as number;
+    const chunk = header[Region.TLSF_HEADS + list] as number;
     const w = chunk >>> 2;
     // A chunk past these views (another thread grew the store and listed it): 0, changing
     // nothing; `refill` re-binds and searches again.
@@ -284,13 +272,14 @@ export class Tlsf {
     const next = u32[w + H.NEXT_FREE] as number;
     if (next !== 0) {
       u32[(next >>> 2) + H.PREV_FREE] = 0;
-      header[W_TLSF_HEADS + list] = next;
+      header[Region.TLSF_HEADS + list] = next;
     } else {
       this.unlinkHead(list, 0);
     }
     const counters = this.mem.counters;
-    counters[F_LARGE_FREE_CHUNKS] = (counters[F_LARGE_FREE_CHUNKS] as number) - 1;
-    counters[F_LARGE_FREE_BYTES] = (counters[F_LARGE_FREE_BYTES] as number) - (((u32[w + H.SIZE] as number) & Bits.SIZE_MASK) >>> 0);
+    counters[Counter.LARGE_FREE_CHUNKS] = (counters[Counter.LARGE_FREE_CHUNKS] as number) - 1;
+    counters[Counter.LARGE_FREE_BYTES] =
+      (counters[Counter.LARGE_FREE_BYTES] as number) - (((u32[w + H.SIZE] as number) & Bits.SIZE_MASK) >>> 0);
     return chunk;
   }
 
@@ -306,7 +295,7 @@ export class Tlsf {
 
   private writeSentinel(chunk: number, prevFreeFlag: number): void {
     this.writeHeader(chunk, prevFreeFlag, 0);
-    this.mem.head[W_HEAP_END] = chunk;
+    this.mem.head[Word.HEAP_END] = chunk;
   }
 
   /** Size of the chunk at `chunk` (flags stripped). */
@@ -341,7 +330,7 @@ export class Tlsf {
     const chunk = ptr - CHUNK_HEADER;
     const u32 = this.mem.u32;
     const header = this.mem.head;
-    const end = header[W_HEAP_END] as number;
+    const end = header[Word.HEAP_END] as number;
     // Views short of the sentinel (another thread grew the store): "no chunk" until `classify`
     // re-binds; a free then finds every neighbour it may merge with inside the views.
     if (chunk < this.first || chunk >= end || !((end >>> 2) + H.SIZE < u32.length)) return ChunkState.FOREIGN;
@@ -428,19 +417,19 @@ export class Tlsf {
     const prevFlag = word & Bits.PREV_FREE;
     const rest = total - size;
     const counters = this.mem.counters;
-    counters[F_LARGE_USED_CHUNKS] = (counters[F_LARGE_USED_CHUNKS] as number) + 1;
+    counters[Counter.LARGE_USED_CHUNKS] = (counters[Counter.LARGE_USED_CHUNKS] as number) + 1;
     if (rest >= Chunk.MIN) {
       this.writeHeader(chunk, size | prevFlag, request);
       const remainder = chunk + size;
       this.writeHeader(remainder, rest | Bits.FREE, 0);
       u32[((remainder + rest) >>> 2) + H.PREV_SIZE] = rest;
       this.insertFree(remainder, rest);
-      counters[F_LARGE_USED_BYTES] = (counters[F_LARGE_USED_BYTES] as number) + size;
+      counters[Counter.LARGE_USED_BYTES] = (counters[Counter.LARGE_USED_BYTES] as number) + size;
     } else {
       this.writeHeader(chunk, total | prevFlag, request);
       const next = (chunk + total) >>> 2;
       u32[next + H.SIZE] = (u32[next + H.SIZE] as number) & ~Bits.PREV_FREE;
-      counters[F_LARGE_USED_BYTES] = (counters[F_LARGE_USED_BYTES] as number) + total;
+      counters[Counter.LARGE_USED_BYTES] = (counters[Counter.LARGE_USED_BYTES] as number) + total;
     }
   }
 
@@ -452,8 +441,8 @@ export class Tlsf {
     const sizeAndFlags = u32[w + H.SIZE] as number;
     let size = (sizeAndFlags & Bits.SIZE_MASK) >>> 0;
     const counters = this.mem.counters;
-    counters[F_LARGE_USED_CHUNKS] = (counters[F_LARGE_USED_CHUNKS] as number) - 1;
-    counters[F_LARGE_USED_BYTES] = (counters[F_LARGE_USED_BYTES] as number) - size;
+    counters[Counter.LARGE_USED_CHUNKS] = (counters[Counter.LARGE_USED_CHUNKS] as number) - 1;
+    counters[Counter.LARGE_USED_BYTES] = (counters[Counter.LARGE_USED_BYTES] as number) - size;
     // Mark it free before it may be swallowed by its predecessor: a later free of the same
     // pointer then reads a stale header that still says FREE, and is reported as a double free.
     u32[w + H.SIZE] = sizeAndFlags | Bits.FREE;
@@ -497,7 +486,7 @@ export class Tlsf {
       return true;
     }
     const next = chunk + size;
-    const end = header[W_HEAP_END] as number;
+    const end = header[Word.HEAP_END] as number;
     const nextFlags = u32[(next >>> 2) + H.SIZE] as number;
     const nextSize = (nextFlags & Bits.FREE) === 0 ? 0 : (nextFlags & Bits.SIZE_MASK) >>> 0;
     if (size + nextSize < want) {
@@ -517,12 +506,12 @@ export class Tlsf {
       this.writeHeader(remainder, rest | Bits.FREE, 0);
       u32[((remainder + rest) >>> 2) + H.PREV_SIZE] = rest;
       this.insertFree(remainder, rest);
-      counters[F_LARGE_USED_BYTES] = (counters[F_LARGE_USED_BYTES] as number) + (want - size);
+      counters[Counter.LARGE_USED_BYTES] = (counters[Counter.LARGE_USED_BYTES] as number) + (want - size);
     } else {
       this.writeHeader(chunk, total | prevFlag, request);
       const after = (chunk + total) >>> 2;
       u32[after + H.SIZE] = (u32[after + H.SIZE] as number) & ~Bits.PREV_FREE;
-      counters[F_LARGE_USED_BYTES] = (counters[F_LARGE_USED_BYTES] as number) + nextSize;
+      counters[Counter.LARGE_USED_BYTES] = (counters[Counter.LARGE_USED_BYTES] as number) + nextSize;
     }
     return true;
   }
@@ -538,7 +527,7 @@ export class Tlsf {
     // The tail is written as a used chunk and freed, so that it merges with a free right neighbour.
     this.writeHeader(tail, rest, 0);
     const counters = this.mem.counters;
-    counters[F_LARGE_USED_CHUNKS] = (counters[F_LARGE_USED_CHUNKS] as number) + 1;
+    counters[Counter.LARGE_USED_CHUNKS] = (counters[Counter.LARGE_USED_CHUNKS] as number) + 1;
     this.free(tail + CHUNK_HEADER);
   }
 
@@ -562,7 +551,7 @@ export class Tlsf {
    */
   private growFor(size: number): boolean {
     const mem = this.mem;
-    const end = mem.head[W_HEAP_END] as number;
+    const end = mem.head[Word.HEAP_END] as number;
     const limit = end + CHUNK_HEADER;
     // Only a WASM memory has pages the heap did not grow itself (see Memory.extend).
     const adjoining = mem.wasm === null || mem.currentLength() === limit;
@@ -576,7 +565,7 @@ export class Tlsf {
     if (start < 0) return false;
     if (start > limit) this.fenceForeign(end, start);
     const counters = mem.counters;
-    if (mem.byteLength > (counters[F_PEAK_BACKING] as number)) counters[F_PEAK_BACKING] = mem.byteLength;
+    if (mem.byteLength > (counters[Counter.PEAK_BACKING] as number)) counters[Counter.PEAK_BACKING] = mem.byteLength;
     this.extendTo(mem.byteLength);
     return true;
   }
@@ -592,15 +581,15 @@ export class Tlsf {
     this.writeHeader(end, (start - end) | (endFlags & Bits.PREV_FREE), INTERNAL_REQUEST);
     this.writeSentinel(start, 0);
     const counters = this.mem.counters;
-    counters[F_LARGE_USED_CHUNKS] = (counters[F_LARGE_USED_CHUNKS] as number) + 1;
-    counters[F_LARGE_USED_BYTES] = (counters[F_LARGE_USED_BYTES] as number) + (start - end);
+    counters[Counter.LARGE_USED_CHUNKS] = (counters[Counter.LARGE_USED_CHUNKS] as number) + 1;
+    counters[Counter.LARGE_USED_BYTES] = (counters[Counter.LARGE_USED_BYTES] as number) + (start - end);
   }
 
   /** Turns the space between the sentinel and `byteLength` into a free chunk at the top. */
   private extendTo(byteLength: number): void {
     const u32 = this.mem.u32;
     const header = this.mem.head;
-    const end = header[W_HEAP_END] as number;
+    const end = header[Word.HEAP_END] as number;
     // A restored buffer may be any length (or grow to a maxByteLength that is not a page multiple):
     // the sentinel stays aligned and a few trailing bytes go unused.
     const newEnd = byteLength - CHUNK_HEADER - ((byteLength - CHUNK_HEADER) % this.align);
@@ -610,8 +599,8 @@ export class Tlsf {
     this.writeHeader(end, (newEnd - end) | (endFlags & Bits.PREV_FREE), 0);
     this.writeSentinel(newEnd, 0);
     const counters = this.mem.counters;
-    counters[F_LARGE_USED_CHUNKS] = (counters[F_LARGE_USED_CHUNKS] as number) + 1;
-    counters[F_LARGE_USED_BYTES] = (counters[F_LARGE_USED_BYTES] as number) + (newEnd - end);
+    counters[Counter.LARGE_USED_CHUNKS] = (counters[Counter.LARGE_USED_CHUNKS] as number) + 1;
+    counters[Counter.LARGE_USED_BYTES] = (counters[Counter.LARGE_USED_BYTES] as number) + (newEnd - end);
     this.free(end + CHUNK_HEADER);
   }
 
@@ -624,7 +613,7 @@ export class Tlsf {
     if (!this.mem.canShrink) return 0;
     const u32 = this.mem.u32;
     const header = this.mem.head;
-    const end = header[W_HEAP_END] as number;
+    const end = header[Word.HEAP_END] as number;
     const endFlags = u32[(end >>> 2) + H.SIZE] as number;
     if ((endFlags & Bits.PREV_FREE) === 0) return 0;
     const topSize = u32[(end >>> 2) + H.PREV_SIZE] as number;
@@ -661,7 +650,7 @@ export class Tlsf {
     const u32 = this.mem.u32;
     const header = this.mem.head;
     const counters = this.mem.counters;
-    const end = header[W_HEAP_END] as number;
+    const end = header[Word.HEAP_END] as number;
     if (end + CHUNK_HEADER > this.mem.byteLength || end < this.first || (end & (this.align - 1)) !== 0) {
       throw new HeapCorruptedError(`heap end ${end} lies outside the store of ${this.mem.byteLength} bytes`);
     }
@@ -713,8 +702,8 @@ export class Tlsf {
     let flMap = 0;
     for (let list = 0; list < FL_COUNT * Bits.SL_COUNT; list++) {
       const fl = list >>> Bits.SL_LOG2;
-      let member = header[W_TLSF_HEADS + list] as number;
-      const bit = ((header[W_TLSF_SL_BITMAPS + fl] as number) >>> (list & (Bits.SL_COUNT - 1))) & 1;
+      let member = header[Region.TLSF_HEADS + list] as number;
+      const bit = ((header[Region.TLSF_SL_BITMAPS + fl] as number) >>> (list & (Bits.SL_COUNT - 1))) & 1;
       if ((member !== 0) !== (bit === 1)) throw new HeapCorruptedError(`list ${list}: bitmap bit ${bit} disagrees with its head`);
       if (member !== 0) flMap |= 1 << fl;
       let prev = 0;
@@ -735,15 +724,15 @@ export class Tlsf {
       }
     }
     if (listed !== freeChunks) throw new HeapCorruptedError(`${freeChunks} free chunks but ${listed} on the lists`);
-    if (flMap >>> 0 !== header[W_TLSF_FL_BITMAP]) throw new HeapCorruptedError('first-level bitmap disagrees with the lists');
-    if (counters[F_LARGE_FREE_CHUNKS] !== freeChunks || counters[F_LARGE_FREE_BYTES] !== freeBytes) {
+    if (flMap >>> 0 !== header[Word.TLSF_FL_BITMAP]) throw new HeapCorruptedError('first-level bitmap disagrees with the lists');
+    if (counters[Counter.LARGE_FREE_CHUNKS] !== freeChunks || counters[Counter.LARGE_FREE_BYTES] !== freeBytes) {
       throw new HeapCorruptedError(
-        `free counters (${counters[F_LARGE_FREE_CHUNKS]} chunks, ${counters[F_LARGE_FREE_BYTES]} bytes) disagree with the walk (${freeChunks}, ${freeBytes})`,
+        `free counters (${counters[Counter.LARGE_FREE_CHUNKS]} chunks, ${counters[Counter.LARGE_FREE_BYTES]} bytes) disagree with the walk (${freeChunks}, ${freeBytes})`,
       );
     }
-    if (counters[F_LARGE_USED_CHUNKS] !== usedChunks || counters[F_LARGE_USED_BYTES] !== usedBytes) {
+    if (counters[Counter.LARGE_USED_CHUNKS] !== usedChunks || counters[Counter.LARGE_USED_BYTES] !== usedBytes) {
       throw new HeapCorruptedError(
-        `used counters (${counters[F_LARGE_USED_CHUNKS]} chunks, ${counters[F_LARGE_USED_BYTES]} bytes) disagree with the walk (${usedChunks}, ${usedBytes})`,
+        `used counters (${counters[Counter.LARGE_USED_CHUNKS]} chunks, ${counters[Counter.LARGE_USED_BYTES]} bytes) disagree with the walk (${usedChunks}, ${usedBytes})`,
       );
     }
   }
@@ -752,7 +741,7 @@ export class Tlsf {
   forEachChunk(visit: (payload: number, chunkSize: number, isFree: boolean) => void): void {
     const u32 = this.mem.u32;
     const header = this.mem.head;
-    const end = header[W_HEAP_END] as number;
+    const end = header[Word.HEAP_END] as number;
     let chunk = this.first;
     while (chunk < end) {
       const flags = u32[(chunk >>> 2) + H.SIZE] as number;

@@ -22,7 +22,7 @@
  */
 
 import { InvalidArgumentError } from '../errors';
-import { HEADER_BYTES, W_HEAP_END } from '../layout';
+import { HEADER_BYTES, Word } from '../layout';
 
 /** The kinds of backing store a heap can live in. */
 export type StoreKind = 'fixed' | 'resizable' | 'shared' | 'wasm';
@@ -282,7 +282,7 @@ export class Memory {
    */
   reachEnd(): void {
     // 16: the sentinel's chunk header (CHUNK_HEADER of `src/large`, which this layer sits below).
-    if (!((this.head[W_HEAP_END] as number) + 16 <= this.u8.length)) this.refresh();
+    if (!((this.head[Word.HEAP_END] as number) + 16 <= this.u8.length)) this.refresh();
   }
 
   /**

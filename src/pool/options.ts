@@ -6,6 +6,7 @@
 
 import { InvalidArgumentError } from '../errors';
 import type { Heap } from '../heap';
+import { isHeap } from '../port';
 import { DEFAULT_MAX_CLASS_BYTES, MAX_CLASS_BYTES_LIMIT, MIN_CLASS_BYTES } from './classes';
 
 /** A lease dropped while it still had holders, passed to {@link BufferPoolOptions.onLeak}. */
@@ -156,7 +157,7 @@ export function validateOptions(options: BufferPoolOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
   const heap = options.heap ?? null;
   if (heap !== null) {
-    if (typeof heap !== 'object' || typeof (heap as Heap).tryMalloc !== 'function' || !('_mem' in heap)) {
+    if (!isHeap(heap)) {
       throw new InvalidArgumentError('heap must be a Heap made by createHeap or Heap.attach');
     }
     if (heap.store === 'wasm')

@@ -20,6 +20,7 @@
 
 import { HeapCorruptedError, InvalidSizeError } from '../errors';
 import { type Heap, MAX_REQUEST } from '../heap';
+import { tracerOf } from '../port';
 import { classBytes, classIndex, MIN_CLASS_BYTES } from './classes';
 import { Lease, LeaseAnchor, type LeaseState } from './lease';
 import { type BufferPoolOptions, type LeakedLease, type PoolStats, validateOptions } from './options';
@@ -121,7 +122,7 @@ export class BufferPool {
    */
   lease(size: number): Lease {
     if (typeof size !== 'number' || size >>> 0 !== size || size > MAX_REQUEST) throw invalidSize(size);
-    if (size > this.maxClassBytes || this._uncached || this._segments.primary._tracer !== null) {
+    if (size > this.maxClassBytes || this._uncached || tracerOf(this._segments.primary) !== null) {
       return this._leaseUncached(size);
     }
     const cls = classIndex(size);
@@ -231,7 +232,7 @@ export class BufferPool {
     const capacity = cls < 0 ? Math.max(size, MIN_CLASS_BYTES) : classBytes(cls);
     const ptr = this._segments.allocate(capacity);
     const heap = this._segments.last.heap;
-    const tracer = heap._tracer;
+    const tracer = tracerOf(heap);
     let site: string | undefined;
     if (tracer !== null) {
       tracer.tagType(ptr, 'Lease');

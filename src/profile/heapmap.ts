@@ -27,7 +27,7 @@
 import { describeValue, expectHeap, InvalidArgumentError } from '../errors';
 import { type Heap, INTERNAL_REQUEST } from '../heap';
 import { CHUNK_HEADER } from '../large/tlsf';
-import { HEADER_BYTES, W_HEAP_END } from '../layout';
+import { HEADER_BYTES, Word } from '../layout';
 import { arenaBases, poolColour, poolsOf, sizeClassCount } from './arenas';
 import { escapeXml, formatSize } from './format';
 import { tracerOf } from './tracer';
@@ -75,7 +75,7 @@ export interface LargeHeapSummary {
 /** Walks the large-object heap's chunks (from the buffer) and sums them up. @internal */
 export function summarizeLarge(heap: Heap): LargeHeapSummary {
   const s: LargeHeapSummary = {
-    heapEnd: heap._mem.head[W_HEAP_END] as number,
+    heapEnd: heap._mem.head[Word.HEAP_END] as number,
     usedChunks: 0,
     usedBytes: 0,
     internalChunks: 0,

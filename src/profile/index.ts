@@ -19,6 +19,8 @@
  * @module arenalloc/profile
  */
 
+import { installInspect } from '../inspect/install';
+
 export { formatSize } from './format';
 export { type HeapMapOptions, heapMap } from './heapmap';
 export { type LeakGroup, LeakMark, LeakReport, markLeaks } from './leaks';
@@ -42,3 +44,6 @@ export {
   type TraceOptions,
   tagType,
 } from './tracer';
+
+// This layer checks heaps (`heap.check()`), whose integrity walk lives in `arenalloc/inspect`.
+installInspect();

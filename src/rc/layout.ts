@@ -28,7 +28,7 @@
  *   the dead pointer then sees 0 and raises an error instead of corrupting memory (as long as the
  *   block has not been handed out again).
  *
- * ## The registry (reached from header word `W_RC_ROOT`)
+ * ## The registry (reached from header word `Word.RC_ROOT`)
  *
  * ```
  *  root  ─▶ [magic, version, typeCount, typeCapacity, typesPtr, serial, reserved...]  (16 words)
@@ -46,8 +46,6 @@
  * @internal
  * @module
  */
-
-import { Counter } from '../layout';
 
 /** Bytes of the header every object carries. */
 export const OBJECT_HEADER = 16;
@@ -121,8 +119,5 @@ export const TYPE_ACYCLIC = 1 << 1;
 /** Type flag: a finalizer was declared (the function itself lives on the JS side). */
 export const TYPE_HAS_FINALIZER = 1 << 2;
 
-// Transitional names of this layer's header counters, which `src/layout.ts` now lays out.
-export const F_RC_CREATED = Counter.RC_CREATED;
-export const F_RC_FREED = Counter.RC_FREED;
-export const F_RC_FREELIST_HITS = Counter.RC_FREELIST_HITS;
-export const F_RC_FREELIST_MISSES = Counter.RC_FREELIST_MISSES;
+// This layer's header counters (`Counter.RC_*`) are laid out in `src/layout.ts`. This module
+// imports nothing, so that the bundler writes its constants into the code that reads them.

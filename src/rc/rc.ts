@@ -41,15 +41,11 @@ import {
   UseAfterFreeError,
 } from '../errors';
 import { type Heap, INTERNAL_REQUEST } from '../heap';
-import { HEADER_BYTES, W_RC_ROOT } from '../layout';
+import { Counter, HEADER_BYTES, Word } from '../layout';
 import type { Memory } from '../memory/store';
 import { allocate, release } from '../port';
 import { ExtraViews, type RefField } from './fields';
 import {
-  F_RC_CREATED,
-  F_RC_FREED,
-  F_RC_FREELIST_HITS,
-  F_RC_FREELIST_MISSES,
   GC_HEADER,
   GC_TRACKED,
   O_FLAGS,
@@ -188,7 +184,7 @@ export class Rc {
     this._gc = null;
     this._options = options;
     this._registry = new FinalizationRegistry((state) => this._leaked(state));
-    let root = this._mem.head[W_RC_ROOT] as number;
+    let root = this._mem.head[Word.RC_ROOT] as number;
     if (root === 0) {
       root = allocInternal(heap, ROOT_WORDS * 4);
       let types: number;
@@ -206,7 +202,7 @@ export class Rc {
       u32[(root >>> 2) + R_VERSION] = RC_VERSION;
       u32[(root >>> 2) + R_TYPE_CAPACITY] = 8;
       u32[(root >>> 2) + R_TYPES] = types;
-      header[W_RC_ROOT] = root;
+      header[Word.RC_ROOT] = root;
     } else if (this._mem.u32[(root >>> 2) + R_MAGIC] !== RC_MAGIC || this._mem.u32[(root >>> 2) + R_VERSION] !== RC_VERSION) {
       throw new HeapCorruptedError('the refcounting registry of this heap is damaged or of another version', root);
     }
@@ -385,7 +381,7 @@ export class Rc {
         u32[rec + T_FREE_HEAD] = u32[(head >>> 2) + O_SERIAL] as number;
         u32[rec + T_FREE_LENGTH] = (u32[rec + T_FREE_LENGTH] as number) - 1;
         u32[rec + T_HITS] = (u32[rec + T_HITS] as number) + 1;
-        mem.counters[F_RC_FREELIST_HITS] = (mem.counters[F_RC_FREELIST_HITS] as number) + 1;
+        mem.counters[Counter.RC_FREELIST_HITS] = (mem.counters[Counter.RC_FREELIST_HITS] as number) + 1;
       }
     }
     if (ptr === 0) {
@@ -398,7 +394,7 @@ export class Rc {
       if (freeListed) {
         // A miss is counted once the call can no longer fail: a failed create changes nothing.
         u32[rec + T_MISSES] = (u32[rec + T_MISSES] as number) + 1;
-        mem.counters[F_RC_FREELIST_MISSES] = (mem.counters[F_RC_FREELIST_MISSES] as number) + 1;
+        mem.counters[Counter.RC_FREELIST_MISSES] = (mem.counters[Counter.RC_FREELIST_MISSES] as number) + 1;
       }
       ptr = block + headerBytes;
       for (let w = block >>> 2, end = ptr >>> 2; w < end; w++) u32[w] = 0;
@@ -415,7 +411,7 @@ export class Rc {
     u32[w + O_REFCOUNT] = 1;
     u32[w + O_TYPE] = id;
     u32[rec + T_LIVE] = (u32[rec + T_LIVE] as number) + 1;
-    mem.counters[F_RC_CREATED] = (mem.counters[F_RC_CREATED] as number) + 1;
+    mem.counters[Counter.RC_CREATED] = (mem.counters[Counter.RC_CREATED] as number) + 1;
     if (this._gc !== null && headerBytes !== OBJECT_HEADER && ((u32[rec + T_FLAGS] as number) & TYPE_ACYCLIC) === 0) {
       this._gc._track(ptr);
     }
@@ -759,7 +755,7 @@ export class Rc {
     const u32 = mem.u32;
     if (((u32[(ptr >>> 2) + O_GC_FLAGS] as number) & GC_TRACKED) !== 0) this._untrack(ptr);
     u32[rec + T_LIVE] = (u32[rec + T_LIVE] as number) - 1;
-    mem.counters[F_RC_FREED] = (mem.counters[F_RC_FREED] as number) + 1;
+    mem.counters[Counter.RC_FREED] = (mem.counters[Counter.RC_FREED] as number) + 1;
     const freeLength = u32[rec + T_FREE_LENGTH] as number;
     if (freeLength < (u32[rec + T_FREE_MAX] as number)) {
       u32[(ptr >>> 2) + O_SERIAL] = u32[rec + T_FREE_HEAD] as number;
@@ -802,16 +798,16 @@ export class Rc {
   /** The layer's figures: objects created, destroyed and alive; free-list hits and misses. */
   stats(): RcStats {
     const counters = this._mem.counters;
-    const created = counters[F_RC_CREATED] as number;
-    const destroyed = counters[F_RC_FREED] as number;
+    const created = counters[Counter.RC_CREATED] as number;
+    const destroyed = counters[Counter.RC_FREED] as number;
     const types: TypeStats[] = [];
     for (const type of this._byName.values()) types.push(type.stats());
     return {
       created,
       destroyed,
       live: created - destroyed,
-      freeListHits: counters[F_RC_FREELIST_HITS] as number,
-      freeListMisses: counters[F_RC_FREELIST_MISSES] as number,
+      freeListHits: counters[Counter.RC_FREELIST_HITS] as number,
+      freeListMisses: counters[Counter.RC_FREELIST_MISSES] as number,
       types,
     };
   }

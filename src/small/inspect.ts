@@ -10,8 +10,8 @@
 import { CORRUPTION_HINT, HeapCorruptedError } from '../errors';
 import type { SmallHeapStats } from '../heap';
 import { CHUNK_HEADER } from '../large/tlsf';
-import { INTERNAL_REQUEST, SmallState, W_SMALL_STATE_END } from '../layout';
-import { ArenaEntry, F_ARENAS_ALLOCATED, F_ARENAS_PEAK, F_ARENAS_RECLAIMED, NO_ARENA, NONE, PoolHeader } from './layout';
+import { Counter, INTERNAL_REQUEST, Region, SmallState } from '../layout';
+import { ArenaEntry, NO_ARENA, NONE, PoolHeader } from './layout';
 import type { SmallHeap } from './pymalloc';
 
 /** What one walk over every touched pool finds. */
@@ -90,9 +90,9 @@ export function smallStats(small: SmallHeap): SmallHeapStats {
   const c = census(small);
   return {
     arenas: c.arenas,
-    arenasAllocated: counters[F_ARENAS_ALLOCATED] as number,
-    arenasReclaimed: counters[F_ARENAS_RECLAIMED] as number,
-    peakArenas: counters[F_ARENAS_PEAK] as number,
+    arenasAllocated: counters[Counter.ARENAS_ALLOCATED] as number,
+    arenasReclaimed: counters[Counter.ARENAS_RECLAIMED] as number,
+    peakArenas: counters[Counter.ARENAS_PEAK] as number,
     pools: c.usedPools,
     freePools: c.freePools,
     classes: c.pools.map((pools, k) => ({
@@ -136,9 +136,9 @@ export function debugMallocStats(small: SmallHeap): string {
     );
   }
   lines.push('');
-  row('# arenas allocated total', counters[F_ARENAS_ALLOCATED] as number);
-  row('# arenas reclaimed', counters[F_ARENAS_RECLAIMED] as number);
-  row('# arenas highwater mark', counters[F_ARENAS_PEAK] as number);
+  row('# arenas allocated total', counters[Counter.ARENAS_ALLOCATED] as number);
+  row('# arenas reclaimed', counters[Counter.ARENAS_RECLAIMED] as number);
+  row('# arenas highwater mark', counters[Counter.ARENAS_PEAK] as number);
   row('# arenas allocated current', c.arenas);
   row(`${c.arenas} arenas * ${small.arenaSize} bytes/arena`, c.arenaBytes);
   lines.push('');
@@ -182,7 +182,7 @@ export function smallCheck(small: SmallHeap): { blocks: number; bytes: number } 
     if (large.classify(map) !== 0 || large.requestedOf(map) !== INTERNAL_REQUEST || large.usableSize(map) < mapWords * 4) {
       fail(`the pool map at ${map} is not an internal chunk large enough for ${pages} pages`, map);
     }
-  } else if (map === inHeader && SmallState.END + mapWords > W_SMALL_STATE_END) {
+  } else if (map === inHeader && SmallState.END + mapWords > Region.END) {
     fail(`the pool map of ${pages} pages overruns the heap header`);
   }
   const mapped = (pool: number): boolean =>

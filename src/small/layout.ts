@@ -183,8 +183,6 @@
  * @module
  */
 
-import { Counter } from '../layout';
-
 /** Largest request served by the small-object allocator. */
 export const SMALL_REQUEST_THRESHOLD = 512;
 
@@ -252,10 +250,8 @@ export const enum ArenaEntry {
 /** Ends every arena-index list. */
 export const NONE = 0xffff_ffff;
 
-// Transitional names of this layer's header counters, which `src/layout.ts` now lays out.
-export const F_ARENAS_ALLOCATED = Counter.ARENAS_ALLOCATED;
-export const F_ARENAS_RECLAIMED = Counter.ARENAS_RECLAIMED;
-export const F_ARENAS_PEAK = Counter.ARENAS_PEAK;
+// This layer's header words (`SmallState`) and counters (`Counter.ARENAS_*`) are laid out in
+// `src/layout.ts`, with every other layer's.
 
 /** Default pool size: 16 KiB. */
 export const DEFAULT_POOL_SIZE = 16 << 10;

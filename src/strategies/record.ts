@@ -7,7 +7,7 @@
  */
 
 import type { Heap, HeapHooks } from '../heap';
-import { currentHooks } from '../port';
+import { currentHooks, hooksOf, setHooks } from '../port';
 import { type Trace, TraceBuilder, TraceOp } from './trace';
 
 /**
@@ -88,9 +88,9 @@ export class TraceRecorder {
   /** @internal Use {@link recordTrace}. */
   constructor(heap: Heap) {
     this._heap = heap;
-    this._previous = heap._hooks;
+    this._previous = hooksOf(heap);
     this._hooks = new RecordingHooks(currentHooks(heap), new TraceBuilder());
-    heap._hooks = this._hooks;
+    setHooks(heap, this._hooks);
   }
 
   /** The operations recorded so far (recording goes on). */
@@ -100,7 +100,7 @@ export class TraceRecorder {
 
   /** Stops recording (restoring the hooks that were there before) and returns the trace. */
   stop(): Trace {
-    if (this._heap._hooks === this._hooks) this._heap._hooks = this._previous;
+    if (hooksOf(this._heap) === this._hooks) setHooks(this._heap, this._previous);
     return this.trace();
   }
 }

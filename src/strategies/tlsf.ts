@@ -8,8 +8,7 @@
  */
 
 import { DoubleFreeError } from '../errors';
-import { createStandaloneTlsf, freeChunkBytes } from '../large/standalone';
-import type { Tlsf } from '../large/tlsf';
+import { createStandaloneTlsf, freeChunkBytes, type Tlsf } from '../port';
 import { type Allocator, checkPointerType, checkSize, notABlock, outOfMemory, type StrategyOptions } from './allocator';
 
 const NAME = 'tlsf';

@@ -26,6 +26,7 @@
 
 import { ThreadsNotLoadedError } from '../errors';
 import { _registerThreads, type ThreadsPort } from '../heap';
+import { installInspect } from '../inspect/install';
 import { threadedCheck, threadedCounts, threadedReport, threadedSmallStats } from './inspect';
 import { DEFAULT_MAX_THREADS } from './layout';
 import { joinThreaded, makeThreaded } from './threaded';
@@ -60,6 +61,8 @@ const port: ThreadsPort = {
  */
 export function installThreads(): void {
   _registerThreads(port);
+  // Threaded heaps are checked from any thread (`heap.check()`): its walk lives in arenalloc/inspect.
+  installInspect();
 }
 
 installThreads();

@@ -31,7 +31,7 @@
  * ```
  *
  * - A **thread slot** is a record in the thread table (an internal chunk named by the header word
- *   `W_THREADS_ROOT`): whether it is free, active or parked, a token that changes on every join
+ *   `Word.THREADS_ROOT`): whether it is free, active or parked, a token that changes on every join
  *   and reclaim, the thread's class lists (`usedPools[c]` and `fullPools[c]`), and its counters.
  * - A **pool** (same size and alignment as the single-threaded heap's, so the pool map finds it
  *   from any pointer in O(1)) is **owned** by one slot. Only the owner reads or writes the pool's

@@ -14,7 +14,7 @@
 import { DoubleFreeError, InvalidArgumentError, InvalidPointerError, RC_HINT, ThreadClosedError, ThreadLimitError } from '../errors';
 import type { Heap, HeapHooks } from '../heap';
 import { CHUNK_HEADER, type Tlsf } from '../large/tlsf';
-import { FLAG_THREADED, INTERNAL_REQUEST, SmallState, W_FLAGS, W_THREADS_ROOT } from '../layout';
+import { Flag, INTERNAL_REQUEST, SmallState, Word } from '../layout';
 import type { Memory } from '../memory/store';
 import { checkLiveLarge } from '../route';
 import { SMALL_REQUEST_THRESHOLD } from '../small/layout';
@@ -82,7 +82,7 @@ export class ThreadedAllocator implements HeapHooks {
     this.slot = slot;
     this.me = slot + 1;
     this.token = token;
-    this.table = (mem.head[W_THREADS_ROOT] as number) >>> 2;
+    this.table = (mem.head[Word.THREADS_ROOT] as number) >>> 2;
     this.slotWord = slotWordOf(mem, this.table, slot);
     this.usedWord = this.slotWord + Slot.USED;
     this.fullWord = this.slotWord + Slot.FULL;
@@ -888,15 +888,15 @@ export function makeThreaded(heap: Heap, maxThreads: number): ThreadedAllocator 
   u32[t + Table.MAX_THREADS] = maxThreads;
   u32[t + Table.ARENA_CAPACITY] = arenaCapacity;
   const header = mem.head;
-  header[W_THREADS_ROOT] = table;
-  header[W_FLAGS] = (header[W_FLAGS] as number) | FLAG_THREADED;
+  header[Word.THREADS_ROOT] = table;
+  header[Word.FLAGS] = (header[Word.FLAGS] as number) | Flag.THREADED;
   return joinThreaded(heap);
 }
 
 /** Takes a free slot of a threaded heap for this thread (from `Heap.attach`). */
 export function joinThreaded(heap: Heap): ThreadedAllocator {
   const mem = heap._mem;
-  const t = (mem.head[W_THREADS_ROOT] as number) >>> 2;
+  const t = (mem.head[Word.THREADS_ROOT] as number) >>> 2;
   const at = t + Table.LOCK;
   const canBlock = mayBlock(mem, t + Table.ZERO);
   lock(mem, at, canBlock);

@@ -12,14 +12,15 @@
  *
  * It is off (every call goes to JavaScript) until {@link enableCore} points it at a heap, and
  * while the heap has hooks installed (tracing, debug mode, measure, trace recording), which the
- * module's calls must go through: a watch on `heap._hooks` turns it off and on.
+ * module's calls must go through: a watch on the heap's hooks turns it off and on.
  *
  * @internal
  * @module
  */
 
-import type { Heap, HeapHooks } from '../heap';
+import type { Heap } from '../heap';
 import type { WasmMemory } from '../memory/store';
+import { hooksOf, maxLargeRequest, watchHooks } from '../port';
 import { CORE_WASM_BASE64 } from './core-bytes';
 
 /** The exports of core.wasm. Arguments and results are i32: JavaScript reads a result as signed. */
@@ -93,30 +94,20 @@ const served = new WeakMap<Heap, CoreExports[]>();
  * has no hooks. Returns false, leaving it off, when the heap's layout is not the one core.wasm
  * was compiled for.
  *
- * The hooks are watched by making `_hooks` an accessor on this heap object: the layers that
- * install hooks assign the field, and the setter passes the change on. (The core has no event
- * for it; a flag word in the heap header, written when hooks change, would let the fast path
- * read it itself, and is the better design once the core has one.)
+ * The hooks are watched through the port (`watchHooks`), which passes every change on.
  */
 export function enableCore(core: CoreExports, heap: Heap): boolean {
-  if (core.core_enable(heap.base, heap._maxLarge) !== 1) return false;
+  if (core.core_enable(heap.base, maxLargeRequest(heap)) !== 1) return false;
   let cores = served.get(heap);
   if (cores === undefined) {
     const list: CoreExports[] = [];
     cores = list;
     served.set(heap, list);
-    let hooks = heap._hooks;
-    Object.defineProperty(heap, '_hooks', {
-      configurable: true,
-      enumerable: true,
-      get: (): HeapHooks | null => hooks,
-      set: (next: HeapHooks | null): void => {
-        hooks = next;
-        for (const c of list) c.core_set_on(next === null ? 1 : 0);
-      },
+    watchHooks(heap, (next) => {
+      for (const c of list) c.core_set_on(next === null ? 1 : 0);
     });
   }
   cores.push(core);
-  core.core_set_on(heap._hooks === null ? 1 : 0);
+  core.core_set_on(hooksOf(heap) === null ? 1 : 0);
   return true;
 }

@@ -15,7 +15,7 @@
 import { InvalidArgumentError, OutOfMemoryError } from '../errors';
 import { Heap, MAX_REQUEST } from '../heap';
 import type { WasmMemory } from '../memory/store';
-import { allocate, release } from '../port';
+import { allocate, memoryOf, release } from '../port';
 import { type CoreExports, enableCore, instantiateCore } from './core';
 
 /** WASI's `EINVAL`: `posix_memalign` was given an alignment that is not a power-of-two multiple of 4. */
@@ -253,7 +253,7 @@ function importsOver(heap: Heap, onError: (error: Error) => void): WasmImports {
     const p = alignedAlloc(a, size);
     if (p === 0) return ENOMEM;
     // The allocation may have grown the memory: write through the views as they are now.
-    const mem = heap._mem;
+    const mem = memoryOf(heap);
     mem.reach(at + 3);
     const u8 = mem.u8;
     if (at === 0 || at + 4 > u8.length) {

@@ -1,4 +1,4 @@
-// Run by test/bench-isolation.test.ts as `node --allow-natives-syntax isolation-probe.mjs MODE`.
+// Run by test/bench/isolation.test.ts as `node --allow-natives-syntax isolation-probe.mjs MODE`.
 // Builds three copies of one contender loop through `isolated` (MODE "isolated") or through a
 // plain `new Function` of the same text (MODE "same-text", what `isolated` did before), drives
 // each with an allocator of another class, and prints each copy's `%DebugPrint`: the test reads

@@ -33,7 +33,7 @@ import {
 import * as rcModule from '../../src/rc/index';
 import { createRc, type Rc, type Ref, type StructType } from '../../src/rc/index';
 import * as threadsModule from '../../src/threads/index';
-import { bytesEqual } from '../helpers';
+import { bytesEqual } from '../support/helpers';
 
 // biome-ignore lint/suspicious/noExplicitAny: passing what the types forbid is the point
 type Bad = any;

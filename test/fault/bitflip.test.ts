@@ -11,9 +11,9 @@ import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGc } from '../../src/gc/index';
 import { createHeap } from '../../src/index';
-import { W_GC_ROOT, W_RC_ROOT } from '../../src/layout';
+import { Word } from '../../src/layout';
 import { createRc } from '../../src/rc/index';
-import { seededRandom } from '../helpers';
+import { seededRandom } from '../support/helpers';
 
 const TRIALS = process.env.SOAK ? 3000 : 48;
 const TIMEOUT_MS = 10_000;
@@ -64,8 +64,8 @@ function savedHeap() {
 /** Byte ranges worth damaging: the header, the rc registry and gc table, and the used heap. */
 function regions(bytes: ArrayBuffer): [number, number][] {
   const u32 = new Uint32Array(bytes);
-  const rcRoot = u32[W_RC_ROOT] as number;
-  const gcRoot = u32[W_GC_ROOT] as number;
+  const rcRoot = u32[Word.RC_ROOT] as number;
+  const gcRoot = u32[Word.GC_ROOT] as number;
   const types = u32[(rcRoot >>> 2) + 4] as number;
   return [
     [0, 256],

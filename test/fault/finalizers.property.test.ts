@@ -6,9 +6,11 @@
 // Seeded and short by default; `SOAK=1` (npm run soak) runs many more.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createGc } from '../../src/gc/index';
-import { createHeap } from '../../src/index';
-import { createRc } from '../../src/rc/index';
+import { createGc, type Gc } from '../../src/gc/index';
+import { createHeap, type Heap } from '../../src/index';
+import { createRc, type Rc, type StructType } from '../../src/rc/index';
+import { HeapModel, heapBytes, ObjectModel } from '../support/model';
+import { propertyTest } from '../support/property';
 
 const ACTIONS = ['none', 'allocate', 'free', 'create', 'releaseOther', 'selfRef', 'resurrect', 'throw', 'collect'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -44,176 +46,213 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 
 class Marker extends Error {}
 
-function run(ops: Op[], threshold: number): void {
+/**
+ * A heap with objects whose finalizers (and the collector's callbacks) run the actions drawn for
+ * them; the model of the graph (external holds, the two ref fields) and of the raw blocks those
+ * actions allocate.
+ */
+interface World {
+  heap: Heap;
+  rc: Rc;
+  gc: Gc;
+  Node: StructType<{ a: { ref: 'Node' }; b: { ref: 'Node' }; v: 'u32' }>;
+  objects: ObjectModel;
+  raw: HeapModel;
+  /** What each object's finalizer does. */
+  actions: Map<number, Action>;
+  /** The callback actions drawn, the last two; the collector's start callback runs the latest. */
+  callbacks: Action[];
+  unraisable: unknown[];
+  /** Finalizers and callbacks run since the last look. */
+  busy: number;
+  step: number;
+}
+
+function setup(threshold: number): World {
   const heap = createHeap({ initialBytes: 1 << 20 });
   const rc = createRc(heap);
   const gc = createGc(rc);
-  const unraisable: unknown[] = [];
-  gc.onUnraisable = (error) => unraisable.push(error);
+  const w = {
+    heap,
+    rc,
+    gc,
+    objects: new ObjectModel(),
+    raw: new HeapModel(heapBytes(heap)),
+    actions: new Map(),
+    callbacks: [],
+    unraisable: [],
+    busy: 0,
+    step: 0,
+  } as unknown as World;
+  gc.onUnraisable = (error) => w.unraisable.push(error);
   if (threshold === 0) gc.disable();
   else gc.setThreshold(threshold);
-  // The model: external holds and ref fields per object pointer; raw blocks.
-  const holds = new Map<number, number>();
-  const edges = new Map<number, [number, number]>();
-  const actions = new Map<number, Action>();
-  const raw: number[] = [];
-  let busy = 0; // finalizers and callbacks run since the last look
-  let step = 0;
-  const doAction = (what: Action, self: number): void => {
-    busy++;
-    switch (what) {
-      case 'allocate':
-        raw.push(heap.malloc(1 + ((step * 37) % 700)));
-        break;
-      case 'free':
-        if (raw.length > 0) heap.free(raw.pop() as number);
-        break;
-      case 'create':
-        if (holds.size < 60) create('none', (step + self) % 4);
-        break;
-      case 'releaseOther': {
-        for (const [p, n] of holds) {
-          if (p !== self && n > 0) {
-            holds.set(p, n - 1);
-            rc.release(p);
-            break;
-          }
-        }
-        break;
-      }
-      case 'selfRef':
-        if (self !== 0) {
-          rc.retain(self);
-          rc.release(self);
-        }
-        break;
-      case 'resurrect':
-        if (self !== 0) {
-          rc.retain(self);
-          holds.set(self, (holds.get(self) ?? 0) + 1);
-        }
-        break;
-      case 'throw':
-        throw new Marker(`from ${self}`);
-      case 'collect':
-        gc.collect();
-        break;
-    }
-  };
-  const Node = rc.struct(
+  w.Node = rc.struct(
     'Node',
     { a: { ref: 'Node' }, b: { ref: 'Node' }, v: 'u32' },
-    { finalizer: (p) => doAction(actions.get(p) ?? 'none', p) },
+    { finalizer: (p) => doAction(w, w.actions.get(p) ?? 'none', p) },
   );
-  Node.setFreeListSize(2);
-  const create = (what: Action, _list: number): number => {
-    const p = Node.create();
-    // A dead object's block can come back: forget whatever the model knew under that pointer.
-    holds.set(p, 1);
-    edges.set(p, [0, 0]);
-    actions.set(p, what);
-    return p;
-  };
-  const expectOnlyMarkers = (fn: () => void): void => {
+  w.Node.setFreeListSize(2);
+  gc.callbacks.push((phase) => {
+    if (phase === 'start' && w.callbacks.length > 0) doAction(w, w.callbacks[w.callbacks.length - 1] as Action, 0);
+  });
+  return w;
+}
+
+function create(w: World, what: Action, _list: number): number {
+  const p = w.Node.create();
+  // A dead object's block can come back: forget whatever the model knew under that pointer.
+  w.objects.created(p, true);
+  w.actions.set(p, what);
+  return p;
+}
+
+/** What a finalizer (of `self`) or a callback (self 0) does. */
+function doAction(w: World, what: Action, self: number): void {
+  const { heap, rc, gc, objects, raw } = w;
+  w.busy++;
+  switch (what) {
+    case 'allocate': {
+      const size = 1 + ((w.step * 37) % 700);
+      raw.allocated(heap.malloc(size), size);
+      break;
+    }
+    case 'free': {
+      const p = raw.order[raw.order.length - 1];
+      if (p !== undefined) {
+        heap.free(p);
+        raw.released(p);
+      }
+      break;
+    }
+    case 'create':
+      if (objects.size < 60) create(w, 'none', (w.step + self) % 4);
+      break;
+    case 'releaseOther': {
+      for (const [p, o] of objects.objects) {
+        if (p !== self && o.holds > 0) {
+          o.holds--;
+          rc.release(p);
+          break;
+        }
+      }
+      break;
+    }
+    case 'selfRef':
+      if (self !== 0) {
+        rc.retain(self);
+        rc.release(self);
+      }
+      break;
+    case 'resurrect':
+      if (self !== 0) {
+        rc.retain(self);
+        const o = objects.objects.get(self);
+        if (o === undefined) throw new Error(`the finalizer of ${self} ran on an object the model does not know`);
+        o.holds++;
+      }
+      break;
+    case 'throw':
+      throw new Marker(`from ${self}`);
+    case 'collect':
+      gc.collect();
+      break;
+  }
+}
+
+function expectOnlyMarkers(fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    if (!(error instanceof Marker)) throw error;
+  }
+}
+
+function apply(w: World, o: Op): void {
+  const { rc, gc, objects } = w;
+  w.step++;
+  const all = objects.pointers();
+  const pick = (i: number): number => all[i % all.length] as number;
+  expectOnlyMarkers(() => {
+    switch (o.kind) {
+      case 'create':
+        if (all.length < 60) create(w, o.action, o.list);
+        break;
+      case 'set': {
+        if (all.length === 0) break;
+        const who = pick(o.who);
+        const target = o.target === null ? 0 : pick(o.target);
+        const field = o.field === 0 ? w.Node.fields.a : w.Node.fields.b;
+        objects.get(who).refs[o.field] = target;
+        field.set(who, target);
+        break;
+      }
+      case 'release': {
+        const held = all.filter((p) => objects.get(p).holds > 0);
+        if (held.length === 0) break;
+        const who = held[o.who % held.length] as number;
+        objects.get(who).holds--;
+        rc.release(who);
+        break;
+      }
+      case 'retain':
+        if (all.length === 0) break;
+        rc.retain(pick(o.who));
+        objects.get(pick(o.who)).holds++;
+        break;
+      case 'collect':
+        gc.collect(o.generation);
+        break;
+      case 'callback':
+        w.callbacks.push(o.action);
+        if (w.callbacks.length > 2) w.callbacks.shift();
+        break;
+    }
+  });
+  // Bring the heap to rest: collect until a collection finds nothing and runs no user code.
+  const saved = w.callbacks.splice(0);
+  for (let round = 0; ; round++) {
+    expect(round, 'the heap should come to rest').toBeLessThan(50);
+    w.busy = 0;
+    let found = 0;
     try {
-      fn();
+      found = gc.collect();
     } catch (error) {
       if (!(error instanceof Marker)) throw error;
+      found = 1;
     }
-  };
-  const objects = (): number[] => [...holds.keys()];
-  const callbacks: Action[] = [];
-  gc.callbacks.push((phase) => {
-    if (phase === 'start' && callbacks.length > 0) doAction(callbacks[callbacks.length - 1] as Action, 0);
-  });
-
-  for (const o of ops) {
-    step++;
-    const all = objects();
-    const pick = (i: number): number => all[i % all.length] as number;
-    expectOnlyMarkers(() => {
-      switch (o.kind) {
-        case 'create':
-          if (all.length < 60) create(o.action, o.list);
-          break;
-        case 'set': {
-          if (all.length === 0) break;
-          const who = pick(o.who);
-          const target = o.target === null ? 0 : pick(o.target);
-          const field = o.field === 0 ? Node.fields.a : Node.fields.b;
-          const pair = edges.get(who) as [number, number];
-          pair[o.field] = target;
-          field.set(who, target);
-          break;
-        }
-        case 'release': {
-          const held = all.filter((p) => (holds.get(p) as number) > 0);
-          if (held.length === 0) break;
-          const who = held[o.who % held.length] as number;
-          holds.set(who, (holds.get(who) as number) - 1);
-          rc.release(who);
-          break;
-        }
-        case 'retain':
-          if (all.length === 0) break;
-          rc.retain(pick(o.who));
-          holds.set(pick(o.who), (holds.get(pick(o.who)) as number) + 1);
-          break;
-        case 'collect':
-          gc.collect(o.generation);
-          break;
-        case 'callback':
-          callbacks.push(o.action);
-          if (callbacks.length > 2) callbacks.shift();
-          break;
-      }
-    });
-    // Bring the heap to rest: collect until a collection finds nothing and runs no user code.
-    const saved = callbacks.splice(0);
-    for (let round = 0; ; round++) {
-      expect(round, 'the heap should come to rest').toBeLessThan(50);
-      busy = 0;
-      let found = 0;
-      try {
-        found = gc.collect();
-      } catch (error) {
-        if (!(error instanceof Marker)) throw error;
-        found = 1;
-      }
-      if (found === 0 && busy === 0) break;
-    }
-    callbacks.push(...saved);
-    for (const error of unraisable) expect(error).toBeInstanceOf(Marker);
-    unraisable.length = 0;
-    // What the model reaches from its holds is what must be alive, and nothing else.
-    const alive = new Set<number>();
-    const stack = objects().filter((p) => (holds.get(p) as number) > 0);
-    while (stack.length > 0) {
-      const p = stack.pop() as number;
-      if (alive.has(p)) continue;
-      alive.add(p);
-      for (const t of edges.get(p) as [number, number]) if (t !== 0 && !alive.has(t)) stack.push(t);
-    }
-    for (const p of objects()) {
-      if (!alive.has(p)) {
-        holds.delete(p);
-        edges.delete(p);
-      }
-    }
-    expect(rc.stats().live).toBe(alive.size);
-    rc.checkObjects(new Map([...alive].map((p) => [p, holds.get(p) as number])));
-    expect(gc.check()).toBe(alive.size);
-    heap.check();
-    for (const p of raw) expect(heap.isLive(p)).toBe(true);
+    if (found === 0 && w.busy === 0) break;
   }
+  w.callbacks.push(...saved);
+  for (const error of w.unraisable) expect(error).toBeInstanceOf(Marker);
+  w.unraisable.length = 0;
+  // What the model reaches from its holds is what must be alive, and nothing else.
+  objects.prune();
+}
+
+/** Exactly the objects the model reaches are alive, each tracked; the raw blocks are live and keep their bytes. */
+function verify({ heap, rc, gc, objects, raw }: World): void {
+  expect(rc.stats().live).toBe(objects.size);
+  expect(gc.check()).toBe(objects.size);
+  for (const p of raw.blocks.keys()) expect(heap.isLive(p)).toBe(true);
+  raw.expectBytes();
 }
 
 const RUNS = process.env.SOAK ? 3000 : 60;
 
 describe('finalizers and callbacks that run user code, against a model', () => {
   it.each([0, 1, 5])('gc threshold %i (0 turns automatic collection off)', (threshold) => {
-    fc.assert(
-      fc.property(fc.array(op, { minLength: 5, maxLength: process.env.SOAK ? 200 : 60 }), (ops) => run(ops, threshold)),
+    propertyTest<Op, World>(
+      {
+        step: op,
+        minSteps: 5,
+        maxSteps: process.env.SOAK ? 200 : 60,
+        setup: () => setup(threshold),
+        apply,
+        // Every refcount right (rc.checkObjects), every gc list sound, the heap sound.
+        layers: ({ heap, rc, gc, objects }) => ({ heaps: [heap], others: [gc], objects: () => rc.checkObjects(objects.holds()) }),
+        verify,
+      },
       { seed: 1300 + threshold, numRuns: RUNS },
     );
   });

@@ -78,6 +78,8 @@ export interface EntryRules {
 export interface RulesFile {
   /** Directories of `src/` (and `.` for files directly in it) that make up the layer `core`. */
   core: string[];
+  /** Budget of a bundle that only calls `createHeap`, `malloc` and `free` (see the architecture guide). */
+  minimal: { gzipBytes: number };
   entries: Record<string, EntryRules>;
 }
 

@@ -69,6 +69,7 @@ describe('the installed package', () => {
     writeFileSync(
       join(consumer, 'esm.mjs'),
       `import { createHeap, Heap, OutOfMemoryError } from 'arenalloc';
+import 'arenalloc/inspect';
 const heap = createHeap({ initialBytes: 1 << 16 });
 const p = heap.malloc(100);
 heap.free(p);
@@ -89,6 +90,7 @@ console.log(JSON.stringify({ p, keys }));
     writeFileSync(
       join(consumer, 'cjs.cjs'),
       `const { createHeap, Heap } = require('arenalloc');
+require('arenalloc/inspect');
 const heap = createHeap({ store: 'fixed', initialBytes: 1 << 16 });
 const p = heap.malloc(100);
 heap.free(p);

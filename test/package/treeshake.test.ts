@@ -26,6 +26,8 @@ const consumer = inject('consumer');
 const rules = readRules();
 const update = process.env.UPDATE_BUDGETS === '1';
 const measured: Record<string, number> = {};
+/** The entries that do something when imported (and so are listed under "sideEffects"). */
+const IMPORT_TIME_EFFECTS = ['./threads', './inspect'];
 
 /** A module that uses everything an entry exports, so that nothing of it can be shaken away. */
 const useAll = (specifier: string) => `import * as api from '${specifier}';\nglobalThis.__api = api;\n`;
@@ -152,12 +154,13 @@ describe.each(entries())('entry $specifier', (entry) => {
     expect(entryRules, `add "${entry.subpath}": { "layers": [...], "gzipBytes": 0 } to test/package/entries.json`).toBeDefined();
   });
 
-  // The one entry with an effect at import time: `arenalloc/threads` installs the threaded heap into
-  // the core, and package.json lists its files under "sideEffects" so that bundlers keep it.
+  // The two entries with an effect at import time: `arenalloc/threads` installs the threaded heap
+  // into the core, `arenalloc/inspect` the integrity walk and the text report; package.json lists
+  // their files under "sideEffects" so that bundlers keep them.
   const declared = Array.isArray(pkg.sideEffects) && pkg.sideEffects.includes(entry.targets.import.default);
 
-  it('lists its files under "sideEffects" only if it is arenalloc/threads', () => {
-    expect(declared).toBe(entry.subpath === './threads');
+  it('lists its files under "sideEffects" only if it is arenalloc/threads or arenalloc/inspect', () => {
+    expect(declared).toBe(IMPORT_TIME_EFFECTS.includes(entry.subpath));
   });
 
   it.skipIf(declared)(
@@ -190,6 +193,20 @@ describe.each(entries())('entry $specifier', (entry) => {
   });
 });
 
+describe('a bundle that only calls createHeap, malloc and free', () => {
+  const probe =
+    "import { createHeap } from 'arenalloc';\nconst heap = createHeap();\nheap.free(heap.malloc(64));\nglobalThis.__heap = heap;\n";
+
+  it(`is within its budget (${rules.minimal.gzipBytes} B gzip) and carries neither the integrity walk nor the text report`, async () => {
+    const { code, sources } = await bundleInstalled(probe);
+    const gzip = gzipSync(code, { level: 9 }).length;
+    measured.minimal = gzip;
+    console.log(`createHeap + malloc + free: ${code.length} B minified, ${gzip} B gzip (budget ${rules.minimal.gzipBytes} B)`);
+    expect(sources.filter((s) => s.startsWith('src/inspect/'))).toEqual([]);
+    if (!update) expect(gzip).toBeLessThanOrEqual(rules.minimal.gzipBytes);
+  });
+});
+
 describe("import { createHeap } from 'arenalloc'", () => {
   const probe = "import { createHeap } from 'arenalloc';\nglobalThis.__heap = createHeap();\n";
   const core = entries().find((e) => e.subpath === '.')!;
@@ -207,17 +224,50 @@ describe("import { createHeap } from 'arenalloc'", () => {
   });
 });
 
-describe("import 'arenalloc/threads' (the one entry with an import-time effect)", () => {
+describe("import 'arenalloc/inspect' (an entry with an import-time effect)", () => {
+  const probe =
+    "import 'arenalloc/inspect';\nimport { createHeap } from 'arenalloc';\n" +
+    'const heap = createHeap();\nheap.free(heap.malloc(64));\nheap.check();\n' +
+    "globalThis.__result = heap.debugMallocStats().includes('class');\n";
+  const without = probe.replace("import 'arenalloc/inspect';\n", '');
+
+  it('is kept by a bundler that reads "sideEffects" (the installed package): heap.check() and debugMallocStats() run', async () => {
+    const { code, sources } = await bundleInstalled(probe);
+    expect(sources).toContain('src/inspect/check.ts');
+    const saved = (globalThis as { __result?: unknown }).__result;
+    new Function(code)();
+    expect((globalThis as { __result?: unknown }).__result).toBe(true);
+    (globalThis as { __result?: unknown }).__result = saved;
+  });
+
+  it('is needed: without the import, the same program bundles no inspect code and heap.check() throws ERR_INSPECT_NOT_LOADED', async () => {
+    const { code, sources } = await bundleInstalled(without);
+    expect(sources.filter((s) => s.startsWith('src/inspect/'))).toEqual([]);
+    let error: unknown;
+    try {
+      new Function(code)();
+    } catch (e) {
+      error = e;
+    }
+    expect((error as { code?: string }).code).toBe('ERR_INSPECT_NOT_LOADED');
+    expect(String((error as Error).message)).toContain("import 'arenalloc/inspect'");
+  });
+});
+
+describe("import 'arenalloc/threads' (an entry with an import-time effect)", () => {
   const probe =
     "import 'arenalloc/threads';\nimport { createHeap } from 'arenalloc';\n" +
     'const heap = createHeap({ threads: true });\nconst p = heap.malloc(64);\nheap.free(p);\nheap.check();\n' +
     'globalThis.__result = [heap.threaded, heap.threadId, heap.stats().liveBlocks];\n';
   const without = probe.replace("import 'arenalloc/threads';\n", '');
 
-  it('lists the ESM and CJS files of arenalloc/threads and its source, and only those, under "sideEffects"', () => {
-    // The source is listed for bundles of src/ (the docs' code blocks, the thread tests' workers).
-    const threads = entries().find((e) => e.subpath === './threads')!;
-    expect(pkg.sideEffects).toEqual([threads.targets.import.default, threads.targets.require.default, `./${threads.source}`]);
+  it('lists the ESM and CJS files of arenalloc/threads and arenalloc/inspect and their sources, and only those, under "sideEffects"', () => {
+    // The sources are listed for bundles of src/ (the docs' code blocks, the thread tests' workers).
+    const files = IMPORT_TIME_EFFECTS.flatMap((subpath) => {
+      const entry = entries().find((e) => e.subpath === subpath)!;
+      return [entry.targets.import.default, entry.targets.require.default, `./${entry.source}`];
+    });
+    expect(pkg.sideEffects).toEqual(files);
   });
 
   it('is kept by a bundler that reads "sideEffects" (the installed package): the bundle makes a threaded heap', async () => {
@@ -250,6 +300,7 @@ afterAll(() => {
   const file = JSON.parse(readFileSync(RULES_PATH, 'utf8')) as Record<string, unknown> & {
     entries: Record<string, { gzipBytes: number }>;
   };
+  if (measured.minimal !== undefined) (file.minimal as { gzipBytes: number }).gzipBytes = Math.ceil((measured.minimal * 1.04) / 10) * 10;
   for (const [subpath, bytes] of Object.entries(measured)) {
     const rule = file.entries[subpath];
     if (rule !== undefined) rule.gzipBytes = Math.ceil((bytes * 1.04) / 10) * 10;

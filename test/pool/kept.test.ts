@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ArenallocError } from '../../src/errors';
 import { createHeap } from '../../src/heap';
 import { KeptBytes } from '../../src/pool/index';
+import { propertyTest } from '../support/property';
 
 type Op =
   | { kind: 'keep'; length: number; seed: number }
@@ -49,55 +50,72 @@ function codeOf(fn: () => unknown): string {
   return 'no error';
 }
 
-function run(ops: Op[]): void {
-  // A small heap, so that the model test also sees the store grow.
-  const kept = new KeptBytes({ heap: createHeap({ store: 'resizable', initialBytes: 65536, maxBytes: 1 << 24 }) });
-  const live = new Map<number, Uint8Array>();
-  const dropped: number[] = [];
-  for (const op of ops) {
-    const handles = [...live.keys()];
-    const pick = (list: number[], n: number) => (list.length === 0 ? undefined : list[n % list.length]);
-    if (op.kind === 'keep') {
-      const value = makeValue(op.length, op.seed);
-      const handle = kept.keep(value);
-      expect(live.has(handle)).toBe(false);
-      live.set(handle, value);
-      const i = dropped.indexOf(handle);
-      if (i >= 0) dropped.splice(i, 1);
-    } else if (op.kind === 'read' || op.kind === 'copy' || op.kind === 'drop') {
-      const handle = pick(handles, op.pick);
-      if (handle === undefined) continue;
-      const value = live.get(handle) as Uint8Array;
-      if (op.kind === 'read') expect(sameBytes(kept.bytes(handle), value)).toBe(true);
-      else if (op.kind === 'copy') {
-        const target = new Uint8Array(value.length + 3).fill(9);
-        expect(kept.copyTo(handle, target, 3)).toBe(value.length);
-        expect(sameBytes(target.subarray(3), value)).toBe(true);
-        expect(target[0]).toBe(9);
-      } else {
-        kept.drop(handle);
-        live.delete(handle);
-        dropped.push(handle);
-      }
+/** A store of kept values and the model: each live handle's value, and the dropped handles. */
+interface World {
+  kept: KeptBytes;
+  live: Map<number, Uint8Array>;
+  dropped: number[];
+}
+
+function apply({ kept, live, dropped }: World, op: Op): void {
+  const handles = [...live.keys()];
+  const pick = (list: number[], n: number) => (list.length === 0 ? undefined : list[n % list.length]);
+  if (op.kind === 'keep') {
+    const value = makeValue(op.length, op.seed);
+    const handle = kept.keep(value);
+    expect(live.has(handle)).toBe(false);
+    live.set(handle, value);
+    const i = dropped.indexOf(handle);
+    if (i >= 0) dropped.splice(i, 1);
+  } else if (op.kind === 'read' || op.kind === 'copy' || op.kind === 'drop') {
+    const handle = pick(handles, op.pick);
+    if (handle === undefined) return;
+    const value = live.get(handle) as Uint8Array;
+    if (op.kind === 'read') expect(sameBytes(kept.bytes(handle), value)).toBe(true);
+    else if (op.kind === 'copy') {
+      const target = new Uint8Array(value.length + 3).fill(9);
+      expect(kept.copyTo(handle, target, 3)).toBe(value.length);
+      expect(sameBytes(target.subarray(3), value)).toBe(true);
+      expect(target[0]).toBe(9);
     } else {
-      const handle = op.kind === 'foreign' ? op.handle : pick(dropped, op.pick);
-      if (handle === undefined || live.has(handle)) continue;
-      const before = kept.heap.stats();
-      expect(codeOf(() => kept.bytes(handle))).toBe('ERR_INVALID_POINTER');
-      expect(codeOf(() => kept.drop(handle))).toBe('ERR_INVALID_POINTER');
-      expect(kept.heap.stats()).toEqual(before);
+      kept.drop(handle);
+      live.delete(handle);
+      dropped.push(handle);
     }
-    kept.check();
-    expect(kept.count).toBe(live.size);
-    expect(kept.bytesKept).toBe([...live.values()].reduce((n, v) => n + v.length, 0));
-    for (const [handle, value] of live) expect(kept.lengthOf(handle)).toBe(value.length);
+  } else {
+    const handle = op.kind === 'foreign' ? op.handle : pick(dropped, op.pick);
+    if (handle === undefined || live.has(handle)) return;
+    const before = kept.heap.stats();
+    expect(codeOf(() => kept.bytes(handle))).toBe('ERR_INVALID_POINTER');
+    expect(codeOf(() => kept.drop(handle))).toBe('ERR_INVALID_POINTER');
+    expect(kept.heap.stats()).toEqual(before);
   }
+}
+
+/** The counts and every live value's length agree with the model. */
+function verify({ kept, live }: World): void {
+  expect(kept.count).toBe(live.size);
+  expect(kept.bytesKept).toBe([...live.values()].reduce((n, v) => n + v.length, 0));
+  for (const [handle, value] of live) expect(kept.lengthOf(handle)).toBe(value.length);
 }
 
 describe('KeptBytes', () => {
   it('model: every kept value reads back as kept; dropped and foreign handles are refused', () => {
-    fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 80 }), (ops) => run(ops)),
+    propertyTest<Op, World>(
+      {
+        step: opArb,
+        minSteps: 1,
+        maxSteps: 80,
+        // A small heap, so that the model test also sees the store grow.
+        setup: () => ({
+          kept: new KeptBytes({ heap: createHeap({ store: 'resizable', initialBytes: 65536, maxBytes: 1 << 24 }) }),
+          live: new Map(),
+          dropped: [],
+        }),
+        apply,
+        layers: ({ kept }) => ({ heaps: [kept.heap], others: [kept] }),
+        verify,
+      },
       { seed: 17, numRuns: Number(process.env.POOL_PROPERTY_RUNS ?? 60) },
     );
   });

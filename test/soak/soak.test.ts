@@ -1,10 +1,10 @@
 // @browser-skip: the opt-in soak reads process.env (npm run soak, in Node)
-// The long model test: the same checks as test/property.test.ts, many more and longer runs over
+// The long model test: the same checks as test/core/property.test.ts, many more and longer runs over
 // several seeds. Opt-in: `npm run soak` (SOAK=1).
-import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { STORES } from '../helpers';
-import { opArb, runOps } from '../model';
+import { STORES } from '../support/helpers';
+import { coreSpec } from '../support/model';
+import { propertyTest } from '../support/property';
 
 const SEEDS = [1, 42, 2024, 31337];
 const BATCHES = 8;
@@ -17,11 +17,16 @@ describe.skipIf(!process.env.SOAK).each(STORES)('soak over a %s store', (store) 
       // Alternate 16- and 8-byte alignment, and the raw and the hooks path, from run to run.
       let run = 0;
       for (let batch = 0; batch < BATCHES; batch++) {
-        fc.assert(
-          fc.property(fc.array(opArb, { minLength: 50, maxLength: 400 }), (ops) => {
-            run++;
-            runOps(store, ops, run % 2 === 0 ? 16 : 8, run % 3 === 0);
-          }),
+        propertyTest(
+          {
+            ...coreSpec(store),
+            minSteps: 50,
+            maxSteps: 400,
+            setup: () => {
+              run++;
+              return coreSpec(store, run % 2 === 0 ? 16 : 8, run % 3 === 0).setup();
+            },
+          },
           { seed: seed * 1000 + batch, numRuns: RUNS_PER_BATCH },
         );
         // Let the test runner's worker answer its supervisor between batches.

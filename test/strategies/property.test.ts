@@ -1,12 +1,13 @@
-// Every strategy against the same model the heap's property test uses (test/model.ts): the live
-// blocks and the bytes each must hold. After every step: the strategy's check() passes, every
+// Every strategy against the same model the heap's property tests use (test/support/model.ts): the
+// live blocks and the bytes each must hold. After every step: the strategy's check() passes, every
 // live block keeps its bytes, no two live blocks overlap, and a bad free or an out-of-memory
 // request changes nothing (the same typed errors as the heap).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ArenallocError, DoubleFreeError, InvalidPointerError, OutOfMemoryError } from '../../src/errors';
 import { type Allocator, type BumpAllocator, createStrategy, STRATEGY_NAMES, type StrategyName } from '../../src/strategies/index';
-import { sizeArb } from '../model';
+import { HeapModel, sizeArb } from '../support/model';
+import { propertyTest } from '../support/property';
 
 type Step =
   | { op: 'malloc'; size: number }
@@ -32,156 +33,129 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 
 const RUNS = Number(process.env.STRATEGY_PROPERTY_RUNS ?? 60);
 
-function pattern(id: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = (id * 2654435761) >>> 0;
-  for (let i = 0; i < length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
+/** A strategy, its model, and the bump allocator's last mark (the id of the first block after it). */
+interface World {
+  name: StrategyName;
+  a: Allocator;
+  model: HeapModel;
+  mark: { at: number; nextId: number } | null;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/** A new block from the strategy: somewhere, not live already, with room for what was asked. */
+function adopt({ a, model }: World, ptr: number, size: number): void {
+  expect(a.usableSize(ptr)).toBeGreaterThanOrEqual(size);
+  model.allocated(ptr, size);
 }
 
-interface Block {
-  content: Uint8Array;
-  /** Order of allocation, for bump's release. */
-  serial: number;
+/** A refused call: the typed error, and the footprint and free bytes as they were. */
+function unchanged(a: Allocator, call: () => void, error: new (...args: never[]) => ArenallocError): void {
+  const footprint = a.footprint();
+  const free = a.freeBytes();
+  expect(call).toThrow(error);
+  expect(a.footprint()).toBe(footprint);
+  expect(a.freeBytes()).toBe(free);
 }
 
-function run(name: StrategyName, steps: Step[]): void {
-  // A small buffer, so that growth and out-of-memory both happen.
-  const a: Allocator = createStrategy(name, { initialBytes: 1 << 16, maxBytes: 4 << 20 });
-  const live = new Map<number, Block>();
-  const order: number[] = [];
-  const freed: number[] = [];
-  let serial = 0;
-  let mark: { at: number; serial: number } | null = null;
-
-  const adopt = (ptr: number, size: number, content?: Uint8Array): void => {
-    expect(ptr).toBeGreaterThan(0);
-    expect(live.has(ptr)).toBe(false);
-    expect(a.usableSize(ptr)).toBeGreaterThanOrEqual(size);
-    const bytes = content ?? pattern(serial + 1, size);
-    a.bytes(ptr, size).set(bytes);
-    live.set(ptr, { content: bytes, serial: ++serial });
-    order.push(ptr);
-  };
-  const forget = (ptr: number): void => {
-    live.delete(ptr);
-    order.splice(order.indexOf(ptr), 1);
-  };
-  const unchanged = (call: () => void, error: new (...args: never[]) => ArenallocError): void => {
-    const footprint = a.footprint();
-    const free = a.freeBytes();
-    expect(call).toThrow(error);
-    expect(a.footprint()).toBe(footprint);
-    expect(a.freeBytes()).toBe(free);
-  };
-  const verify = (): void => {
-    a.check();
-    const spans: [number, number][] = [];
-    for (const [ptr, block] of live) {
-      expect(sameBytes(a.bytes(ptr, block.content.length), block.content)).toBe(true);
-      spans.push([ptr, ptr + Math.max(1, a.usableSize(ptr))]);
+function apply(w: World, step: Step): void {
+  const { name, a, model } = w;
+  switch (step.op) {
+    case 'malloc': {
+      let p: number;
+      try {
+        p = a.malloc(step.size);
+      } catch (e) {
+        expect(e).toBeInstanceOf(OutOfMemoryError);
+        break;
+      }
+      adopt(w, p, step.size);
+      break;
     }
-    if (name !== 'uint8array') {
-      spans.sort((x, y) => x[0] - y[0]);
-      for (let i = 1; i < spans.length; i++)
-        expect((spans[i] as [number, number])[0]).toBeGreaterThanOrEqual((spans[i - 1] as [number, number])[1]);
+    case 'realloc': {
+      const p = model.pick(step.pick);
+      if (p === undefined) break;
+      let q: number;
+      try {
+        q = a.realloc(p, step.size);
+      } catch (e) {
+        expect(e).toBeInstanceOf(OutOfMemoryError);
+        break; // the old block keeps its bytes: verify() says so
+      }
+      expect(q).toBeGreaterThan(0);
+      expect(a.usableSize(q)).toBeGreaterThanOrEqual(step.size);
+      model.reallocated(p, q, step.size);
+      break;
     }
-  };
-
-  for (const step of steps) {
-    switch (step.op) {
-      case 'malloc': {
-        try {
-          adopt(a.malloc(step.size), step.size);
-        } catch (e) {
-          expect(e).toBeInstanceOf(OutOfMemoryError);
-        }
+    case 'free': {
+      const p = model.pick(step.pick);
+      if (p === undefined) {
+        a.free(0);
         break;
       }
-      case 'realloc': {
-        if (order.length === 0) break;
-        const p = order[step.pick % order.length] as number;
-        const block = live.get(p) as Block;
-        let q: number;
-        try {
-          q = a.realloc(p, step.size);
-        } catch (e) {
-          expect(e).toBeInstanceOf(OutOfMemoryError);
-          break; // the old block keeps its bytes: verify() says so
-        }
-        const kept = Math.min(block.content.length, step.size);
-        expect(sameBytes(a.bytes(q, kept), block.content.subarray(0, kept))).toBe(true);
-        forget(p);
-        if (q !== p) freed.push(p);
-        const content = new Uint8Array(step.size);
-        content.set(block.content.subarray(0, kept));
-        content.set(pattern(serial + 7, step.size - kept), kept);
-        adopt(q, step.size, content);
-        break;
-      }
-      case 'free': {
-        if (order.length === 0) {
-          a.free(0);
-          break;
-        }
-        const p = order[step.pick % order.length] as number;
-        a.free(p);
-        forget(p);
-        freed.push(p);
-        break;
-      }
-      case 'freeAgain': {
-        // A freed address that no live block reuses: a double free, or no block at all (merged away).
-        const p = freed.find((f) => !live.has(f));
-        // Strategies that never merge blocks know every freed block as such.
-        const exact = name === 'bump' || name === 'segregated' || name === 'uint8array';
-        if (p !== undefined) unchanged(() => a.free(p), exact ? DoubleFreeError : ArenallocError);
-        break;
-      }
-      case 'freeInterior': {
-        if (order.length === 0 || name === 'uint8array') break;
-        const p = order[step.pick % order.length] as number;
-        const q = p + step.offset;
-        if (!live.has(q)) unchanged(() => a.free(q), name === 'bump' ? InvalidPointerError : ArenallocError);
-        break;
-      }
-      case 'mark': {
-        if (name === 'bump') mark = { at: (a as BumpAllocator).mark(), serial };
-        break;
-      }
-      case 'release': {
-        if (name !== 'bump' || mark === null) break;
-        (a as BumpAllocator).release(mark.at);
-        const since = mark.serial;
-        for (const [ptr, block] of [...live]) if (block.serial > since) forget(ptr);
-        // Released addresses are reused: they are no longer a double free to test.
-        freed.length = 0;
-        mark = null;
-        break;
-      }
+      a.free(p);
+      model.released(p);
+      break;
     }
-    verify();
+    case 'freeAgain': {
+      // A freed address that no live block reuses: a double free, or no block at all (merged away).
+      const p = model.freed.find((f) => !model.blocks.has(f));
+      // Strategies that never merge blocks know every freed block as such.
+      const exact = name === 'bump' || name === 'segregated' || name === 'uint8array';
+      if (p !== undefined) unchanged(a, () => a.free(p), exact ? DoubleFreeError : ArenallocError);
+      break;
+    }
+    case 'freeInterior': {
+      const p = model.pick(step.pick);
+      if (p === undefined || name === 'uint8array') break;
+      const q = p + step.offset;
+      if (!model.blocks.has(q)) unchanged(a, () => a.free(q), name === 'bump' ? InvalidPointerError : ArenallocError);
+      break;
+    }
+    case 'mark': {
+      if (name === 'bump') w.mark = { at: (a as BumpAllocator).mark(), nextId: model.nextBlockId };
+      break;
+    }
+    case 'release': {
+      if (name !== 'bump' || w.mark === null) break;
+      (a as BumpAllocator).release(w.mark.at);
+      const since = w.mark.nextId;
+      for (const [ptr, block] of [...model.blocks]) if (block.id >= since) model.forget(ptr);
+      // Released addresses are reused: they are no longer a double free to test.
+      model.freed.length = 0;
+      w.mark = null;
+      break;
+    }
   }
-  for (const ptr of [...order]) {
-    a.free(ptr);
-    forget(ptr);
-    verify();
-  }
+}
+
+/** Every live block keeps its bytes; no two overlap (the uint8array strategy's blocks are separate buffers). */
+function verify({ name, a, model }: World): void {
+  model.expectBytes();
+  if (name !== 'uint8array') model.expectDisjoint((ptr) => a.usableSize(ptr));
 }
 
 describe.each(STRATEGY_NAMES)('strategy %s against the model', (name) => {
   it('keeps every block and its bytes, and refuses bad frees without changing anything', () => {
-    fc.assert(
-      fc.property(fc.array(stepArb, { maxLength: 120 }), (steps) => run(name, steps)),
+    propertyTest<Step, World>(
+      {
+        step: stepArb,
+        maxSteps: 120,
+        // A small buffer, so that growth and out-of-memory both happen.
+        setup: () => {
+          const a = createStrategy(name, { initialBytes: 1 << 16, maxBytes: 4 << 20 });
+          return { name, a, model: new HeapModel((ptr, length) => a.bytes(ptr, length)), mark: null };
+        },
+        apply,
+        layers: ({ a }) => ({ others: [a] }),
+        verify,
+        finish: (w) => {
+          for (const ptr of [...w.model.order]) {
+            w.a.free(ptr);
+            w.model.released(ptr);
+            w.a.check();
+            verify(w);
+          }
+        },
+      },
       { seed: 18, numRuns: RUNS },
     );
   });

@@ -1,6 +1,6 @@
 /**
  * The replay report (`arenalloc replay --html`) in Debian's Chromium, headless, driven by
- * playwright-core, as test/profile-browser.test.ts does for the profiler's report: the page
+ * playwright-core, as test/profile/browser.test.ts does for the profiler's report: the page
  * loads without errors, has a table row per strategy, and its SVG curves are drawn, with as many
  * points as were sampled, inside their charts.
  */

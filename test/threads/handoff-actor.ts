@@ -2,6 +2,8 @@
 // thread also uses (one at a time): the same steps run in the main thread and in a worker
 // (handoff-worker.ts), so that each side grows the store under the other.
 import { Heap } from '../../src/index';
+// The actor checks the heap after every step: that walk lives in arenalloc/inspect.
+import '../../src/inspect/index';
 
 /** A step of a hand-off, run by {@link act}. */
 export type Step =

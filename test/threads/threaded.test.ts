@@ -14,7 +14,7 @@ import {
 } from '../../src/index';
 // The threaded heap lives in arenalloc/threads; loading it installs it into the core.
 import '../../src/threads/index';
-import { checkPattern, expectError, expectUnchanged, fillPattern, snapshot } from '../helpers';
+import { checkPattern, expectError, expectUnchanged, fillPattern, snapshot } from '../support/helpers';
 
 describe('a threaded heap in one thread', () => {
   it('allocates, frees, reallocs small and large blocks, with check() and stats() after each step', () => {

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { createHeap, type Heap } from '../../src/index';
 import { currentHooks } from '../../src/port';
 import { type WasmImports, wasmImports } from '../../src/wasm/index';
+import { propertyTest } from '../support/property';
 
 type Step =
   | { op: 'malloc'; size: number }
@@ -102,80 +103,102 @@ function sameMemory(a: Side, b: Side): number {
   return -1;
 }
 
+/** The two heaps, fast path on and off, and the blocks the program holds. */
+interface World {
+  fast: Side;
+  slow: Side;
+  live: number[];
+  freed: number[];
+  /** The index of the step being applied. */
+  i: number;
+}
+
+function apply(w: World, step: Step): void {
+  const { fast, slow, live, freed } = w;
+  const i = w.i++;
+  const both = (f: (s: Side) => number | undefined): number | undefined => {
+    const r1 = f(fast);
+    const r2 = f(slow);
+    expect(r1, `step ${i} ${JSON.stringify(step)}: result`).toBe(r2);
+    return r1;
+  };
+  if (step.op === 'malloc' || step.op === 'calloc' || step.op === 'jsMalloc' || step.op === 'aligned' || step.op === 'posix') {
+    const p = both((s) => {
+      if (step.op === 'malloc') return s.env.malloc(step.size) >>> 0;
+      if (step.op === 'calloc') return s.env.calloc(step.count, step.size) >>> 0;
+      if (step.op === 'aligned') return s.env.aligned_alloc(step.alignment, step.size) >>> 0;
+      if (step.op === 'jsMalloc') return step.size >>> 0 > 1 << 20 ? 0 : s.heap.malloc(step.size >>> 0);
+      const rc = s.env.posix_memalign(step.out, step.alignment, step.size);
+      return rc !== 0 ? -rc : new DataView(s.memory.buffer).getUint32(step.out >>> 0, true);
+    }) as number;
+    if (p > 0) {
+      live.push(p);
+      const at = freed.indexOf(p);
+      if (at >= 0) freed.splice(at, 1);
+      // The block's bytes are the program's: write them, so that the memories compare them too.
+      for (const s of [fast, slow]) s.heap.bytes(p, 1).fill(i & 0xff);
+    }
+  } else if (step.op === 'free' || step.op === 'jsFree') {
+    if (live.length === 0) return;
+    const p = live.splice(step.pick % live.length, 1)[0] as number;
+    both((s) => {
+      if (step.op === 'free') s.env.free(p);
+      else s.heap.free(p);
+      return undefined;
+    });
+    freed.push(p);
+  } else if (step.op === 'bad') {
+    const p = badPointer(live, freed, step.pick, step.kind);
+    if (p === null || live.includes(p)) return;
+    both((s) => {
+      s.env.free(p);
+      return undefined;
+    });
+  } else {
+    for (const s of [fast, slow]) {
+      if (step.on && s.heap._hooks === null) {
+        const inner = currentHooks(s.heap);
+        s.heap._hooks = {
+          ...inner,
+          malloc: (n) => {
+            s.hookCalls++;
+            return inner.malloc(n);
+          },
+          free: (p) => {
+            s.hookCalls++;
+            inner.free(p);
+          },
+        };
+      } else if (!step.on) s.heap._hooks = null;
+    }
+  }
+}
+
+/** The fast path against its model, the JavaScript heap: the same errors, the same calls through the hooks, the same bytes. */
+function verify({ fast, slow, i }: World): void {
+  expect(fast.errors, `step ${i - 1}: errors`).toEqual(slow.errors);
+  expect(fast.hookCalls, `step ${i - 1}: calls through the hooks`).toBe(slow.hookCalls);
+  expect(sameMemory(fast, slow), `step ${i - 1}: first differing byte`).toBe(-1);
+}
+
 describe('the WebAssembly fast path', () => {
   it.each([16, 8] as const)('align %d: leaves the memory byte for byte as the JavaScript heap does, step after step', (align) => {
-    fc.assert(
-      fc.property(fc.array(stepArb, { minLength: 1, maxLength: 200, size: 'max' }), (steps) => {
-        const fast = side(true, align);
-        const slow = side(false, align);
-        const live: number[] = [];
-        const freed: number[] = [];
-        for (const [i, step] of steps.entries()) {
-          const both = (f: (s: Side) => number | undefined): number | undefined => {
-            const r1 = f(fast);
-            const r2 = f(slow);
-            expect(r1, `step ${i} ${JSON.stringify(step)}: result`).toBe(r2);
-            return r1;
-          };
-          if (step.op === 'malloc' || step.op === 'calloc' || step.op === 'jsMalloc' || step.op === 'aligned' || step.op === 'posix') {
-            const p = both((s) => {
-              if (step.op === 'malloc') return s.env.malloc(step.size) >>> 0;
-              if (step.op === 'calloc') return s.env.calloc(step.count, step.size) >>> 0;
-              if (step.op === 'aligned') return s.env.aligned_alloc(step.alignment, step.size) >>> 0;
-              if (step.op === 'jsMalloc') return step.size >>> 0 > 1 << 20 ? 0 : s.heap.malloc(step.size >>> 0);
-              const rc = s.env.posix_memalign(step.out, step.alignment, step.size);
-              return rc !== 0 ? -rc : new DataView(s.memory.buffer).getUint32(step.out >>> 0, true);
-            }) as number;
-            if (p > 0) {
-              live.push(p);
-              const at = freed.indexOf(p);
-              if (at >= 0) freed.splice(at, 1);
-              // The block's bytes are the program's: write them, so that the memories compare them too.
-              for (const s of [fast, slow]) s.heap.bytes(p, 1).fill(i & 0xff);
-            }
-          } else if (step.op === 'free' || step.op === 'jsFree') {
-            if (live.length === 0) continue;
-            const p = live.splice(step.pick % live.length, 1)[0] as number;
-            both((s) => {
-              if (step.op === 'free') s.env.free(p);
-              else s.heap.free(p);
-              return undefined;
-            });
-            freed.push(p);
-          } else if (step.op === 'bad') {
-            const p = badPointer(live, freed, step.pick, step.kind);
-            if (p === null || live.includes(p)) continue;
-            both((s) => {
-              s.env.free(p);
-              return undefined;
-            });
-          } else {
-            for (const s of [fast, slow]) {
-              if (step.on && s.heap._hooks === null) {
-                const inner = currentHooks(s.heap);
-                s.heap._hooks = {
-                  ...inner,
-                  malloc: (n) => {
-                    s.hookCalls++;
-                    return inner.malloc(n);
-                  },
-                  free: (p) => {
-                    s.hookCalls++;
-                    inner.free(p);
-                  },
-                };
-              } else if (!step.on) s.heap._hooks = null;
-            }
-          }
-          expect(fast.errors, `step ${i}: errors`).toEqual(slow.errors);
-          expect(fast.hookCalls, `step ${i}: calls through the hooks`).toBe(slow.hookCalls);
-          expect(sameMemory(fast, slow), `step ${i} ${JSON.stringify(step)}: first differing byte`).toBe(-1);
+    propertyTest<Step, World>(
+      {
+        step: stepArb,
+        minSteps: 1,
+        maxSteps: 200,
+        size: 'max',
+        setup: () => ({ fast: side(true, align), slow: side(false, align), live: [], freed: [], i: 0 }),
+        apply,
+        layers: ({ fast, slow }) => ({ heaps: [fast.heap, slow.heap] }),
+        verify,
+        finish: ({ fast, live }) => {
+          for (const p of live) fast.env.free(p);
           fast.heap.check();
-        }
-        for (const p of live) fast.env.free(p);
-        fast.heap.check();
-        expect(fast.heap.stats().liveBlocks).toBe(0);
-      }),
+          expect(fast.heap.stats().liveBlocks).toBe(0);
+        },
+      },
       { seed: 0x15c0, numRuns: 30 },
     );
   });

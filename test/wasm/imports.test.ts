@@ -4,7 +4,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createHeap, DoubleFreeError, type Heap, InvalidArgumentError, InvalidPointerError } from '../../src/index';
 import { EINVAL, ENOMEM, type WasmImports, wasmImports } from '../../src/wasm/index';
-import { expectError } from '../helpers';
+import { expectError } from '../support/helpers';
 
 /** What an i32 argument looks like when WASM passes a size_t of 2^31 or more: negative. */
 const asI32 = (n: number): number => n | 0;

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { createHeap, Heap, HeapCorruptedError, InvalidArgumentError, NotAHeapError } from '../../src/index';
-import { expectError, seededRandom } from '../helpers';
+import { expectError, seededRandom } from '../support/helpers';
 
 const PAGE = 65536;
 

@@ -1,0 +1,82 @@
+/**
+ * The heap's integrity walk, behind `heap.check()`: the header, the null-pointer guard, every
+ * structure of the small-object allocator (`smallCheck`, against the invariants of
+ * `src/small/layout.ts`), every chunk of the large-object heap (`Tlsf.check`, against those of
+ * `src/large/tlsf.ts`), and the facade's counters against what the walk found. A threaded heap
+ * hands the walk to its threads module.
+ *
+ * It lives outside the core bundle (see the architecture guide, "What the core bundle holds"):
+ * `heap.check()` reaches it through the inspect port that `arenalloc/inspect` fills in.
+ *
+ * @internal
+ * @module
+ */
+
+import { HeapCorruptedError, ThreadsActiveError } from '../errors';
+import { _threadsPort, type Heap, type ThreadsPort } from '../heap';
+import { CHUNK_HEADER } from '../large/tlsf';
+import { INTERNAL_REQUEST, LAYOUT_VERSION, MAGIC, Word } from '../layout';
+import { debugMallocStats, smallCheck } from '../small/inspect';
+
+/** {@link Heap.check}: throws {@link HeapCorruptedError} naming the first broken invariant. O(heap size). */
+export function checkHeap(heap: Heap): void {
+  const mem = heap._mem;
+  mem.refresh();
+  const header = mem.head;
+  if (
+    header[Word.MAGIC] !== MAGIC ||
+    header[Word.VERSION] !== LAYOUT_VERSION ||
+    header[Word.ALIGN] !== heap.align ||
+    header[Word.BASE] !== mem.base
+  ) {
+    throw new HeapCorruptedError('the heap header has been overwritten');
+  }
+  checkGuardLow(heap);
+  if (heap._threads !== null) {
+    if (!heap._threads.open) throw new ThreadsActiveError('check(): this thread closed its place in the heap; attach again');
+    (_threadsPort() as ThreadsPort).check(heap._threads);
+    return;
+  }
+  const small = smallCheck(heap._small);
+  let blocks = small.blocks;
+  let bytes = small.bytes;
+  const large = heap._large;
+  large.check((payload, chunkSize) => {
+    if (large.requestedOf(payload) === INTERNAL_REQUEST) return;
+    blocks++;
+    bytes += chunkSize - CHUNK_HEADER;
+  });
+  const stats = heap.stats();
+  if (stats.liveBlocks !== blocks || stats.liveBytes !== bytes) {
+    throw new HeapCorruptedError(
+      `counters say ${stats.liveBlocks} live blocks of ${stats.liveBytes} bytes; the walk found ${blocks} of ${bytes}`,
+    );
+  }
+}
+
+/**
+ * Throws {@link HeapCorruptedError} naming the first non-zero byte of the null-pointer guard
+ * (`guardLow`), if any. O(guard size). Debug mode calls it too, through the port.
+ */
+export function checkGuardLow(heap: Heap): void {
+  const mem = heap._mem;
+  const bytes = mem.head[Word.GUARD_LOW] as number;
+  if (bytes === 0) return;
+  const u32 = mem.u32;
+  for (let w = 0, end = bytes >>> 2; w < end; w++) {
+    if (u32[w] !== 0) {
+      const u8 = mem.u8;
+      let at = w << 2;
+      while (u8[at] === 0) at++;
+      throw new HeapCorruptedError(
+        `null-pointer write: byte ${at} of the guarded low memory (the first ${bytes} bytes) is ${u8[at]}, not 0`,
+        at,
+      );
+    }
+  }
+}
+
+/** {@link Heap.debugMallocStats}: the small-object allocator's text report. O(pools). */
+export function heapReport(heap: Heap): string {
+  return heap._threads === null ? debugMallocStats(heap._small) : (_threadsPort() as ThreadsPort).report(heap._threads);
+}
