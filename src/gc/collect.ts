@@ -60,7 +60,9 @@ import { hasFinalizer, isGcObject, prepareTypes } from './types';
  * the switch folds away and the visitor, a direct call, is inlined too; elsewhere the switch costs
  * a compare or two per field. A function passed as an argument was one call site shared by every
  * pass, which V8 saw megamorphic and called out of line: a full collection then took 17% more
- * instructions than with the loops written out (callgrind, Node 20), and takes 4% fewer now.
+ * instructions than with the loops written out (callgrind, Node 20). With this switch and the
+ * tables below it takes about 1% more than the loops written out, and a young collection 4% more
+ * (issue-19 note): not yet the same.
  */
 // biome-ignore lint/suspicious/noConstEnum: folded at each call site (see above)
 const enum Visit {
@@ -74,32 +76,50 @@ const enum Visit {
   CLEAR = 3,
 }
 
+/** The per-type tables `traverse` reads, taken once per pass. */
+interface Tables {
+  count: Uint32Array;
+  words: Uint32Array;
+  offsets: Int32Array;
+  hasGc: Uint8Array;
+}
+
+/**
+ * The tables of `gc` for one pass. A fresh object the pass only hands to `traverse`: where V8
+ * inlines `traverse`, it keeps the four arrays in registers (escape analysis) instead of loading
+ * them from the detector for each object and each field, as the loops written out did with locals.
+ */
+function tables(gc: Gc): Tables {
+  return { count: gc._refCount, words: gc._refWords, offsets: gc._refOffsets, hasGc: gc._hasGc };
+}
+
 /**
  * Calls visitor `visit` for every non-null `ref` field of object `p`, in field order (CPython's
  * `tp_traverse`). `u32` is the heap's view; the one returned is the view as it is afterwards (a
  * visitor that releases may have run user code that grew the store), for the caller to go on with.
  */
-function traverse(gc: Gc, u32: Uint32Array, p: number, visit: Visit, arg: number): Uint32Array {
+function traverse(gc: Gc, u32: Uint32Array, p: number, visit: Visit, arg: number, types: Tables): Uint32Array {
   const id = u32[(p >>> 2) + O_TYPE] as number;
-  const first = gc._refWords[id] as number;
-  const end = first + (gc._refCount[id] as number);
-  const offsets = gc._refOffsets;
+  const first = types.words[id] as number;
+  const end = first + (types.count[id] as number);
+  const offsets = types.offsets;
+  const hasGc = types.hasGc;
   for (let k = first; k < end; k++) {
     const at = (p + (offsets[k] as number)) >>> 2;
     const target = u32[at] as number;
     if (target === 0) continue;
     switch (visit) {
       case Visit.DECREF:
-        visitDecref(gc, u32, target);
+        visitDecref(hasGc, u32, target);
         break;
       case Visit.REACHABLE:
-        visitReachable(gc, u32, target, arg);
+        visitReachable(hasGc, u32, target, arg);
         break;
       case Visit.MARK:
-        visitMark(gc, u32, target);
+        visitMark(gc, hasGc, u32, target);
         break;
       default:
-        u32 = visitClear(gc, u32, target, at, arg);
+        u32 = visitClear(gc, hasGc, u32, target, at, arg);
     }
   }
   return u32;
@@ -178,12 +198,13 @@ export function updateRefs(gc: Gc, head: number, bias: number): void {
  */
 export function subtractRefs(gc: Gc, head: number): void {
   const u32 = gc._mem.u32;
-  for (let p = gcNext(u32, head); p !== head; p = gcNext(u32, p)) traverse(gc, u32, p, Visit.DECREF, 0);
+  const types = tables(gc);
+  for (let p = gcNext(u32, head); p !== head; p = gcNext(u32, p)) traverse(gc, u32, p, Visit.DECREF, 0, types);
 }
 
 /** A reference from inside the set: one less from outside. */
-function visitDecref(gc: Gc, u32: Uint32Array, target: number): void {
-  if (isGcObject(gc, u32, target) && isCollecting(u32, target)) decRefs(u32, target);
+function visitDecref(hasGc: Uint8Array, u32: Uint32Array, target: number): void {
+  if (isGcObject(hasGc, u32, target) && isCollecting(u32, target)) decRefs(u32, target);
 }
 
 /**
@@ -200,6 +221,7 @@ function visitDecref(gc: Gc, u32: Uint32Array, target: number): void {
  */
 export function moveUnreachable(gc: Gc, young: number, unreachable: number): void {
   const u32 = gc._mem.u32;
+  const types = tables(gc);
   let p = gcNext(u32, young);
   while (p !== young) {
     if (getRefs(u32, p) === 0) {
@@ -209,7 +231,7 @@ export function moveUnreachable(gc: Gc, young: number, unreachable: number): voi
       p = next;
       continue;
     }
-    traverse(gc, u32, p, Visit.REACHABLE, young);
+    traverse(gc, u32, p, Visit.REACHABLE, young, types);
     setSettled(u32, p);
     // Read after the visit: a referent moved back to the tail may have been p's successor.
     p = gcNext(u32, p);
@@ -217,8 +239,8 @@ export function moveUnreachable(gc: Gc, young: number, unreachable: number): voi
 }
 
 /** Referred to by a reachable member of `young`: reachable too, and visited in its turn. */
-function visitReachable(gc: Gc, u32: Uint32Array, target: number, young: number): void {
-  if (!isGcObject(gc, u32, target) || !isCollecting(u32, target)) return;
+function visitReachable(hasGc: Uint8Array, u32: Uint32Array, target: number, young: number): void {
+  if (!isGcObject(hasGc, u32, target) || !isCollecting(u32, target)) return;
   if (isTentative(u32, target)) {
     listMove(u32, target, young);
     setCollecting(u32, target);
@@ -238,12 +260,13 @@ function visitReachable(gc: Gc, u32: Uint32Array, target: number, young: number)
  */
 export function clearUnheld(gc: Gc, head: number): number {
   let u32 = gc._mem.u32;
+  const types = tables(gc);
   let list = gc._scratch;
   let n = 0;
   for (let p = gcNext(u32, head); p !== head; p = gcNext(u32, p)) {
     if (n === list.length) list = growScratch(gc, n);
     list[n++] = p;
-    u32 = traverse(gc, u32, p, Visit.CLEAR, 0);
+    u32 = traverse(gc, u32, p, Visit.CLEAR, 0, types);
     list = gc._scratch;
   }
   return n;
@@ -255,11 +278,11 @@ export function clearUnheld(gc: Gc, head: number): number {
  * target that keeps a reference only loses the count; the last reference of an outside object is
  * released (which may run its finalizer).
  */
-function visitClear(gc: Gc, u32: Uint32Array, target: number, at: number, bias: number): Uint32Array {
+function visitClear(gc: Gc, hasGc: Uint8Array, u32: Uint32Array, target: number, at: number, bias: number): Uint32Array {
   u32[at] = 0;
   const w = target >>> 2;
   const count = u32[w + O_REFCOUNT] as number;
-  if (count > 1 || (bias === 0 && isGcObject(gc, u32, target) && isCollecting(u32, target))) {
+  if (count > 1 || (bias === 0 && isGcObject(hasGc, u32, target) && isCollecting(u32, target))) {
     u32[w + O_REFCOUNT] = count - 1;
     return u32;
   }
@@ -355,20 +378,21 @@ export function handleResurrected(gc: Gc, unreachable: number, older: number): n
  */
 export function markReachable(gc: Gc, head: number): void {
   const u32 = gc._mem.u32;
+  const types = tables(gc);
   const rc = gc.rc;
   const base = rc._top;
   for (let p = gcNext(u32, head); p !== head; p = gcNext(u32, p)) {
     if (getRefs(u32, p) === 0 || isReachable(u32, p)) continue;
     setReachable(u32, p);
     pushWork(gc, p);
-    while (rc._top > base) traverse(gc, u32, rc._stack[--rc._top] as number, Visit.MARK, 0);
+    while (rc._top > base) traverse(gc, u32, rc._stack[--rc._top] as number, Visit.MARK, 0, types);
   }
   rc._top = base;
 }
 
 /** Reached from a reachable member: marked, and pushed to be followed in its turn. */
-function visitMark(gc: Gc, u32: Uint32Array, target: number): void {
-  if (!isGcObject(gc, u32, target) || !isCollecting(u32, target) || isReachable(u32, target)) return;
+function visitMark(gc: Gc, hasGc: Uint8Array, u32: Uint32Array, target: number): void {
+  if (!isGcObject(hasGc, u32, target) || !isCollecting(u32, target) || isReachable(u32, target)) return;
   setReachable(u32, target);
   pushWork(gc, target);
 }
@@ -388,10 +412,11 @@ function pushWork(gc: Gc, p: number): void {
  */
 export function clearHeld(gc: Gc, n: number): void {
   let u32 = gc._mem.u32;
+  const types = tables(gc);
   for (let i = 0; i < n; i++) {
     const p = gc._scratch[i] as number;
     setSettled(u32, p);
-    u32 = traverse(gc, u32, p, Visit.CLEAR, 1);
+    u32 = traverse(gc, u32, p, Visit.CLEAR, 1, types);
   }
 }
 

@@ -13,9 +13,10 @@ import type { Gc } from './gc';
 /**
  * Whether `target` carries gc words (its type has `ref` fields): only then may its gcFlags be
  * read, the words in front of any other object being its rc header or the block before it.
+ * `hasGc`: the detector's `_hasGc` table.
  */
-export function isGcObject(gc: Gc, u32: Uint32Array, target: number): boolean {
-  return gc._hasGc[u32[(target >>> 2) + O_TYPE] as number] === 1;
+export function isGcObject(hasGc: Uint8Array, u32: Uint32Array, target: number): boolean {
+  return hasGc[u32[(target >>> 2) + O_TYPE] as number] === 1;
 }
 
 /** Whether objects of type `id` declared a finalizer (as of the last {@link prepareTypes}). */

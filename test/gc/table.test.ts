@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { OutOfMemoryError } from '../src/errors';
-import { createGc } from '../src/gc/index';
-import { createHeap } from '../src/index';
-import { createRc } from '../src/rc/index';
+import { OutOfMemoryError } from '../../src/errors';
+import { createGc } from '../../src/gc/index';
+import { createHeap } from '../../src/index';
+import { createRc } from '../../src/rc/index';
 
 describe('gc: its table', () => {
   it('names the gc table when there is no room for it, and changes nothing', () => {
