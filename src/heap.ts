@@ -28,7 +28,7 @@ import {
   StaleViewError,
   ThreadsNotLoadedError,
 } from './errors';
-import { CHUNK_HEADER, MIN_CHUNK, Tlsf } from './large/tlsf';
+import { Chunk, Tlsf } from './large/tlsf';
 import { Counter, Flag, HEADER_BYTES, LAYOUT_VERSION, MAGIC, Word } from './layout';
 import { createMemory, type Memory, type StoreKind, type StoreOptions, type WasmMemory, wrapMemory } from './memory/store';
 import { type AttachOptions, checkSmallTunables, type HeapOptions } from './options';
@@ -212,7 +212,7 @@ export class Heap {
       if (error instanceof ArenallocError) throw error;
       throw new NotAHeapError(`cannot read the buffer: ${(error as Error).message}`);
     }
-    if (mem.byteLength < base + HEADER_BYTES + 2 * CHUNK_HEADER) {
+    if (mem.byteLength < base + HEADER_BYTES + 2 * Chunk.HEADER) {
       throw new NotAHeapError(`a buffer of ${mem.byteLength} bytes is too small to hold a heap`);
     }
     const header = mem.head;
@@ -246,8 +246,8 @@ export class Heap {
     }
     // Another thread may have grown the store after this Memory took its length and before the
     // heap end was read (a join while another thread grows): look at the length again first.
-    if (end + CHUNK_HEADER > mem.byteLength && !(mem.refresh() && end + CHUNK_HEADER <= mem.byteLength)) {
-      throw new NotAHeapError(`the heap is truncated: it ends at byte ${end + CHUNK_HEADER} but the buffer has ${mem.byteLength}`);
+    if (end + Chunk.HEADER > mem.byteLength && !(mem.refresh() && end + Chunk.HEADER <= mem.byteLength)) {
+      throw new NotAHeapError(`the heap is truncated: it ends at byte ${end + Chunk.HEADER} but the buffer has ${mem.byteLength}`);
     }
     // A threaded heap is joined, not opened: this thread takes a slot of its own.
     if (((header[Word.FLAGS] as number) & Flag.THREADED) === 0) return new Heap(mem, align);
@@ -643,7 +643,7 @@ export class Heap {
    * @returns the number of bytes released (0 unless the store is `'resizable'`)
    */
   trim(): number {
-    return this._large.trim(this._mem.base + HEADER_BYTES + CHUNK_HEADER + MIN_CHUNK);
+    return this._large.trim(this._mem.base + HEADER_BYTES + Chunk.HEADER + Chunk.MIN);
   }
 }
 

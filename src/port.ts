@@ -35,7 +35,8 @@
 
 import { OutOfMemoryError } from './errors';
 import type { Heap, HeapHooks } from './heap';
-import { CHUNK_HEADER } from './large/tlsf';
+import { forEachChunk } from './large/check';
+import { Chunk } from './large/tlsf';
 import { INTERNAL_REQUEST, SmallState } from './layout';
 import type { Memory } from './memory/store';
 import { rawAlignedAlloc, rawFree, rawFreeBatch, rawIsLive, rawMalloc, rawRealloc, rawUsableSize } from './route';
@@ -175,11 +176,17 @@ export function maxLargeRequest(heap: Heap): number {
  * The large-object allocator standing alone over a store of its own, with no heap around it: the
  * TLSF contender of the strategy suite (`src/strategies/tlsf.ts`). @internal
  */
-export { createStandaloneTlsf, freeChunkBytes } from './large/standalone';
+export {
+  checkStandaloneTlsf,
+  createStandaloneTlsf,
+  freeChunkBytes,
+  type StandalonePointer,
+  standalonePointer,
+} from './large/standalone';
 export type { Tlsf } from './large/tlsf';
 
 /** Bytes of the header in front of every large chunk's payload. @internal */
-export const LARGE_CHUNK_HEADER = CHUNK_HEADER;
+export const LARGE_CHUNK_HEADER: number = Chunk.HEADER;
 
 /** What a chunk of the large-object heap holds, for {@link visitChunks}. @internal */
 export enum ChunkKind {
@@ -193,16 +200,16 @@ export enum ChunkKind {
 
 /**
  * Calls `visit` for every chunk of the large-object heap in address order, the sentinel
- * excluded: its payload address, its size (header included), and what it holds. @internal
+ * excluded: its payload address, its size (header included), what it holds, and, for a user
+ * block, the bytes its caller asked for (0 for the other kinds). @internal
  */
-export function visitChunks(heap: Heap, visit: (payload: number, chunkSize: number, kind: ChunkKind) => void): void {
+export function visitChunks(heap: Heap, visit: (payload: number, chunkSize: number, kind: ChunkKind, requested: number) => void): void {
   const large = heap._large;
-  large.forEachChunk((payload, chunkSize, isFree) => {
-    visit(
-      payload,
-      chunkSize,
-      isFree ? ChunkKind.FREE : large.requestedOf(payload) === INTERNAL_REQUEST ? ChunkKind.INTERNAL : ChunkKind.USED,
-    );
+  forEachChunk(large, (payload, chunkSize, isFree) => {
+    if (isFree) return visit(payload, chunkSize, ChunkKind.FREE, 0);
+    const requested = large.requestedOf(payload);
+    if (requested === INTERNAL_REQUEST) visit(payload, chunkSize, ChunkKind.INTERNAL, 0);
+    else visit(payload, chunkSize, ChunkKind.USED, requested);
   });
 }
 
@@ -257,7 +264,7 @@ export function visitArenas(heap: Heap, visit: (base: number, pools: PoolSpan[])
     const watermark = mem.u32[w + ArenaEntry.WATERMARK] as number;
     const pools: PoolSpan[] = [];
     for (let pool = base; pool < base + small.arenaSize; pool += small.poolSize) {
-      const limit = pool + small.poolSize === base + small.arenaSize ? small.poolSize - CHUNK_HEADER : small.poolSize;
+      const limit = pool + small.poolSize === base + small.arenaSize ? small.poolSize - Chunk.HEADER : small.poolSize;
       const count = pool >= watermark ? 0 : (mem.u32[(pool >>> 2) + PoolHeader.COUNT] as number);
       if (count === 0) {
         pools.push({ start: pool, end: pool + limit, sizeClass: -1, blockSize: 0, blocksInUse: 0, capacity: 0 });

@@ -45,12 +45,12 @@ const PREV_FREE = 2;
 const SIZE_MASK = ~3;
 const TAG_KEY = 0x5a17b10c;
 const MAX_REQUEST = 1 << 30;
-// Chunk words, relative to the chunk's first word.
+// Chunk words, relative to the chunk's first word (the two LINKs: a free chunk's list links, not the PREV_FREE flag).
 const H_PREV_SIZE = 0;
 const H_TAG = 1;
 const H_SIZE = 2;
-const H_NEXT_FREE = 4;
-const H_PREV_FREE = 5;
+const H_NEXT_LINK = 4;
+const H_PREV_LINK = 5;
 
 export class CheckedTlsf {
   /**
@@ -203,9 +203,9 @@ export class CheckedTlsf {
     const i32 = this.i32;
     const list = CheckedTlsf.listOf(size);
     const head = i32[W_HEADS + list];
-    i32[(chunk >> 2) + H_NEXT_FREE] = head;
-    i32[(chunk >> 2) + H_PREV_FREE] = 0;
-    if (head !== 0) i32[(head >> 2) + H_PREV_FREE] = chunk;
+    i32[(chunk >> 2) + H_NEXT_LINK] = head;
+    i32[(chunk >> 2) + H_PREV_LINK] = 0;
+    if (head !== 0) i32[(head >> 2) + H_PREV_LINK] = chunk;
     i32[W_HEADS + list] = chunk;
     i32[W_FL] |= 1 << (list >>> 5);
     i32[W_SL + (list >>> 5)] |= 1 << (list & 31);
@@ -213,11 +213,11 @@ export class CheckedTlsf {
 
   removeFree(chunk, size) {
     const i32 = this.i32;
-    const next = i32[(chunk >> 2) + H_NEXT_FREE];
-    const prev = i32[(chunk >> 2) + H_PREV_FREE];
-    if (next !== 0) i32[(next >> 2) + H_PREV_FREE] = prev;
+    const next = i32[(chunk >> 2) + H_NEXT_LINK];
+    const prev = i32[(chunk >> 2) + H_PREV_LINK];
+    if (next !== 0) i32[(next >> 2) + H_PREV_LINK] = prev;
     if (prev !== 0) {
-      i32[(prev >> 2) + H_NEXT_FREE] = next;
+      i32[(prev >> 2) + H_NEXT_LINK] = next;
       return;
     }
     const list = CheckedTlsf.listOf(size);

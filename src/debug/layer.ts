@@ -17,7 +17,7 @@
  * Debug mode is for finding bugs, not for speed: each allocation fills its block, each `free`
  * scans the guards and fills the block again, each quarantine eviction scans the freed bytes, and
  * the registry is a JS `Set`. None of it touches a heap without debug mode: the core only tests
- * `heap._hooks` for null.
+ * whether hooks are installed.
  *
  * @internal
  * @module
@@ -25,7 +25,7 @@
 
 import { DoubleFreeError, expectHeap, expectSingleThreaded, InvalidArgumentError, InvalidPointerError } from '../errors';
 import { type Heap, type HeapHooks, MAX_REQUEST } from '../heap';
-import { checkGuardLow, currentHooks } from '../port';
+import { checkGuardLow, currentHooks, hooksOf, memoryOf, setHooks, tracerOf } from '../port';
 import { CLEAN_BYTE, DEAD_BYTE, FORBIDDEN_BYTE } from './bytes';
 import { type DamageReport, type DamageSide, FreedBlockWrittenError, GuardBytesError } from './errors';
 import { checksumOf, D_CHECKSUM, D_OFFSET, D_REQUESTED, D_SERIAL, DEBUG_HEADER, STATE_FREED, STATE_LIVE } from './layout';
@@ -68,6 +68,16 @@ export interface DebugStats {
   allocations: number;
 }
 
+/** What a verified debug header says about a block. @internal */
+export interface BlockHeader {
+  /** The block the allocator underneath returned. */
+  readonly inner: number;
+  /** The bytes the caller asked for. */
+  readonly requested: number;
+  /** Usable bytes of the inner block. */
+  readonly innerBytes: number;
+}
+
 const layers = new WeakMap<Heap, DebugLayer>();
 
 /**
@@ -86,7 +96,7 @@ export class DebugLayer {
 
   /** @internal The hooks below this layer. */
   readonly _next: HeapHooks;
-  /** @internal What `heap._hooks` was before this layer (null: none). */
+  /** @internal The hooks installed before this layer (null: none). */
   readonly _previous: HeapHooks | null;
   /** @internal `DEBUG_HEADER + guardBytes`: from the header to the user pointer. */
   readonly _lead: number;
@@ -112,13 +122,6 @@ export class DebugLayer {
   _liveBytes: number;
   /** @internal Allocations so far; the serial number of the latest. */
   _allocations: number;
-  // Results of the last verifyLive, so that callers need no object per call.
-  /** @internal */
-  _inner: number;
-  /** @internal */
-  _requested: number;
-  /** @internal */
-  _innerBytes: number;
 
   /** @internal Use {@link enableDebug}. */
   constructor(heap: Heap, guardBytes: number, quarantineBlocks: number, quarantineBytes: number, next: HeapHooks) {
@@ -127,7 +130,7 @@ export class DebugLayer {
     this.quarantineBlocks = quarantineBlocks;
     this.quarantineBytes = quarantineBytes;
     this._next = next;
-    this._previous = heap._hooks;
+    this._previous = hooksOf(heap);
     this._lead = DEBUG_HEADER + guardBytes;
     this._live = new Set();
     this._freed = new Set();
@@ -141,9 +144,6 @@ export class DebugLayer {
     this._quarantinedBytes = 0;
     this._liveBytes = 0;
     this._allocations = 0;
-    this._inner = 0;
-    this._requested = 0;
-    this._innerBytes = 0;
   }
 
   // ─── the hooks ──────────────────────────────────────────────────────────────────────────────
@@ -163,28 +163,22 @@ export class DebugLayer {
    * lands in the quarantine and its use is caught.
    */
   realloc(ptr: number, size: number): number {
-    this._verifyLive(ptr);
-    const inner = this._inner;
-    const requested = this._requested;
-    const innerBytes = this._innerBytes;
+    const { inner, requested, innerBytes } = this._verifyLive(ptr);
     this._planEvictions(innerBytes);
     const moved = this._allocate(size, 0);
     if (moved === 0) return 0;
     // The allocation may have emptied the quarantine to find room: plan again (cheap then).
     const evictions = this._planEvictions(innerBytes);
-    this.heap._mem.u8.copyWithin(moved, ptr, ptr + Math.min(requested, size));
+    memoryOf(this.heap).u8.copyWithin(moved, ptr, ptr + Math.min(requested, size));
     this._retire(ptr, inner, requested, innerBytes, evictions);
     return moved;
   }
 
   /** @internal */
   free(ptr: number): void {
-    this._verifyLive(ptr);
+    const { inner, requested, innerBytes } = this._verifyLive(ptr);
     // A write through a null pointer is caught at the next free, as a guard overrun is.
     checkGuardLow(this.heap);
-    const inner = this._inner;
-    const requested = this._requested;
-    const innerBytes = this._innerBytes;
     const evictions = this._planEvictions(innerBytes);
     this._retire(ptr, inner, requested, innerBytes, evictions);
   }
@@ -192,8 +186,7 @@ export class DebugLayer {
   /** @internal The size the caller asked for. */
   usableSize(ptr: number): number {
     if (!this._live.has(ptr)) throw this._badPointer(ptr);
-    this._readHeader(ptr, STATE_LIVE);
-    return this._requested;
+    return this._readHeader(ptr, STATE_LIVE).requested;
   }
 
   /** @internal */
@@ -255,14 +248,14 @@ export class DebugLayer {
    * @throws {@link FreedBlockWrittenError} when a quarantined block was written after free
    */
   disable(): void {
-    if (this.heap._hooks !== this) {
+    if (hooksOf(this.heap) !== this) {
       throw new InvalidArgumentError('another layer was installed over debug mode; remove it first');
     }
     if (this._live.size > 0) {
       throw new InvalidArgumentError(`${this._live.size} blocks allocated in debug mode are still live; free them first`);
     }
     this.flushQuarantine();
-    this.heap._hooks = this._previous;
+    setHooks(this.heap, this._previous);
     layers.delete(this.heap);
   }
 
@@ -285,7 +278,7 @@ export class DebugLayer {
     const innerBytes = next.usableSize(inner);
     const user = inner + lead;
     const serial = (this._allocations = this._allocations + 1) >>> 0;
-    const mem = this.heap._mem; // after the allocation: the store may have grown
+    const mem = memoryOf(this.heap); // after the allocation: the store may have grown
     const header = user - this._lead;
     if (header > inner) mem.fillBytes(FORBIDDEN_BYTE, inner, header);
     const w = header >>> 2;
@@ -307,10 +300,10 @@ export class DebugLayer {
    * releasing the `evictions` oldest, already verified), or releases it at once (`evictions` -1).
    */
   _retire(user: number, inner: number, requested: number, innerBytes: number, evictions: number): void {
-    const site = this.heap._tracer === null || evictions < 0 ? undefined : this._siteOf(user, inner);
+    const site = tracerOf(this.heap) === null || evictions < 0 ? undefined : this._siteOf(user, inner);
     this._live.delete(user);
     this._liveBytes -= requested;
-    const mem = this.heap._mem;
+    const mem = memoryOf(this.heap);
     mem.fillBytes(DEAD_BYTE, user, user + requested);
     if (evictions < 0) {
       this._next.free(inner);
@@ -385,32 +378,29 @@ export class DebugLayer {
 
   // ─── verification ───────────────────────────────────────────────────────────────────────────
 
-  /**
-   * @internal Throws unless `user` is a live block with intact header and guards; leaves its
-   * inner pointer, requested size and inner size in `_inner`, `_requested`, `_innerBytes`.
-   */
-  _verifyLive(user: number): void {
+  /** @internal Throws unless `user` is a live block with intact header and guards; returns what its header says. */
+  _verifyLive(user: number): BlockHeader {
     if (!this._live.has(user)) throw this._badPointer(user);
-    this._readHeader(user, STATE_LIVE);
-    this._scanGuards(user, this._inner, this._requested, this._innerBytes, false);
+    const block = this._readHeader(user, STATE_LIVE);
+    this._scanGuards(user, block.inner, block.requested, block.innerBytes, false);
+    return block;
   }
 
   /** @internal Throws unless the quarantined block `user` still holds 0xDD and its guards. */
   _verifyFreed(user: number, inner: number, innerBytes: number): void {
-    this._readHeader(user, STATE_FREED);
-    const requested = this._requested;
-    const at = firstMismatch(this.heap._mem, user, user + requested, DEAD_BYTE);
+    const { requested } = this._readHeader(user, STATE_FREED);
+    const at = firstMismatch(memoryOf(this.heap), user, user + requested, DEAD_BYTE);
     if (at >= 0) throw this._damage(user, 'inside', at, user + requested, DEAD_BYTE, true);
     this._scanGuards(user, inner, requested, innerBytes, true);
   }
 
   /**
-   * @internal Reads and verifies the debug header of `user` (expected in `state`); sets
-   * `_requested`, `_inner` and `_innerBytes`. A damaged header is reported with the leading
-   * guard if that is damaged too (the likelier story: an underrun), else on its own.
+   * @internal Reads and verifies the debug header of `user` (expected in `state`) and returns
+   * what it says. A damaged header is reported with the leading guard if that is damaged too (the
+   * likelier story: an underrun), else on its own.
    */
-  _readHeader(user: number, state: number): void {
-    const mem = this.heap._mem;
+  _readHeader(user: number, state: number): BlockHeader {
+    const mem = memoryOf(this.heap);
     // WASM code may have grown the memory behind the heap's back: re-bind before reading.
     mem.reach(user);
     const w = (user - this._lead) >>> 2;
@@ -427,14 +417,12 @@ export class DebugLayer {
     const inner = user - offset;
     const innerBytes = this._next.usableSize(inner);
     if (offset < this._lead || offset + requested + this.guardBytes > innerBytes) throw this._headerDamage(user, freed);
-    this._requested = requested;
-    this._inner = inner;
-    this._innerBytes = innerBytes;
+    return { inner, requested, innerBytes };
   }
 
   /** @internal Scans the padding, the leading and the trailing guard of a block with a good header. */
   _scanGuards(user: number, inner: number, requested: number, innerBytes: number, freed: boolean): void {
-    const mem = this.heap._mem;
+    const mem = memoryOf(this.heap);
     const header = user - this._lead;
     let at = firstMismatch(mem, user - this.guardBytes, user, FORBIDDEN_BYTE);
     if (at >= 0) throw this._damage(user, 'before', at, user, FORBIDDEN_BYTE, freed);
@@ -480,7 +468,7 @@ export class DebugLayer {
     requested = this._headerWord(user, D_REQUESTED, freed),
     serial = this._headerWord(user, D_SERIAL, freed),
   ): Error {
-    const u8 = this.heap._mem.u8;
+    const u8 = memoryOf(this.heap).u8;
     const last = Math.min(lastMismatch(u8, at, end, expected), at + 31);
     const report: DamageReport = {
       pointer: user,
@@ -515,7 +503,7 @@ export class DebugLayer {
 
   /** @internal A header word of a block whose header checks out, else -1. */
   _headerWord(user: number, word: number, freed: boolean): number {
-    const u32 = this.heap._mem.u32;
+    const u32 = memoryOf(this.heap).u32;
     const w = (user - this._lead) >>> 2;
     const requested = u32[w + D_REQUESTED] as number;
     const serial = u32[w + D_SERIAL] as number;
@@ -530,7 +518,7 @@ export class DebugLayer {
       const site = this._freedSites.get(user);
       if (site !== undefined) return site;
     }
-    const tracer = this.heap._tracer;
+    const tracer = tracerOf(this.heap);
     if (tracer === null) return undefined;
     return tracer.tracebackOf(user) ?? tracer.tracebackOf(inner);
   }
@@ -585,7 +573,7 @@ export function enableDebug(heap: Heap, options: DebugOptions = {}): DebugLayer 
   }
   const next = currentHooks(heap);
   const layer = new DebugLayer(heap, guardBytes, quarantineBlocks, quarantineBytes, next);
-  heap._hooks = layer;
+  setHooks(heap, layer);
   layers.set(heap, layer);
   return layer;
 }

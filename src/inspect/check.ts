@@ -1,9 +1,10 @@
 /**
  * The heap's integrity walk, behind `heap.check()`: the header, the null-pointer guard, every
- * structure of the small-object allocator (`smallCheck`, against the invariants of
- * `src/small/layout.ts`), every chunk of the large-object heap (`Tlsf.check`, against those of
- * `src/large/tlsf.ts`), and the facade's counters against what the walk found. A threaded heap
- * hands the walk to its threads module.
+ * structure of the small-object allocator (`smallCheck` of `src/small/check.ts`, against the
+ * invariants S1 to S11 of `src/small/layout.ts`), every chunk of the large-object heap
+ * (`checkTlsf` of `src/large/check.ts`, against T1 to T8 of `src/large/tlsf.ts`), and the
+ * facade's counters against what the walk found. A threaded heap hands the walk to its threads
+ * module.
  *
  * It lives outside the core bundle (see the architecture guide, "What the core bundle holds"):
  * `heap.check()` reaches it through the inspect port that `arenalloc/inspect` fills in.
@@ -14,9 +15,11 @@
 
 import { HeapCorruptedError, ThreadsActiveError } from '../errors';
 import { _threadsPort, type Heap, type ThreadsPort } from '../heap';
-import { CHUNK_HEADER } from '../large/tlsf';
+import { checkTlsf } from '../large/check';
+import { Chunk } from '../large/tlsf';
 import { INTERNAL_REQUEST, LAYOUT_VERSION, MAGIC, Word } from '../layout';
-import { debugMallocStats, smallCheck } from '../small/inspect';
+import { smallCheck } from '../small/check';
+import { debugMallocStats } from '../small/inspect';
 
 /** {@link Heap.check}: throws {@link HeapCorruptedError} naming the first broken invariant. O(heap size). */
 export function checkHeap(heap: Heap): void {
@@ -41,10 +44,10 @@ export function checkHeap(heap: Heap): void {
   let blocks = small.blocks;
   let bytes = small.bytes;
   const large = heap._large;
-  large.check((payload, chunkSize) => {
+  checkTlsf(large, (payload, chunkSize) => {
     if (large.requestedOf(payload) === INTERNAL_REQUEST) return;
     blocks++;
-    bytes += chunkSize - CHUNK_HEADER;
+    bytes += chunkSize - Chunk.HEADER;
   });
   const stats = heap.stats();
   if (stats.liveBlocks !== blocks || stats.liveBytes !== bytes) {

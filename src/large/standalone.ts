@@ -12,9 +12,8 @@
 
 import { Counter, HEADER_BYTES } from '../layout';
 import { createMemory, type StoreOptions } from '../memory/store';
-import { CHUNK_HEADER, Tlsf } from './tlsf';
-
-export { CHUNK_HEADER } from './tlsf';
+import { checkTlsf } from './check';
+import { Chunk, ChunkState, Tlsf } from './tlsf';
 
 /** A formatted TLSF allocator over a new store of its own. @internal */
 export function createStandaloneTlsf(options: StoreOptions, align: 8 | 16): Tlsf {
@@ -26,9 +25,24 @@ export function createStandaloneTlsf(options: StoreOptions, align: 8 | 16): Tlsf
 }
 
 /** Bytes of a standalone TLSF store that are not chunks (the header and the end sentinel). @internal */
-export const STANDALONE_OVERHEAD = HEADER_BYTES + CHUNK_HEADER;
+export const STANDALONE_OVERHEAD = HEADER_BYTES + Chunk.HEADER;
 
 /** Bytes in the free chunks of `tlsf`, headers included. @internal */
 export function freeChunkBytes(tlsf: Tlsf): number {
   return tlsf.mem.f64[Counter.LARGE_FREE_BYTES] as number;
+}
+
+/** The integrity walk of a standalone TLSF (`checkTlsf`: invariants T1 to T8 of `./tlsf.ts`). @internal */
+export function checkStandaloneTlsf(tlsf: Tlsf): void {
+  checkTlsf(tlsf, () => {});
+}
+
+/** What a pointer is to a standalone TLSF: a live block, a freed one (a double free), or neither. @internal */
+export type StandalonePointer = 'live' | 'freed' | 'foreign';
+
+/** Classifies `ptr` for a standalone TLSF in O(1) (see `Tlsf.classify`). @internal */
+export function standalonePointer(tlsf: Tlsf, ptr: number): StandalonePointer {
+  if ((ptr & (tlsf.align - 1)) !== 0) return 'foreign';
+  const state = tlsf.classify(ptr);
+  return state === ChunkState.LIVE ? 'live' : state === ChunkState.FREE ? 'freed' : 'foreign';
 }

@@ -18,7 +18,7 @@
  *  chunk c ─▶ ┌────────────┬────────────┬──────────────────────┬────────────┐
  *             │ prevSize   │ tag        │ size | PREV_FREE|FREE │ requested  │  16 bytes
  *  c + 16  ─▶ ├────────────┴────────────┴──────────────────────┴────────────┤
- *             │ payload (free chunk: nextFree, prevFree, then nothing)      │
+ *             │ payload (free chunk: nextLink, prevLink, then nothing)      │
  *  c + size ▶ └─────────────────────────────────────────────────────────────┘
  * ```
  *
@@ -31,8 +31,9 @@
  *   low bits hold `FREE` (this chunk is free) and `PREV_FREE` (the one before it is).
  * - `requested` is what the caller asked for (for statistics and debugging).
  *
- * A free chunk is on the list of its size class, doubly linked through its payload. Two free
- * chunks are never neighbours: `free` merges at once.
+ * A free chunk is on the list of its size class, doubly linked through its payload (`nextLink`,
+ * `prevLink`: list links, not to be confused with the `PREV_FREE` flag, which is about the
+ * chunk physically before). Two free chunks are never neighbours: `free` merges at once.
  *
  * ## Size classes
  *
@@ -40,6 +41,24 @@
  * Above, the first level is ⌊log2 size⌋ and the second level splits that power of two into 32
  * linear steps. Insertion rounds down, search rounds up to the next step, so that any chunk on a
  * list found by search is large enough ("good fit", worst-case internal waste under 1/32).
+ *
+ * ## Invariants
+ *
+ * What `checkTlsf` (`./check.ts`, behind `heap.check()`) verifies, one named check each:
+ *
+ * - **T1 (the end)**: the sentinel at `Word.HEAP_END` is aligned, lies at or after the first chunk,
+ *   and its header fits in the store; it carries its tag and a size of 0.
+ * - **T2 (tags)**: every chunk from the first to the sentinel starts with its tag.
+ * - **T3 (tiling)**: every chunk's size is at least `Chunk.MIN` and a multiple of the alignment,
+ *   and the chunks tile the heap exactly, from the first chunk to the sentinel.
+ * - **T4 (boundary tags)**: the `PREV_FREE` bit of a chunk (and of the sentinel) is set exactly
+ *   when the chunk before it is free, and then its `prevSize` is that chunk's size.
+ * - **T5 (immediate merging)**: no two free chunks are neighbours.
+ * - **T6 (lists)**: every free chunk is on exactly one list, the list of its size class; every
+ *   list holds only free chunks, linked both ways, with no cycle.
+ * - **T7 (bitmaps)**: a second-level bit is set exactly when its list is non-empty, a first-level
+ *   bit exactly when one of its second-level lists is.
+ * - **T8 (counters)**: the free and used chunk and byte counters of the header agree with the walk.
  *
  * ## Growth
  *
@@ -53,26 +72,32 @@
  * @module
  */
 
-import { CORRUPTION_HINT, HeapCorruptedError } from '../errors';
 import { Counter, HEADER_BYTES, INTERNAL_REQUEST, Region, Word } from '../layout';
 import { type Memory, roundUp, WASM_PAGE } from '../memory/store';
 
 // Word offsets inside a chunk, relative to the chunk's first word, and the flag bits of its size
 // word. `const enum`s, so that the bundler writes the numbers into the code: a module-level
 // `const` becomes a variable that V8 loads and checks at every use, and whose bytes count
-// against its budget for inlining the hot paths.
+// against its budget for inlining the hot paths. Exported for the integrity walk (`./check.ts`)
+// and the threaded heap; no layer above the core uses them (the port has its own names).
+/** Word offsets of a chunk header, and of the free-list links in a free chunk's payload. */
 // biome-ignore lint/suspicious/noConstEnum: inlined by the bundler on the hot paths (see above)
-const enum H {
+export const enum H {
   PREV_SIZE = 0,
   TAG = 1,
   SIZE = 2,
   REQUESTED = 3,
-  NEXT_FREE = 4,
-  PREV_FREE = 5,
+  /** A free chunk's link to the next chunk of its free list (0 ends it). A list link, not a flag. */
+  NEXT_LINK = 4,
+  /** A free chunk's link to the previous chunk of its free list (0 for the head). Not `Bits.PREV_FREE`. */
+  PREV_LINK = 5,
 }
+/** The flag bits of a chunk's size word, and the constants of the list index. */
 // biome-ignore lint/suspicious/noConstEnum: inlined by the bundler on the hot paths (see above)
-const enum Bits {
+export const enum Bits {
+  /** This chunk is free. */
   FREE = 1,
+  /** The chunk physically before this one is free (its size is in this chunk's prevSize). */
   PREV_FREE = 2,
   SIZE_MASK = ~3,
   /** log2 of the number of second-level lists per first level. */
@@ -81,34 +106,30 @@ const enum Bits {
   /** Mixed into a chunk's address to make its tag. */
   TAG_KEY = 0x5a17b10c,
 }
+/** Sizes of every chunk: the one name for them in the core. */
 // biome-ignore lint/suspicious/noConstEnum: inlined by the bundler on the hot paths (see above)
-const enum Chunk {
-  /** Bytes of a chunk header (exported as CHUNK_HEADER). */
+export const enum Chunk {
+  /** Bytes of a chunk header, in front of every payload. */
   HEADER = 16,
-  /** Smallest chunk (exported as MIN_CHUNK). */
+  /** Smallest chunk: a header and room for the two free-list links. */
   MIN = 32,
 }
-
-/** Bytes of a chunk header. */
-export const CHUNK_HEADER = 16;
-/** Smallest chunk: a header and room for the two free-list links. */
-export const MIN_CHUNK = 32;
-/** First levels: enough for sizes up to 4 GiB at 8-byte alignment. */
-export const FL_COUNT = 25;
-
-/** What a payload pointer is to the large-object heap (`Tlsf.classify`). */
-// biome-ignore lint/suspicious/noConstEnum: inlined by the bundler into the checks of free
+/** What {@link Tlsf.classify} says a payload pointer is. */
+// biome-ignore lint/suspicious/noConstEnum: inlined by the bundler on the hot paths (see above)
 export const enum ChunkState {
-  /** The payload of a live chunk. */
+  /** The payload of a live (used) chunk. */
   LIVE = 0,
-  /** The payload of a free chunk: a double free. */
+  /** The payload of a free chunk: freeing it again is a double free. */
   FREE = 1,
-  /** No chunk's payload at all. */
+  /** No chunk's payload: an interior, foreign or stale pointer. */
   FOREIGN = 2,
 }
 
+/** First levels: enough for sizes up to 4 GiB at 8-byte alignment. */
+export const FL_COUNT = 25;
+
 /** The tag word of the chunk at `chunk`. */
-function tagOf(chunk: number): number {
+export function tagOf(chunk: number): number {
   return ((chunk + Chunk.HEADER) ^ Bits.TAG_KEY) >>> 0;
 }
 
@@ -148,7 +169,7 @@ export class Tlsf {
     counters[Counter.LARGE_FREE_CHUNKS] = 0;
     counters[Counter.LARGE_FREE_BYTES] = 0;
     counters[Counter.PEAK_BACKING] = this.mem.byteLength;
-    const end = this.mem.byteLength - CHUNK_HEADER;
+    const end = this.mem.byteLength - Chunk.HEADER;
     this.writeSentinel(end, 0);
     const first = this.first;
     const size = end - first;
@@ -162,19 +183,19 @@ export class Tlsf {
 
   /** The chunk size that holds `request` payload bytes. */
   chunkSizeFor(request: number): number {
-    const size = roundUp(request + CHUNK_HEADER, this.align);
-    return Math.max(size, MIN_CHUNK);
+    const size = roundUp(request + Chunk.HEADER, this.align);
+    return Math.max(size, Chunk.MIN);
   }
 
   /** Largest request that could ever be satisfied by this store. */
   get maxRequest(): number {
-    return this.mem.maxBytes - this.first - 2 * CHUNK_HEADER - MIN_CHUNK;
+    return this.mem.maxBytes - this.first - 2 * Chunk.HEADER - Chunk.MIN;
   }
 
   // ─── the free lists ────────────────────────────────────────────────────────────────────────
 
   /** List index (first level × 32 + second level) for inserting a chunk of `size`. */
-  private listFor(size: number): number {
+  listFor(size: number): number {
     if (size < this.smallBlock) return size >>> this.alignLog2;
     const log2 = 31 - Math.clz32(size);
     const sl = (size >>> (log2 - Bits.SL_LOG2)) ^ Bits.SL_COUNT;
@@ -197,9 +218,9 @@ export class Tlsf {
     }
     const head = header[Region.TLSF_HEADS + list] as number;
     const w = chunk >>> 2;
-    u32[w + H.NEXT_FREE] = head;
-    u32[w + H.PREV_FREE] = 0;
-    if (head !== 0) u32[(head >>> 2) + H.PREV_FREE] = chunk;
+    u32[w + H.NEXT_LINK] = head;
+    u32[w + H.PREV_LINK] = 0;
+    if (head !== 0) u32[(head >>> 2) + H.PREV_LINK] = chunk;
     else {
       const fl = list >>> Bits.SL_LOG2;
       header[Word.TLSF_FL_BITMAP] = (header[Word.TLSF_FL_BITMAP] as number) | (1 << fl);
@@ -214,10 +235,10 @@ export class Tlsf {
   private removeFree(chunk: number, size: number): void {
     const u32 = this.mem.u32;
     const w = chunk >>> 2;
-    const next = u32[w + H.NEXT_FREE] as number;
-    const prev = u32[w + H.PREV_FREE] as number;
-    if (next !== 0) u32[(next >>> 2) + H.PREV_FREE] = prev;
-    if (prev !== 0) u32[(prev >>> 2) + H.NEXT_FREE] = next;
+    const next = u32[w + H.NEXT_LINK] as number;
+    const prev = u32[w + H.PREV_LINK] as number;
+    if (next !== 0) u32[(next >>> 2) + H.PREV_LINK] = prev;
+    if (prev !== 0) u32[(prev >>> 2) + H.NEXT_LINK] = next;
     else this.unlinkHead(this.listFor(size), next);
     const counters = this.mem.counters;
     counters[Counter.LARGE_FREE_CHUNKS] = (counters[Counter.LARGE_FREE_CHUNKS] as number) - 1;
@@ -268,10 +289,10 @@ export class Tlsf {
     const w = chunk >>> 2;
     // A chunk past these views (another thread grew the store and listed it): 0, changing
     // nothing; `refill` re-binds and searches again.
-    if (!(w + H.PREV_FREE < u32.length)) return 0;
-    const next = u32[w + H.NEXT_FREE] as number;
+    if (!(w + H.PREV_LINK < u32.length)) return 0;
+    const next = u32[w + H.NEXT_LINK] as number;
     if (next !== 0) {
-      u32[(next >>> 2) + H.PREV_FREE] = 0;
+      u32[(next >>> 2) + H.PREV_LINK] = 0;
       header[Region.TLSF_HEADS + list] = next;
     } else {
       this.unlinkHead(list, 0);
@@ -305,17 +326,17 @@ export class Tlsf {
 
   /** Bytes the caller asked for when the chunk with payload `ptr` was allocated. */
   requestedOf(ptr: number): number {
-    return this.mem.u32[((ptr - CHUNK_HEADER) >>> 2) + H.REQUESTED] as number;
+    return this.mem.u32[((ptr - Chunk.HEADER) >>> 2) + H.REQUESTED] as number;
   }
 
   /** Overwrites the `requested` word of the live chunk with payload `ptr` (to mark it internal). */
   setRequested(ptr: number, requested: number): void {
-    this.mem.u32[((ptr - CHUNK_HEADER) >>> 2) + H.REQUESTED] = requested;
+    this.mem.u32[((ptr - Chunk.HEADER) >>> 2) + H.REQUESTED] = requested;
   }
 
   /** Usable payload bytes of the live chunk with payload `ptr`. */
   usableSize(ptr: number): number {
-    return this.sizeOf(ptr - CHUNK_HEADER) - CHUNK_HEADER;
+    return this.sizeOf(ptr - Chunk.HEADER) - Chunk.HEADER;
   }
 
   /** Classifies a payload pointer in O(1): see {@link ChunkState}. */
@@ -327,7 +348,7 @@ export class Tlsf {
   }
 
   private classifyIn(ptr: number): ChunkState {
-    const chunk = ptr - CHUNK_HEADER;
+    const chunk = ptr - Chunk.HEADER;
     const u32 = this.mem.u32;
     const header = this.mem.head;
     const end = header[Word.HEAP_END] as number;
@@ -338,7 +359,7 @@ export class Tlsf {
     if (u32[w + H.TAG] !== tagOf(chunk)) return ChunkState.FOREIGN;
     const sizeAndFlags = u32[w + H.SIZE] as number;
     const size = (sizeAndFlags & Bits.SIZE_MASK) >>> 0;
-    if (size < MIN_CHUNK || size > end - chunk || (size & (this.align - 1)) !== 0) return ChunkState.FOREIGN;
+    if (size < Chunk.MIN || size > end - chunk || (size & (this.align - 1)) !== 0) return ChunkState.FOREIGN;
     if (u32[((chunk + size) >>> 2) + H.TAG] !== tagOf(chunk + size)) return ChunkState.FOREIGN;
     return (sizeAndFlags & Bits.FREE) !== 0 ? ChunkState.FREE : ChunkState.LIVE;
   }
@@ -380,18 +401,18 @@ export class Tlsf {
     this.mem.reachEnd();
     const size = this.chunkSizeFor(request);
     // Room for the chunk, for moving its payload up to the next multiple of `alignment`, and for
-    // a leading free chunk of at least MIN_CHUNK bytes in front of it.
-    const search = size + alignment + MIN_CHUNK;
+    // a leading free chunk of at least Chunk.MIN bytes in front of it.
+    const search = size + alignment + Chunk.MIN;
     const chunk = this.popFit(search) || this.refill(search);
     if (chunk === 0) return 0;
     const total = this.sizeOf(chunk);
-    let payload = roundUp(chunk + CHUNK_HEADER, alignment);
+    let payload = roundUp(chunk + Chunk.HEADER, alignment);
     // A gap in front must hold a free chunk; one step of `alignment` is not enough when the
-    // alignment is below MIN_CHUNK (16 on an 8-aligned heap), so round up past MIN_CHUNK instead.
-    if (payload !== chunk + CHUNK_HEADER && payload - CHUNK_HEADER - chunk < MIN_CHUNK) {
-      payload = roundUp(chunk + CHUNK_HEADER + MIN_CHUNK, alignment);
+    // alignment is below Chunk.MIN (16 on an 8-aligned heap), so round up past Chunk.MIN instead.
+    if (payload !== chunk + Chunk.HEADER && payload - Chunk.HEADER - chunk < Chunk.MIN) {
+      payload = roundUp(chunk + Chunk.HEADER + Chunk.MIN, alignment);
     }
-    const start = payload - CHUNK_HEADER;
+    const start = payload - Chunk.HEADER;
     const lead = start - chunk;
     if (lead > 0) {
       // The leading piece becomes a free chunk of its own; its predecessor is in use (free chunks
@@ -436,7 +457,7 @@ export class Tlsf {
   /** Frees the live chunk with payload `ptr`, merging it with free neighbours. */
   free(ptr: number): void {
     const u32 = this.mem.u32;
-    let chunk = ptr - CHUNK_HEADER;
+    let chunk = ptr - Chunk.HEADER;
     let w = chunk >>> 2;
     const sizeAndFlags = u32[w + H.SIZE] as number;
     let size = (sizeAndFlags & Bits.SIZE_MASK) >>> 0;
@@ -476,7 +497,7 @@ export class Tlsf {
     this.mem.reachEnd();
     const u32 = this.mem.u32;
     const header = this.mem.head;
-    const chunk = ptr - CHUNK_HEADER;
+    const chunk = ptr - Chunk.HEADER;
     const w = chunk >>> 2;
     const size = this.sizeOf(chunk);
     const want = this.chunkSizeFor(request);
@@ -492,7 +513,7 @@ export class Tlsf {
     if (size + nextSize < want) {
       // The last chunk (or the one before a free top) grows with the store itself. Growth may
       // replace the views, so start over with fresh ones.
-      if (next + nextSize !== end || !this.growFor(want - size + MIN_CHUNK)) return false;
+      if (next + nextSize !== end || !this.growFor(want - size + Chunk.MIN)) return false;
       return this.resizeInPlace(ptr, request);
     }
     this.removeFree(next, nextSize);
@@ -500,7 +521,7 @@ export class Tlsf {
     const rest = total - want;
     const counters = this.mem.counters;
     const prevFlag = (u32[w + H.SIZE] as number) & Bits.PREV_FREE;
-    if (rest >= MIN_CHUNK) {
+    if (rest >= Chunk.MIN) {
       this.writeHeader(chunk, want | prevFlag, request);
       const remainder = chunk + want;
       this.writeHeader(remainder, rest | Bits.FREE, 0);
@@ -520,7 +541,7 @@ export class Tlsf {
   private shrinkChunk(chunk: number, size: number, want: number): void {
     const u32 = this.mem.u32;
     const rest = size - want;
-    if (rest < MIN_CHUNK) return;
+    if (rest < Chunk.MIN) return;
     const w = chunk >>> 2;
     u32[w + H.SIZE] = want | ((u32[w + H.SIZE] as number) & Bits.PREV_FREE);
     const tail = chunk + want;
@@ -528,7 +549,7 @@ export class Tlsf {
     this.writeHeader(tail, rest, 0);
     const counters = this.mem.counters;
     counters[Counter.LARGE_USED_CHUNKS] = (counters[Counter.LARGE_USED_CHUNKS] as number) + 1;
-    this.free(tail + CHUNK_HEADER);
+    this.free(tail + Chunk.HEADER);
   }
 
   // ─── growth and trimming ───────────────────────────────────────────────────────────────────
@@ -552,7 +573,7 @@ export class Tlsf {
   private growFor(size: number): boolean {
     const mem = this.mem;
     const end = mem.head[Word.HEAP_END] as number;
-    const limit = end + CHUNK_HEADER;
+    const limit = end + Chunk.HEADER;
     // Only a WASM memory has pages the heap did not grow itself (see Memory.extend).
     const adjoining = mem.wasm === null || mem.currentLength() === limit;
     const u32 = mem.u32;
@@ -560,7 +581,7 @@ export class Tlsf {
     const topFree = adjoining && (endFlags & Bits.PREV_FREE) !== 0 ? (u32[(end >>> 2) + H.PREV_SIZE] as number) : 0;
     // Search rounds a size up by at most 1/32 of it; ask for that much more so the search succeeds.
     // Past foreign pages the new space also holds the sentinel's successor header.
-    const need = Math.max(size + (size >>> Bits.SL_LOG2) + this.align - topFree, MIN_CHUNK) + (adjoining ? 0 : CHUNK_HEADER);
+    const need = Math.max(size + (size >>> Bits.SL_LOG2) + this.align - topFree, Chunk.MIN) + (adjoining ? 0 : Chunk.HEADER);
     const start = mem.extend(limit, need);
     if (start < 0) return false;
     if (start > limit) this.fenceForeign(end, start);
@@ -592,7 +613,7 @@ export class Tlsf {
     const end = header[Word.HEAP_END] as number;
     // A restored buffer may be any length (or grow to a maxByteLength that is not a page multiple):
     // the sentinel stays aligned and a few trailing bytes go unused.
-    const newEnd = byteLength - CHUNK_HEADER - ((byteLength - CHUNK_HEADER) % this.align);
+    const newEnd = byteLength - Chunk.HEADER - ((byteLength - Chunk.HEADER) % this.align);
     if (newEnd <= end) return;
     const endFlags = u32[(end >>> 2) + H.SIZE] as number;
     // The old sentinel becomes a used chunk spanning the new space, then is freed (and merges).
@@ -601,7 +622,7 @@ export class Tlsf {
     const counters = this.mem.counters;
     counters[Counter.LARGE_USED_CHUNKS] = (counters[Counter.LARGE_USED_CHUNKS] as number) + 1;
     counters[Counter.LARGE_USED_BYTES] = (counters[Counter.LARGE_USED_BYTES] as number) + (newEnd - end);
-    this.free(end + CHUNK_HEADER);
+    this.free(end + Chunk.HEADER);
   }
 
   /**
@@ -618,9 +639,9 @@ export class Tlsf {
     if ((endFlags & Bits.PREV_FREE) === 0) return 0;
     const topSize = u32[(end >>> 2) + H.PREV_SIZE] as number;
     const top = end - topSize;
-    let newLength = Math.max(roundUp(top + CHUNK_HEADER, WASM_PAGE), roundUp(keepBytes, WASM_PAGE));
-    let newEnd = newLength - CHUNK_HEADER;
-    if (newEnd > top && newEnd - top < MIN_CHUNK) {
+    let newLength = Math.max(roundUp(top + Chunk.HEADER, WASM_PAGE), roundUp(keepBytes, WASM_PAGE));
+    let newEnd = newLength - Chunk.HEADER;
+    if (newEnd > top && newEnd - top < Chunk.MIN) {
       newLength += WASM_PAGE;
       newEnd += WASM_PAGE;
     }
@@ -638,116 +659,5 @@ export class Tlsf {
     }
     this.mem.shrink(newLength);
     return before - newLength;
-  }
-
-  // ─── integrity ─────────────────────────────────────────────────────────────────────────────
-
-  /**
-   * Walks every chunk and every free list, throwing {@link HeapCorruptedError} on the first
-   * broken invariant. Calls `onUsed(payload, size)` for every used chunk. O(heap size).
-   */
-  check(onUsed: (payload: number, chunkSize: number) => void): void {
-    const u32 = this.mem.u32;
-    const header = this.mem.head;
-    const counters = this.mem.counters;
-    const end = header[Word.HEAP_END] as number;
-    if (end + CHUNK_HEADER > this.mem.byteLength || end < this.first || (end & (this.align - 1)) !== 0) {
-      throw new HeapCorruptedError(`heap end ${end} lies outside the store of ${this.mem.byteLength} bytes`);
-    }
-    let chunk = this.first;
-    let prevFree = false;
-    let prevSize = 0;
-    let freeChunks = 0;
-    let freeBytes = 0;
-    let usedChunks = 0;
-    let usedBytes = 0;
-    while (chunk < end) {
-      const w = chunk >>> 2;
-      if (u32[w + H.TAG] !== tagOf(chunk)) throw new HeapCorruptedError(`chunk ${chunk}: bad tag${CORRUPTION_HINT}`, chunk);
-      const flags = u32[w + H.SIZE] as number;
-      const size = (flags & Bits.SIZE_MASK) >>> 0;
-      if (size < MIN_CHUNK || (size & (this.align - 1)) !== 0 || chunk + size > end) {
-        throw new HeapCorruptedError(`chunk ${chunk}: bad size ${size}${CORRUPTION_HINT}`, chunk);
-      }
-      if (((flags & Bits.PREV_FREE) !== 0) !== prevFree) {
-        throw new HeapCorruptedError(`chunk ${chunk}: PREV_FREE bit disagrees with the chunk before it`, chunk);
-      }
-      if (prevFree && u32[w + H.PREV_SIZE] !== prevSize) {
-        throw new HeapCorruptedError(`chunk ${chunk}: prevSize ${u32[w + H.PREV_SIZE]} but previous chunk is ${prevSize}`, chunk);
-      }
-      const isFree = (flags & Bits.FREE) !== 0;
-      if (isFree) {
-        if (prevFree) throw new HeapCorruptedError(`chunk ${chunk}: two free chunks side by side`, chunk);
-        freeChunks++;
-        freeBytes += size;
-      } else {
-        usedChunks++;
-        usedBytes += size;
-        onUsed(chunk + CHUNK_HEADER, size);
-      }
-      prevFree = isFree;
-      prevSize = size;
-      chunk += size;
-    }
-    if (chunk !== end) throw new HeapCorruptedError(`chunks overrun the sentinel at ${end}`, end);
-    if (u32[(end >>> 2) + H.TAG] !== tagOf(end)) throw new HeapCorruptedError('sentinel: bad tag', end);
-    const endFlags = u32[(end >>> 2) + H.SIZE] as number;
-    if ((endFlags & Bits.SIZE_MASK) !== 0 || ((endFlags & Bits.PREV_FREE) !== 0) !== prevFree) {
-      throw new HeapCorruptedError('sentinel: bad size or PREV_FREE bit', end);
-    }
-    if (prevFree && u32[(end >>> 2) + H.PREV_SIZE] !== prevSize) throw new HeapCorruptedError('sentinel: bad prevSize', end);
-
-    // Every list: linked both ways, every member free and of the list's class, bitmaps agree.
-    let listed = 0;
-    let flMap = 0;
-    for (let list = 0; list < FL_COUNT * Bits.SL_COUNT; list++) {
-      const fl = list >>> Bits.SL_LOG2;
-      let member = header[Region.TLSF_HEADS + list] as number;
-      const bit = ((header[Region.TLSF_SL_BITMAPS + fl] as number) >>> (list & (Bits.SL_COUNT - 1))) & 1;
-      if ((member !== 0) !== (bit === 1)) throw new HeapCorruptedError(`list ${list}: bitmap bit ${bit} disagrees with its head`);
-      if (member !== 0) flMap |= 1 << fl;
-      let prev = 0;
-      while (member !== 0) {
-        if (++listed > freeChunks) throw new HeapCorruptedError(`list ${list}: more members than free chunks (a cycle?)${CORRUPTION_HINT}`);
-        if (member < this.first || member >= end || u32[(member >>> 2) + H.TAG] !== tagOf(member)) {
-          throw new HeapCorruptedError(`list ${list}: member ${member} is not a chunk${CORRUPTION_HINT}`, member);
-        }
-        const flags = u32[(member >>> 2) + H.SIZE] as number;
-        if ((flags & Bits.FREE) === 0) throw new HeapCorruptedError(`list ${list}: member ${member} is not free`, member);
-        if (this.listFor((flags & Bits.SIZE_MASK) >>> 0) !== list) {
-          throw new HeapCorruptedError(`list ${list}: member ${member} belongs to another class`, member);
-        }
-        if (u32[(member >>> 2) + H.PREV_FREE] !== prev)
-          throw new HeapCorruptedError(`list ${list}: broken back link at ${member}${CORRUPTION_HINT}`, member);
-        prev = member;
-        member = u32[(member >>> 2) + H.NEXT_FREE] as number;
-      }
-    }
-    if (listed !== freeChunks) throw new HeapCorruptedError(`${freeChunks} free chunks but ${listed} on the lists`);
-    if (flMap >>> 0 !== header[Word.TLSF_FL_BITMAP]) throw new HeapCorruptedError('first-level bitmap disagrees with the lists');
-    if (counters[Counter.LARGE_FREE_CHUNKS] !== freeChunks || counters[Counter.LARGE_FREE_BYTES] !== freeBytes) {
-      throw new HeapCorruptedError(
-        `free counters (${counters[Counter.LARGE_FREE_CHUNKS]} chunks, ${counters[Counter.LARGE_FREE_BYTES]} bytes) disagree with the walk (${freeChunks}, ${freeBytes})`,
-      );
-    }
-    if (counters[Counter.LARGE_USED_CHUNKS] !== usedChunks || counters[Counter.LARGE_USED_BYTES] !== usedBytes) {
-      throw new HeapCorruptedError(
-        `used counters (${counters[Counter.LARGE_USED_CHUNKS]} chunks, ${counters[Counter.LARGE_USED_BYTES]} bytes) disagree with the walk (${usedChunks}, ${usedBytes})`,
-      );
-    }
-  }
-
-  /** Visits every chunk: `visit(payload, chunkSize, isFree)`. For stats and heap maps. */
-  forEachChunk(visit: (payload: number, chunkSize: number, isFree: boolean) => void): void {
-    const u32 = this.mem.u32;
-    const header = this.mem.head;
-    const end = header[Word.HEAP_END] as number;
-    let chunk = this.first;
-    while (chunk < end) {
-      const flags = u32[(chunk >>> 2) + H.SIZE] as number;
-      const size = (flags & Bits.SIZE_MASK) >>> 0;
-      visit(chunk + CHUNK_HEADER, size, (flags & Bits.FREE) !== 0);
-      chunk += size;
-    }
   }
 }

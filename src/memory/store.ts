@@ -281,7 +281,7 @@ export class Memory {
    * negated form also re-binds views that WASM code detached (the load reads undefined).
    */
   reachEnd(): void {
-    // 16: the sentinel's chunk header (CHUNK_HEADER of `src/large`, which this layer sits below).
+    // 16: the sentinel's chunk header (`Chunk.HEADER` of `src/large`, which this layer sits below).
     if (!((this.head[Word.HEAP_END] as number) + 16 <= this.u8.length)) this.refresh();
   }
 

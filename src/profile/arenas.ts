@@ -1,8 +1,8 @@
 /**
  * How the heap map draws the arenas of the small-object allocator: each arena (a library chunk of
  * the large-object heap) is cut into its pools, and each pool is coloured by its size class (the
- * hue) and its fill (the darker, the fuller). Read from the buffer: the arena table and the pool
- * headers.
+ * hue) and its fill (the darker, the fuller). The pools come from the port (`visitArenas`), which
+ * reads them from the buffer: the arena table and the pool headers.
  *
  * ```
  *  arena chunk ─▶ ┌──┬──────────┬──────────┬──────────┬──────────┬─────┐
@@ -16,72 +16,13 @@
  */
 
 import type { Heap } from '../heap';
-import { CHUNK_HEADER } from '../large/tlsf';
-import { SmallState } from '../layout';
-import { ArenaEntry, PoolHeader } from '../small/layout';
+import { type PoolSpan, visitArenas } from '../port';
 
-/** One pool of an arena, as the map draws it. */
-export interface PoolSpan {
-  start: number;
-  end: number;
-  /** Size class index, or -1 for an empty (or never used) pool. */
-  sizeClass: number;
-  blockSize: number;
-  blocksInUse: number;
-  capacity: number;
-}
-
-/** The payload addresses of the live arenas (their chunk payloads), from the arena table. */
-export function arenaBases(heap: Heap): Set<number> {
-  const small = heap._small;
-  const u32 = heap._mem.u32;
-  const header = heap._mem.head;
-  const bases = new Set<number>();
-  const slots = header[SmallState.ARENA_SLOTS] as number;
-  for (let arena = 0; arena < slots; arena++) {
-    const base = u32[small.entryWord(arena) + ArenaEntry.BASE] as number;
-    if (base !== 0) bases.add(base);
-  }
-  return bases;
-}
-
-/** The pools of the arena whose chunk payload is `base`, in address order. */
-export function poolsOf(heap: Heap, base: number): PoolSpan[] {
-  const small = heap._small;
-  const u32 = heap._mem.u32;
-  const header = heap._mem.head;
-  let watermark = base + small.arenaSize;
-  const slots = header[SmallState.ARENA_SLOTS] as number;
-  for (let arena = 0; arena < slots; arena++) {
-    const w = small.entryWord(arena);
-    if (u32[w + ArenaEntry.BASE] === base) watermark = u32[w + ArenaEntry.WATERMARK] as number;
-  }
-  const pools: PoolSpan[] = [];
-  for (let pool = base; pool < base + small.arenaSize; pool += small.poolSize) {
-    // The last pool of an arena is short by the chunk header (arenas tile).
-    const limit = pool + small.poolSize === base + small.arenaSize ? small.poolSize - CHUNK_HEADER : small.poolSize;
-    const count = pool >= watermark ? 0 : (u32[(pool >>> 2) + PoolHeader.COUNT] as number);
-    if (count === 0) {
-      pools.push({ start: pool, end: pool + limit, sizeClass: -1, blockSize: 0, blocksInUse: 0, capacity: 0 });
-      continue;
-    }
-    const sizeClass = u32[(pool >>> 2) + PoolHeader.CLASS] as number;
-    const blockSize = small.classSize(sizeClass);
-    pools.push({
-      start: pool,
-      end: pool + limit,
-      sizeClass,
-      blockSize,
-      blocksInUse: count,
-      capacity: Math.floor((limit - small.poolHeader) / blockSize),
-    });
-  }
-  return pools;
-}
-
-/** Number of size classes of the small-object allocator. */
-export function sizeClassCount(heap: Heap): number {
-  return heap._small.classes;
+/** The live arenas of a heap: each arena's chunk payload address, with its pools in address order. */
+export function arenaPools(heap: Heap): Map<number, PoolSpan[]> {
+  const arenas = new Map<number, PoolSpan[]>();
+  visitArenas(heap, (base, pools) => arenas.set(base, pools));
+  return arenas;
 }
 
 /**

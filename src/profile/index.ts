@@ -23,7 +23,7 @@ import { installInspect } from '../inspect/install';
 
 export { formatSize } from './format';
 export { type HeapMapOptions, heapMap } from './heapmap';
-export { type LeakGroup, LeakMark, LeakReport, markLeaks } from './leaks';
+export { type LeakGroup, LeakMark, LeakMarkReport, LeakReport, markLeaks } from './leaks';
 export { type HeapUsage, type Measurement, measure } from './measure';
 export { htmlReport, type ReportOptions } from './report';
 export { Filter, type GroupBy, Snapshot, type SnapshotJSON, Statistic, StatisticDiff, takeSnapshot, UNTYPED } from './snapshot';

@@ -14,7 +14,7 @@ import { describeValue, expectHeap, InvalidArgumentError } from '../errors';
 import type { Heap } from '../heap';
 import { formatSize } from './format';
 import type { Traceback } from './stack';
-import { start, type Tracer, tracerOf } from './tracer';
+import { activeTracer, start, type Tracer } from './tracer';
 
 /** The blocks of one allocation site that outlived a {@link LeakMark}. */
 export interface LeakGroup {
@@ -30,8 +30,12 @@ export interface LeakGroup {
   pointers: number[];
 }
 
-/** The blocks allocated since a mark that are still live, by site, largest first. */
-export class LeakReport {
+/**
+ * The blocks allocated since a {@link LeakMark} that are still live, by site, largest first: what
+ * {@link LeakMark.report} returns. (Not the report of a dropped `Ref` handle, which is
+ * `arenalloc/rc`'s `LeakReport`.)
+ */
+export class LeakMarkReport {
   /** One group per allocation site (full traceback), largest first. */
   readonly groups: readonly LeakGroup[];
   /** Blocks in all groups. */
@@ -57,6 +61,18 @@ export class LeakReport {
   }
 }
 
+/**
+ * The former name of {@link LeakMarkReport}.
+ * @deprecated Use {@link LeakMarkReport}: `arenalloc/rc` has a `LeakReport` of its own (a dropped
+ * handle), and one name should mean one thing. This alias goes in the next major version.
+ */
+export const LeakReport: typeof LeakMarkReport = LeakMarkReport;
+/**
+ * The former name of {@link LeakMarkReport}.
+ * @deprecated Use {@link LeakMarkReport}.
+ */
+export type LeakReport = LeakMarkReport;
+
 /** A point in a heap's allocation history; {@link LeakMark.report} lists what has outlived it. */
 export class LeakMark {
   /** The heap. */
@@ -78,8 +94,8 @@ export class LeakMark {
    *
    * @throws {@link arenalloc!InvalidArgumentError} when tracing was stopped since the mark (its traces are gone)
    */
-  report(): LeakReport {
-    if (tracerOf(this.heap) !== this._tracer) {
+  report(): LeakMarkReport {
+    if (activeTracer(this.heap) !== this._tracer) {
       throw new InvalidArgumentError('tracing of this heap was stopped since the mark; its traces are gone');
     }
     const bySite = new Map<string, { group: LeakGroup; types: Set<string>; seqs: number[] }>();
@@ -104,7 +120,7 @@ export class LeakMark {
       groups.push(group);
     }
     groups.sort((a, b) => b.size - a.size || b.count - a.count || (a.traceback._key < b.traceback._key ? -1 : 1));
-    return new LeakReport(groups);
+    return new LeakMarkReport(groups);
   }
 }
 
@@ -125,10 +141,10 @@ export function markLeaks(heap: Heap, frames = 1): LeakMark {
   if (typeof frames !== 'number' || !Number.isInteger(frames) || frames < 1) {
     throw new InvalidArgumentError(`markLeaks: frames must be a positive integer, got ${describeValue(frames)}`, 'frames');
   }
-  let tracer = tracerOf(heap);
+  let tracer = activeTracer(heap);
   if (tracer === undefined) {
     start(heap, frames);
-    tracer = tracerOf(heap) as Tracer;
+    tracer = activeTracer(heap) as Tracer;
   }
   return new LeakMark(heap, tracer);
 }

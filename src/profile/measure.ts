@@ -18,7 +18,7 @@
 
 import { describeValue, InvalidArgumentError } from '../errors';
 import { Heap, type HeapHooks } from '../heap';
-import { currentHooks } from '../port';
+import { currentHooks, hooksOf, setHooks } from '../port';
 
 /** What happened on one heap during a {@link measure}d call. */
 export interface HeapUsage {
@@ -150,10 +150,10 @@ export function measure<T>(
   }
   if (typeof fn !== 'function') throw new InvalidArgumentError(`measure takes a function to run as fn, got ${describeValue(fn)}`, 'fn');
   const before = list.map((h) => h.stats().liveBytes);
-  const previous = list.map((h) => h._hooks);
+  const previous = list.map((h) => hooksOf(h));
   const hooks = list.map((h) => {
     const m = new MeasureHooks(currentHooks(h));
-    h._hooks = m;
+    setHooks(h, m);
     return m;
   });
   const finish = (): HeapUsage | HeapUsage[] => {
@@ -182,7 +182,7 @@ export function measure<T>(
 /** Removes measuring hooks (or turns them into a pass-through when a layer was installed above them). */
 function uninstall(heap: Heap, hooks: MeasureHooks, previous: HeapHooks | null, before: number): HeapUsage {
   hooks.active = false;
-  if (heap._hooks === hooks) heap._hooks = previous;
+  if (hooksOf(heap) === hooks) setHooks(heap, previous);
   return {
     heap,
     allocatedBlocks: hooks.allocatedBlocks,

@@ -10,10 +10,10 @@ import { describeValue, expectHeap, InvalidArgumentError } from '../errors';
 import type { Heap } from '../heap';
 import { escapeXml, formatSize } from './format';
 import { heapMap, summarizeLarge } from './heapmap';
-import type { LeakReport } from './leaks';
+import type { LeakMarkReport } from './leaks';
 import { type Snapshot, takeSnapshot } from './snapshot';
 import type { Timeline } from './timeline';
-import { getTracedMemory, tracerOf } from './tracer';
+import { activeTracer, getTracedMemory } from './tracer';
 
 /** Options of {@link htmlReport}. */
 export interface ReportOptions {
@@ -27,7 +27,7 @@ export interface ReportOptions {
   /** A timeline to plot. Without one, the timeline section says so. */
   timeline?: Timeline;
   /** A leak report to include. */
-  leaks?: LeakReport;
+  leaks?: LeakMarkReport;
   /**
    * How many allocation sites (and types) to list.
    * @defaultValue `20`
@@ -79,7 +79,7 @@ export function htmlReport(heap: Heap, options: ReportOptions = {}): string {
   const top = Math.max(1, Math.floor(options.top ?? 20));
   const stats = heap.stats();
   const large = summarizeLarge(heap);
-  const traced = tracerOf(heap) !== undefined;
+  const traced = activeTracer(heap) !== undefined;
   const snapshot = options.snapshot ?? (traced ? takeSnapshot(heap) : undefined);
   const parts: string[] = [];
 

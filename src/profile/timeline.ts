@@ -8,7 +8,7 @@
 import { describeValue, expectHeap, InvalidArgumentError } from '../errors';
 import type { Heap } from '../heap';
 import { escapeXml, formatSize } from './format';
-import { tracerOf } from './tracer';
+import { activeTracer } from './tracer';
 
 /** One sample of a {@link Timeline}. */
 export interface Sample {
@@ -113,7 +113,7 @@ export class Timeline {
   /** Takes one sample now; returns it. */
   sample(): Sample {
     const stats = this.heap.stats();
-    const tracer = tracerOf(this.heap);
+    const tracer = activeTracer(this.heap);
     const s: Sample = {
       t: this.elapsed(),
       liveBytes: stats.liveBytes,

@@ -9,8 +9,9 @@
  *                        └─▶ tracer.record(ptr, size): capture the stack, intern it, store a trace
  * ```
  *
- * and sets `heap._tracer`, through which other layers (debug mode, refcounted objects) name the
- * site of a pointer or tag it with a type without importing the profiler.
+ * and attaches itself to the heap as its tracer (`setTracer` of the port), through which other
+ * layers (debug mode, refcounted objects) name the site of a pointer or tag it with a type without
+ * importing the profiler.
  *
  * Traces live on the JS side (a `Map` from pointer to trace), as tracemalloc's live in C beside
  * the Python heap: they are diagnostics, not heap state, and are not saved with the buffer.
@@ -22,7 +23,7 @@
 
 import { describeValue, expectHeap, expectPointer, expectSingleThreaded, InvalidArgumentError, InvalidPointerError } from '../errors';
 import type { Heap, HeapHooks } from '../heap';
-import { currentHooks } from '../port';
+import { currentHooks, hooksOf, setHooks, setTracer, type TracerLink, tracerOf } from '../port';
 import { captureStack, type Frame, ownFile, parseStack, Traceback } from './stack';
 
 /** A traced block: where it was allocated, how many bytes were asked for, and its type if tagged. */
@@ -97,7 +98,7 @@ export class Tracer {
   probing: boolean;
   readonly hooks: TracingHooks;
   readonly previousHooks: HeapHooks | null;
-  readonly previousTracer: Heap['_tracer'];
+  readonly previousTracer: TracerLink | null;
   readonly traces: Map<number, LiveTrace>;
   /** Library frames expected above the user's frames (learned). */
   skip: number;
@@ -120,8 +121,8 @@ export class Tracer {
     this.frames = frames;
     this.active = true;
     this.probing = false;
-    this.previousHooks = heap._hooks;
-    this.previousTracer = heap._tracer;
+    this.previousHooks = hooksOf(heap);
+    this.previousTracer = tracerOf(heap);
     this.hooks = new TracingHooks(this, currentHooks(heap));
     this.traces = new Map();
     this.skip = 1;
@@ -290,15 +291,15 @@ export class TracingHooks implements HeapHooks {
 }
 
 /** The active tracer of a heap, or undefined. @internal */
-export function tracerOf(heap: Heap): Tracer | undefined {
-  const t = heap._tracer;
+export function activeTracer(heap: Heap): Tracer | undefined {
+  const t = tracerOf(heap);
   return t instanceof Tracer && t.active ? t : undefined;
 }
 
 /** The active tracer of a heap; throws when tracing is off. @internal */
 export function requireTracer(heap: Heap, what: string): Tracer {
   expectHeap(heap, what);
-  const tracer = tracerOf(heap);
+  const tracer = activeTracer(heap);
   if (tracer === undefined) throw new InvalidArgumentError(`${what}: tracing is not started on this heap; call start(heap) first`);
   return tracer;
 }
@@ -329,14 +330,14 @@ export function start(heap: Heap, frames = 1, options: TraceOptions = {}): void 
   }
   if (options === null || typeof options !== 'object')
     throw new InvalidArgumentError(`start: options must be an object, got ${describeValue(options)}`, 'options');
-  const running = tracerOf(heap);
+  const running = activeTracer(heap);
   if (running !== undefined) {
     running.frames = frames;
     return;
   }
   const tracer = new Tracer(heap, frames, options.internalFiles ?? []);
-  heap._hooks = tracer.hooks;
-  heap._tracer = tracer;
+  setHooks(heap, tracer.hooks);
+  setTracer(heap, tracer);
   tracer.probe();
 }
 
@@ -347,26 +348,26 @@ export function start(heap: Heap, frames = 1, options: TraceOptions = {}): void 
  */
 export function stop(heap: Heap): void {
   expectHeap(heap, 'stop');
-  const tracer = tracerOf(heap);
+  const tracer = activeTracer(heap);
   if (tracer === undefined) return;
   tracer.active = false;
   tracer.traces.clear();
   tracer.current = 0;
   tracer.peak = 0;
-  if (heap._hooks === tracer.hooks) heap._hooks = tracer.previousHooks;
-  if (heap._tracer === tracer) heap._tracer = tracer.previousTracer;
+  if (hooksOf(heap) === tracer.hooks) setHooks(heap, tracer.previousHooks);
+  if (tracerOf(heap) === tracer) setTracer(heap, tracer.previousTracer);
 }
 
 /** Whether `heap` is being traced. */
 export function isTracing(heap: Heap): boolean {
   expectHeap(heap, 'isTracing');
-  return tracerOf(heap) !== undefined;
+  return activeTracer(heap) !== undefined;
 }
 
 /** Drops every trace of `heap` and zeroes the traced memory and its peak; tracing goes on. */
 export function clearTraces(heap: Heap): void {
   expectHeap(heap, 'clearTraces');
-  const tracer = tracerOf(heap);
+  const tracer = activeTracer(heap);
   if (tracer === undefined) return;
   tracer.traces.clear();
   tracer.current = 0;
@@ -376,7 +377,7 @@ export function clearTraces(heap: Heap): void {
 /** The number of frames tracebacks keep, or 0 when `heap` is not traced. */
 export function getTracebackLimit(heap: Heap): number {
   expectHeap(heap, 'getTracebackLimit');
-  return tracerOf(heap)?.frames ?? 0;
+  return activeTracer(heap)?.frames ?? 0;
 }
 
 /** Traced memory: bytes requested by the traced live blocks, now and at their peak. */
@@ -390,14 +391,14 @@ export interface TracedMemory {
 /** The size of the traced live blocks of `heap`, now and at peak; zeros when not tracing. */
 export function getTracedMemory(heap: Heap): TracedMemory {
   expectHeap(heap, 'getTracedMemory');
-  const tracer = tracerOf(heap);
+  const tracer = activeTracer(heap);
   return tracer === undefined ? { current: 0, peak: 0 } : { current: tracer.current, peak: tracer.peak };
 }
 
 /** Sets the peak of traced memory to its current value, to measure the peak of a later stretch. */
 export function resetPeak(heap: Heap): void {
   expectHeap(heap, 'resetPeak');
-  const tracer = tracerOf(heap);
+  const tracer = activeTracer(heap);
   if (tracer !== undefined) tracer.peak = tracer.current;
 }
 
@@ -408,7 +409,7 @@ export function resetPeak(heap: Heap): void {
 export function getTraceback(heap: Heap, ptr: number): Traceback | undefined {
   expectHeap(heap, 'getTraceback');
   expectPointer(ptr, 'getTraceback');
-  const traces = tracerOf(heap)?.traces;
+  const traces = activeTracer(heap)?.traces;
   if (traces === undefined) return undefined;
   const trace = traces.get(ptr);
   if (trace !== undefined) return trace.traceback;
@@ -428,7 +429,7 @@ const OBJECT_HEADERS = [16, 32] as const;
 /**
  * Tags the traced live block at `ptr` with a type name, so that statistics and leak reports
  * attribute it to its type as well as its site. Meant for layers that allocate typed objects (the
- * refcounted objects of `arenalloc/rc` call it through `heap._tracer.tagType`); a no-op returning
+ * refcounted objects of `arenalloc/rc` call it through the port's `tracerOf(heap).tagType`); a no-op returning
  * false when `heap` is not traced or `ptr` is not a traced block.
  *
  * @param name - the type name, a non-empty string
@@ -439,5 +440,5 @@ export function tagType(heap: Heap, ptr: number, name: string): boolean {
   expectHeap(heap, 'tagType');
   if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('a type name must be a non-empty string');
   if (typeof ptr !== 'number' || ptr >>> 0 !== ptr) throw new InvalidPointerError(`not a pointer: ${String(ptr)}`);
-  return tracerOf(heap)?.tagType(ptr, name) ?? false;
+  return activeTracer(heap)?.tagType(ptr, name) ?? false;
 }

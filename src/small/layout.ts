@@ -146,7 +146,7 @@
  * So kept pools can add arenas, bounded by one pool per class (32 pools of 16 KiB by default).
  * `check()` verifies that an empty pool on a class list is its only pool, is on no free-pool
  * list, that each arena's bound holds, and that no arena holds only kept and free pools while
- * there are others. Statistics count a kept pool's blocks as available.
+ * there are others (invariants S8 and S9 below). Statistics count a kept pool's blocks as available.
  *
  * ## Arenas
  *
@@ -161,6 +161,37 @@
  * boundary does not make and unmake an arena each time (CPython keeps one for the same reason).
  * Of two wholly free arenas the one at the lower address stays, so that free space gathers at the
  * top of the heap, where `trim()` can give it back to the store.
+ *
+ * ## Invariants
+ *
+ * What `smallCheck` (`./check.ts`, behind `heap.check()`) verifies, one named check each:
+ *
+ * - **S1 (arena table)**: the table is an internal chunk of the large-object heap with room for
+ *   its slots, and the unused-slot list holds exactly the slots without an arena.
+ * - **S2 (arenas)**: every arena is an internal chunk of at least `R` bytes whose payload is
+ *   aligned to `P`; its `watermark` is a pool boundary inside it.
+ * - **S3 (pool map)**: the map lies in the header after the small state, or in an internal chunk
+ *   large enough for its pages; its bit is set exactly for the pools handed out (those below
+ *   their arena's watermark), and no bit lies past its last page.
+ * - **S4 (pool header)**: a pool handed out names its arena and a valid class; `maxNextOffset` is
+ *   the last offset at which a block of its class fits; `nextOffset` is a block boundary from the
+ *   first block to one block past `maxNextOffset`. An untouched pool carries `NO_ARENA`.
+ * - **S5 (live bitmap)**: a bit is set only at the start of a carved block, and `count` is the
+ *   number of bits set.
+ * - **S6 (free list)**: a pool's free list has no cycle and holds carved blocks of the pool that
+ *   are not allocated; with the live ones they are all the carved blocks.
+ * - **S7 (carving ahead)**: a pool in use whose free list is empty has no whole block left to
+ *   carve: it is full.
+ * - **S8 (free pools)**: an arena's free-pool list holds exactly its empty pools (a kept pool
+ *   aside), its `FREE_POOLS` counts them and its untouched pools, and the arenas, and the wholly
+ *   free ones (at most one, the spare), are counted in the header.
+ * - **S9 (kept pools)**: an empty pool on a class list is the only pool of that list; an arena's
+ *   `KEPT` bound is at least its number of kept pools; no arena holds only kept and free pools
+ *   while other arenas exist.
+ * - **S10 (usable list)**: it holds every arena with a free pool, fewest free pools first, linked
+ *   both ways, and `lastWith[k]` is its last arena with `k` free pools.
+ * - **S11 (class lists)**: `usedPools[k]` holds exactly the pools of class `k` in use and not full
+ *   (and a kept pool), linked both ways, each once.
  *
  * ## History
  *

@@ -10,7 +10,7 @@
  */
 
 import { DoubleFreeError, InvalidPointerError, RC_HINT } from '../errors';
-import { CHUNK_HEADER, type Tlsf } from '../large/tlsf';
+import { Chunk, type Tlsf } from '../large/tlsf';
 import { Counter, INTERNAL_REQUEST, Region, SmallState } from '../layout';
 import type { Memory } from '../memory/store';
 import { ArenaEntry, CARVE_BYTES, NO_ARENA, NONE, POOL_FIELDS_BYTES, PoolHeader, SMALL_REQUEST_THRESHOLD } from './layout';
@@ -236,8 +236,8 @@ export class SmallHeap {
     const u32 = this.mem.u32;
     const pw = pool >>> 2;
     const base = u32[this.entryWord(arena) + ArenaEntry.BASE] as number;
-    // The last pool of an arena is CHUNK_HEADER bytes short: the next chunk's header is there.
-    const limit = pool + this.poolSize === base + this.arenaSize ? this.poolSize - CHUNK_HEADER : this.poolSize;
+    // The last pool of an arena is Chunk.HEADER bytes short: the next chunk's header is there.
+    const limit = pool + this.poolSize === base + this.arenaSize ? this.poolSize - Chunk.HEADER : this.poolSize;
     // The first block is carved at once: a used pool's free list is never empty.
     const first = pool + this.poolHeader;
     u32[first >>> 2] = 0;
@@ -556,7 +556,7 @@ export class SmallHeap {
    */
   private newArena(): number {
     const large = this.large;
-    const base = large.alignedAlloc(this.arenaSize - CHUNK_HEADER, this.poolSize);
+    const base = large.alignedAlloc(this.arenaSize - Chunk.HEADER, this.poolSize);
     if (base === 0) return NONE;
     // The pool map ends at the store's maximum size as the heap was created; a store attached
     // with room to grow beyond it gets no arenas there.

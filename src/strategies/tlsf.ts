@@ -8,7 +8,7 @@
  */
 
 import { DoubleFreeError } from '../errors';
-import { createStandaloneTlsf, freeChunkBytes, type Tlsf } from '../port';
+import { checkStandaloneTlsf, createStandaloneTlsf, freeChunkBytes, standalonePointer, type Tlsf } from '../port';
 import { type Allocator, checkPointerType, checkSize, notABlock, outOfMemory, type StrategyOptions } from './allocator';
 
 const NAME = 'tlsf';
@@ -71,14 +71,14 @@ export class TlsfAllocator implements Allocator {
   }
 
   check(): void {
-    this._tlsf.check(() => {});
+    checkStandaloneTlsf(this._tlsf);
   }
 
   private checkLive(ptr: number): void {
     checkPointerType(ptr);
-    const kind = (ptr & (this._tlsf.align - 1)) === 0 ? this._tlsf.classify(ptr) : 2;
-    if (kind === 1) throw new DoubleFreeError(`tlsf: ${ptr} was already freed`, ptr);
-    if (kind !== 0) throw notABlock(NAME, ptr);
+    const kind = standalonePointer(this._tlsf, ptr);
+    if (kind === 'freed') throw new DoubleFreeError(`tlsf: ${ptr} was already freed`, ptr);
+    if (kind !== 'live') throw notABlock(NAME, ptr);
   }
 }
 

@@ -8,7 +8,8 @@
 
 import { HeapCorruptedError, ThreadsActiveError } from '../errors';
 import type { SmallClassStats, SmallHeapStats } from '../heap';
-import { CHUNK_HEADER } from '../large/tlsf';
+import { checkTlsf } from '../large/check';
+import { Chunk, ChunkState } from '../large/tlsf';
 import { INTERNAL_REQUEST } from '../layout';
 import { CACHE_ENTRIES, CACHED_REQUEST, PoolList, Slot, SlotState, Table, TPool } from './layout';
 import { lock, unlock } from './lock';
@@ -60,7 +61,7 @@ export function threadedCheck(a: ThreadedAllocator): void {
     let bytes = 0;
     const large = a.large;
     let cachedChunks = 0;
-    large.check((payload, chunkSize) => {
+    checkTlsf(large, (payload, chunkSize) => {
       const requested = large.requestedOf(payload);
       if (requested === INTERNAL_REQUEST) return;
       if (requested === CACHED_REQUEST) {
@@ -68,16 +69,16 @@ export function threadedCheck(a: ThreadedAllocator): void {
         return;
       }
       blocks++;
-      bytes += chunkSize - CHUNK_HEADER;
+      bytes += chunkSize - Chunk.HEADER;
     });
     const pools = carvedPools(a);
     const arenas = u32[t + Table.ARENAS] as number;
     for (let i = 0; i < arenas; i++) {
       const base = u32[t + Table.ARENA_LIST + i] as number;
       if (
-        large.classify(base) !== 0 ||
+        large.classify(base) !== ChunkState.LIVE ||
         large.requestedOf(base) !== INTERNAL_REQUEST ||
-        large.usableSize(base) !== a.arenaSize - CHUNK_HEADER
+        large.usableSize(base) !== a.arenaSize - Chunk.HEADER
       ) {
         corrupt(`arena ${i} at ${base} is not an internal chunk of the arena size`, base);
       }
@@ -126,7 +127,7 @@ export function threadedCheck(a: ThreadedAllocator): void {
       if (cacheCount > CACHE_ENTRIES) corrupt(`thread ${s} caches ${cacheCount} large chunks`);
       for (let i = 0; i < cacheCount; i++) {
         const ptr = u32[sw + Slot.CACHE + i] as number;
-        if (large.classify(ptr) !== 0 || large.requestedOf(ptr) !== CACHED_REQUEST)
+        if (large.classify(ptr) !== ChunkState.LIVE || large.requestedOf(ptr) !== CACHED_REQUEST)
           corrupt(`thread ${s}'s large-chunk cache holds ${ptr}, which is no cached chunk`, ptr);
         cachedChunks--;
       }
@@ -189,7 +190,7 @@ function checkPool(a: ThreadedAllocator, pool: number): number {
   const size = (c + 1) << a.alignLog2;
   const limit = u32[pw + TPool.LIMIT] as number;
   const next = u32[pw + TPool.NEXT_OFFSET] as number;
-  if (limit !== a.poolSize && limit !== a.poolSize - CHUNK_HEADER) corrupt(`pool ${pool} has a limit of ${limit}`, pool);
+  if (limit !== a.poolSize && limit !== a.poolSize - Chunk.HEADER) corrupt(`pool ${pool} has a limit of ${limit}`, pool);
   if (u32[pw + TPool.MAX_NEXT_OFFSET] !== limit - size) corrupt(`pool ${pool} has a bad maxNextOffset`, pool);
   if (next < a.poolHeader || next > limit || (next - a.poolHeader) % size !== 0) corrupt(`pool ${pool} has a bad nextOffset ${next}`, pool);
   const carvedBlocks = (next - a.poolHeader) / size;

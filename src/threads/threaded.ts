@@ -13,7 +13,7 @@
 
 import { DoubleFreeError, InvalidArgumentError, InvalidPointerError, RC_HINT, ThreadClosedError, ThreadLimitError } from '../errors';
 import type { Heap, HeapHooks } from '../heap';
-import { CHUNK_HEADER, type Tlsf } from '../large/tlsf';
+import { Chunk, ChunkState, type Tlsf } from '../large/tlsf';
 import { Flag, INTERNAL_REQUEST, SmallState, Word } from '../layout';
 import type { Memory } from '../memory/store';
 import { checkLiveLarge } from '../route';
@@ -254,8 +254,8 @@ export class ThreadedAllocator implements HeapHooks {
     const mem32 = this.mem.u32;
     pool = mem32[t + Table.CURSOR] as number;
     mem32[t + Table.CURSOR] = pool + this.poolSize;
-    // The last pool of an arena is CHUNK_HEADER bytes short: the next chunk's header is there.
-    mem32[(pool >>> 2) + TPool.LIMIT] = pool + this.poolSize === mem32[t + Table.CURSOR_END] ? this.poolSize - CHUNK_HEADER : this.poolSize;
+    // The last pool of an arena is Chunk.HEADER bytes short: the next chunk's header is there.
+    mem32[(pool >>> 2) + TPool.LIMIT] = pool + this.poolSize === mem32[t + Table.CURSOR_END] ? this.poolSize - Chunk.HEADER : this.poolSize;
     // The pool map says "a pool handed out" from now on; arenas of a threaded heap stay, so the bit stays.
     const header = this.mem.head;
     const page = pool >>> this.poolLog2;
@@ -269,7 +269,7 @@ export class ThreadedAllocator implements HeapHooks {
     const t = this.table;
     const count = this.mem.u32[t + Table.ARENAS] as number;
     if (count === this.mem.u32[t + Table.ARENA_CAPACITY]) return false;
-    const base = large.alignedAlloc(this.arenaSize - CHUNK_HEADER, this.poolSize);
+    const base = large.alignedAlloc(this.arenaSize - Chunk.HEADER, this.poolSize);
     if (base === 0) return false;
     if (base + this.arenaSize > (this.mem.head[SmallState.POOL_MAP_PAGES] as number) * this.poolSize) {
       large.free(base);
@@ -399,12 +399,12 @@ export class ThreadedAllocator implements HeapHooks {
     const n = u32[sw + Slot.CACHE_COUNT] as number;
     for (let i = 0; i < n; i++) {
       const ptr = u32[sw + Slot.CACHE + i] as number;
-      const chunk = this.large.sizeOf(ptr - CHUNK_HEADER);
+      const chunk = this.large.sizeOf(ptr - Chunk.HEADER);
       if (chunk >= want && chunk - want <= want >>> 3) {
         u32[sw + Slot.CACHE + i] = u32[sw + Slot.CACHE + n - 1] as number;
         u32[sw + Slot.CACHE_COUNT] = n - 1;
         this.large.setRequested(ptr, size);
-        this.countAlloc(chunk - CHUNK_HEADER);
+        this.countAlloc(chunk - Chunk.HEADER);
         return ptr;
       }
     }
@@ -572,16 +572,16 @@ export class ThreadedAllocator implements HeapHooks {
     const large = this.large;
     const u32 = this.mem.u32;
     const sw = this.slotWord;
-    if ((ptr & this.alignMask) === 0 && large.classify(ptr) === 0) {
+    if ((ptr & this.alignMask) === 0 && large.classify(ptr) === ChunkState.LIVE) {
       const requested = large.requestedOf(ptr);
       if (requested === CACHED_REQUEST) throw new DoubleFreeError(`pointer ${ptr} was already freed`, ptr);
-      const chunk = large.sizeOf(ptr - CHUNK_HEADER);
+      const chunk = large.sizeOf(ptr - Chunk.HEADER);
       const n = u32[sw + Slot.CACHE_COUNT] as number;
       if (requested !== INTERNAL_REQUEST && chunk <= CACHE_MAX_CHUNK && n < CACHE_ENTRIES) {
         large.setRequested(ptr, CACHED_REQUEST);
         u32[sw + Slot.CACHE + n] = ptr;
         u32[sw + Slot.CACHE_COUNT] = n + 1;
-        this.countFree(chunk - CHUNK_HEADER);
+        this.countFree(chunk - Chunk.HEADER);
         return;
       }
     }
@@ -605,7 +605,7 @@ export class ThreadedAllocator implements HeapHooks {
 
   /** Throws the typed error unless `ptr` (in no pool) is a live large block: not free, not internal, not cached. */
   private checkLiveLarge(ptr: number): void {
-    if ((ptr & this.alignMask) === 0 && this.large.classify(ptr) === 0 && this.large.requestedOf(ptr) === CACHED_REQUEST) {
+    if ((ptr & this.alignMask) === 0 && this.large.classify(ptr) === ChunkState.LIVE && this.large.requestedOf(ptr) === CACHED_REQUEST) {
       throw new DoubleFreeError(`pointer ${ptr} was already freed`, ptr);
     }
     checkLiveLarge(this.heap, ptr);
@@ -642,7 +642,7 @@ export class ThreadedAllocator implements HeapHooks {
     const pool = this.poolOf(ptr);
     if (pool !== 0) return this.liveIn(ptr, pool);
     return this.underLock(() => {
-      if (this.large.classify(ptr) !== 0) return false;
+      if (this.large.classify(ptr) !== ChunkState.LIVE) return false;
       const requested = this.large.requestedOf(ptr);
       return requested !== INTERNAL_REQUEST && requested !== CACHED_REQUEST;
     });

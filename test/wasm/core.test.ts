@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { createHeap, type Heap } from '../../src/index';
-import { CHUNK_HEADER, MIN_CHUNK } from '../../src/large/tlsf';
 import * as layout from '../../src/layout';
 import { currentHooks } from '../../src/port';
 import * as small from '../../src/small/layout';
@@ -47,6 +46,7 @@ function tlsfEnum(name: string): Record<string, number> {
 }
 const H = tlsfEnum('H');
 const Bits = tlsfEnum('Bits');
+const Chunk = tlsfEnum('Chunk');
 
 /** The numbers each #define of layout.h must have, from the TypeScript that owns them. */
 const EXPECTED: Record<string, number | undefined> = {
@@ -99,14 +99,14 @@ const EXPECTED: Record<string, number | undefined> = {
   F_LARGE_USED_BYTES: layout.Counter.LARGE_USED_BYTES,
   F_LARGE_FREE_CHUNKS: layout.Counter.LARGE_FREE_CHUNKS,
   F_LARGE_FREE_BYTES: layout.Counter.LARGE_FREE_BYTES,
-  CHUNK_HEADER,
-  MIN_CHUNK,
+  CHUNK_HEADER: Chunk.HEADER,
+  MIN_CHUNK: Chunk.MIN,
   CHUNK_PREV_SIZE: H.PREV_SIZE,
   CHUNK_TAG: H.TAG,
   CHUNK_SIZE: H.SIZE,
   CHUNK_REQUESTED: H.REQUESTED,
-  CHUNK_NEXT_FREE: H.NEXT_FREE,
-  CHUNK_PREV_FREE: H.PREV_FREE,
+  CHUNK_NEXT_LINK: H.NEXT_LINK,
+  CHUNK_PREV_LINK: H.PREV_LINK,
   BIT_FREE: Bits.FREE,
   BIT_PREV_FREE: Bits.PREV_FREE,
   SL_LOG2: Bits.SL_LOG2,

@@ -306,10 +306,10 @@ static void insert_free(uint32_t *header, uint32_t chunk, uint32_t size) {
   uint32_t list = list_for(size);
   uint32_t head = header[W_TLSF_HEADS + list];
   uint32_t *c = word(chunk);
-  c[CHUNK_NEXT_FREE] = head;
-  c[CHUNK_PREV_FREE] = 0;
+  c[CHUNK_NEXT_LINK] = head;
+  c[CHUNK_PREV_LINK] = 0;
   if (head != 0) {
-    word(head)[CHUNK_PREV_FREE] = chunk;
+    word(head)[CHUNK_PREV_LINK] = chunk;
   } else {
     uint32_t fl = list >> SL_LOG2;
     header[W_TLSF_FL_BITMAP] |= 1u << fl;
@@ -333,9 +333,9 @@ static void unlink_head(uint32_t *header, uint32_t list, uint32_t next) {
 
 static void remove_free(uint32_t *header, uint32_t chunk, uint32_t size) {
   uint32_t *c = word(chunk);
-  uint32_t next = c[CHUNK_NEXT_FREE], prev = c[CHUNK_PREV_FREE];
-  if (next != 0) word(next)[CHUNK_PREV_FREE] = prev;
-  if (prev != 0) word(prev)[CHUNK_NEXT_FREE] = next;
+  uint32_t next = c[CHUNK_NEXT_LINK], prev = c[CHUNK_PREV_LINK];
+  if (next != 0) word(next)[CHUNK_PREV_LINK] = prev;
+  if (prev != 0) word(prev)[CHUNK_NEXT_LINK] = next;
   else unlink_head(header, list_for(size), next);
   double *count = counters(header);
   count[F_LARGE_FREE_CHUNKS] -= 1;
@@ -365,9 +365,9 @@ static uint32_t pop_fit(uint32_t *header, uint64_t size) {
   }
   uint32_t list = (fl << SL_LOG2) | __builtin_ctz(sl_map);
   uint32_t chunk = header[W_TLSF_HEADS + list];
-  uint32_t next = word(chunk)[CHUNK_NEXT_FREE];
+  uint32_t next = word(chunk)[CHUNK_NEXT_LINK];
   if (next != 0) {
-    word(next)[CHUNK_PREV_FREE] = 0;
+    word(next)[CHUNK_PREV_LINK] = 0;
     header[W_TLSF_HEADS + list] = next;
   } else {
     unlink_head(header, list, 0);

@@ -75,8 +75,9 @@
 #define CHUNK_TAG 1
 #define CHUNK_SIZE 2
 #define CHUNK_REQUESTED 3
-#define CHUNK_NEXT_FREE 4
-#define CHUNK_PREV_FREE 5
+/* A free chunk's free-list links (list links, not the BIT_PREV_FREE flag of the chunk after). */
+#define CHUNK_NEXT_LINK 4
+#define CHUNK_PREV_LINK 5
 #define BIT_FREE 1
 #define BIT_PREV_FREE 2
 #define SL_LOG2 5
