@@ -224,8 +224,8 @@ export class ThreadsNotLoadedError extends ArenallocError {
  * `heap.check()` or `heap.debugMallocStats()` in a thread that has not loaded their code: the
  * integrity walk and the text report live in `arenalloc/inspect`, which the core does not import
  * so that a program that only allocates and frees does not bundle them. Add
- * `import 'arenalloc/inspect';` once in the thread (the rc, gc, debug, pool, profile and
- * strategies entries load it themselves). Nothing changed.
+ * `import 'arenalloc/inspect';` once in the thread (the layers that check heaps, such as
+ * `createRc` or `enableDebug`, install it when they are set up). Nothing changed.
  */
 export class InspectNotLoadedError extends ArenallocError {
   /** @param message - what was wrong */

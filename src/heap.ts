@@ -619,8 +619,8 @@ export class Heap {
   /**
    * Walks every structure of the heap and throws {@link HeapCorruptedError} naming the first
    * broken invariant. O(heap size): meant for tests, debugging, and after loading a heap. Its code
-   * is in `arenalloc/inspect`, which must be loaded (`arenalloc/rc`, `gc`, `debug`, `pool`,
-   * `profile` and `strategies` load it).
+   * is in `arenalloc/inspect`, which must be loaded; the layers that check heaps (rc, gc,
+   * debug mode, buffer pools, strategies, tracing, threads) install it when they are set up.
    *
    * @throws {@link InspectNotLoadedError} in a thread that has not loaded `arenalloc/inspect`
    */

@@ -165,7 +165,7 @@ export function setTracer(heap: Heap, tracer: TracerLink | null): void {
 }
 
 /** Throws `HeapCorruptedError` for the first non-zero byte of the null-pointer guard, if any. @internal */
-export { checkGuardLow } from './inspect/check';
+export { checkGuardLow } from './guard';
 
 /** The largest request the large-object heap could ever serve in this heap's store. @internal */
 export function maxLargeRequest(heap: Heap): number {

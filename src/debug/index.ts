@@ -25,7 +25,6 @@
 
 import { InvalidArgumentError } from '../errors';
 import { createHeap, type Heap, type HeapOptions } from '../heap';
-import { installInspect } from '../inspect/install';
 import { type DebugOptions, enableDebug } from './layer';
 
 export { CLEAN_BYTE, DEAD_BYTE, FORBIDDEN_BYTE } from './bytes';
@@ -56,6 +55,3 @@ export function createDebugHeap(options: DebugHeapOptions = {}): Heap {
   enableDebug(heap, debugOptions);
   return heap;
 }
-
-// This layer checks heaps (`heap.check()`), whose integrity walk lives in `arenalloc/inspect`.
-installInspect();

@@ -25,6 +25,7 @@
 
 import { DoubleFreeError, expectHeap, expectSingleThreaded, InvalidArgumentError, InvalidPointerError } from '../errors';
 import { type Heap, type HeapHooks, MAX_REQUEST } from '../heap';
+import { installInspect } from '../inspect/install';
 import { checkGuardLow, currentHooks, hooksOf, memoryOf, setHooks, tracerOf } from '../port';
 import { CLEAN_BYTE, DEAD_BYTE, FORBIDDEN_BYTE } from './bytes';
 import { type DamageReport, type DamageSide, FreedBlockWrittenError, GuardBytesError } from './errors';
@@ -544,6 +545,7 @@ export class DebugLayer {
 export function enableDebug(heap: Heap, options: DebugOptions = {}): DebugLayer {
   expectHeap(heap, 'enableDebug');
   expectSingleThreaded(heap, 'enableDebug');
+  installInspect(); // heap.check() of this heap's users runs the walk of arenalloc/inspect
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
   if (layers.has(heap)) throw new InvalidArgumentError('debug mode is already on for this heap');
   const live = heap.stats().liveBlocks;

@@ -51,6 +51,7 @@
 
 import { describeValue, expectSingleThreaded, HeapCorruptedError, InvalidArgumentError } from '../errors';
 import type { Heap } from '../heap';
+import { installInspect } from '../inspect/install';
 import { Word } from '../layout';
 import type { Memory } from '../memory/store';
 import { allocInternal, memoryOf } from '../port';
@@ -494,6 +495,7 @@ export function createGc(rc: Rc): Gc {
   if (!(rc instanceof Rc))
     throw new InvalidArgumentError(`createGc: rc must be the refcounting layer of a heap (createRc), got ${describeValue(rc)}`, 'rc');
   expectSingleThreaded(rc.heap, 'createGc');
+  installInspect(); // heap.check() of this heap's users runs the walk of arenalloc/inspect
   let gc = detectors.get(rc);
   if (gc === undefined) {
     gc = new Gc(rc);

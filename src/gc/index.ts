@@ -10,9 +10,4 @@
  * @module arenalloc/gc
  */
 
-import { installInspect } from '../inspect/install';
-
 export { createGc, DEBUG_SAVEALL, DEFAULT_THRESHOLDS, Gc, type GcCallback, type GcInfo, type GenerationStats } from './gc';
-
-// This layer checks heaps (`heap.check()`), whose integrity walk lives in `arenalloc/inspect`.
-installInspect();

@@ -14,6 +14,7 @@
  */
 
 import { HeapCorruptedError, ThreadsActiveError } from '../errors';
+import { checkGuardLow } from '../guard';
 import { _threadsPort, type Heap, type ThreadsPort } from '../heap';
 import { checkTlsf } from '../large/check';
 import { Chunk } from '../large/tlsf';
@@ -54,28 +55,6 @@ export function checkHeap(heap: Heap): void {
     throw new HeapCorruptedError(
       `counters say ${stats.liveBlocks} live blocks of ${stats.liveBytes} bytes; the walk found ${blocks} of ${bytes}`,
     );
-  }
-}
-
-/**
- * Throws {@link HeapCorruptedError} naming the first non-zero byte of the null-pointer guard
- * (`guardLow`), if any. O(guard size). Debug mode calls it too, through the port.
- */
-export function checkGuardLow(heap: Heap): void {
-  const mem = heap._mem;
-  const bytes = mem.head[Word.GUARD_LOW] as number;
-  if (bytes === 0) return;
-  const u32 = mem.u32;
-  for (let w = 0, end = bytes >>> 2; w < end; w++) {
-    if (u32[w] !== 0) {
-      const u8 = mem.u8;
-      let at = w << 2;
-      while (u8[at] === 0) at++;
-      throw new HeapCorruptedError(
-        `null-pointer write: byte ${at} of the guarded low memory (the first ${bytes} bytes) is ${u8[at]}, not 0`,
-        at,
-      );
-    }
   }
 }
 

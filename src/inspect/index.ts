@@ -4,9 +4,10 @@
  * `heap.check()` and `heap.debugMallocStats()` are methods of every heap, but their code is
  * here: a program that only allocates and frees does not carry it. Importing this entry (once,
  * anywhere in the thread) lets those methods run; without it they throw
- * `InspectNotLoadedError` (`ERR_INSPECT_NOT_LOADED`), naming the import. `arenalloc/rc`, `arenalloc/gc`,
- * `arenalloc/debug`, `arenalloc/pool`, `arenalloc/profile` and `arenalloc/strategies` check
- * heaps themselves, so they load it too.
+ * `InspectNotLoadedError` (`ERR_INSPECT_NOT_LOADED`), naming the import. The layers that check
+ * heaps themselves install it when they are set up (`createRc`, `createGc`, `enableDebug`, a
+ * `BufferPool` or `KeptBytes`, the heap strategy, tracing's `start`, `htmlReport`), and so does
+ * `arenalloc/threads` when it loads; none of them does anything at import time.
  *
  * @example
  * ```ts

@@ -20,8 +20,6 @@
  * @module arenalloc/pool
  */
 
-import { installInspect } from '../inspect/install';
-
 export { LeaseWrittenAfterReleaseError } from './errors';
 export {
   type CorkableLike,
@@ -37,6 +35,3 @@ export { KeptBytes, type KeptBytesOptions } from './kept';
 export { Lease, type LeaseBytes } from './lease';
 export type { BufferPoolOptions, LeakedLease, PoolClassStats, PoolStats } from './options';
 export { BufferPool } from './pool';
-
-// This layer checks heaps (`heap.check()`), whose integrity walk lives in `arenalloc/inspect`.
-installInspect();

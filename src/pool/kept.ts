@@ -21,6 +21,7 @@
 
 import { HeapCorruptedError, InvalidArgumentError, InvalidPointerError } from '../errors';
 import { createHeap, type Heap, MAX_REQUEST } from '../heap';
+import { installInspect } from '../inspect/install';
 import type { LeaseBytes } from './lease';
 
 /** Bytes in front of each value: its length. */
@@ -85,6 +86,7 @@ export class KeptBytes {
       throw new InvalidArgumentError('heap must be a Heap made by createHeap or Heap.attach');
     }
     this.heap = heap;
+    installInspect(); // heap.check() of this heap's users runs the walk of arenalloc/inspect
     this._count = 0;
     this._bytes = 0;
     this._epoch = -1;

@@ -20,6 +20,7 @@
 
 import { HeapCorruptedError, InvalidSizeError } from '../errors';
 import { type Heap, MAX_REQUEST } from '../heap';
+import { installInspect } from '../inspect/install';
 import { tracerOf } from '../port';
 import { classBytes, classIndex, MIN_CLASS_BYTES } from './classes';
 import { Lease, LeaseAnchor, type LeaseState } from './lease';
@@ -88,6 +89,7 @@ export class BufferPool {
    */
   constructor(options: BufferPoolOptions = {}) {
     const o = validateOptions(options);
+    installInspect(); // heap.check() of this heap's users runs the walk of arenalloc/inspect
     this.debug = o.debug;
     this.maxClassBytes = o.maxClassBytes;
     this._segments = new Segments(o.heap, o.segmentBytes, o.maxBytes);

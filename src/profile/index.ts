@@ -19,8 +19,6 @@
  * @module arenalloc/profile
  */
 
-import { installInspect } from '../inspect/install';
-
 export { formatSize } from './format';
 export { type HeapMapOptions, heapMap } from './heapmap';
 export { type LeakGroup, LeakMark, LeakMarkReport, LeakReport, markLeaks } from './leaks';
@@ -44,6 +42,3 @@ export {
   type TraceOptions,
   tagType,
 } from './tracer';
-
-// This layer checks heaps (`heap.check()`), whose integrity walk lives in `arenalloc/inspect`.
-installInspect();

@@ -8,6 +8,7 @@
 
 import { describeValue, expectHeap, InvalidArgumentError } from '../errors';
 import type { Heap } from '../heap';
+import { installInspect } from '../inspect/install';
 import { escapeXml, formatSize } from './format';
 import { heapMap, summarizeLarge } from './heapmap';
 import type { LeakMarkReport } from './leaks';
@@ -73,6 +74,7 @@ function table(id: string, head: string[], rows: Row[], numeric: boolean[]): str
  */
 export function htmlReport(heap: Heap, options: ReportOptions = {}): string {
   expectHeap(heap, 'htmlReport');
+  installInspect(); // heap.check() of this heap's users runs the walk of arenalloc/inspect
   if (options === null || typeof options !== 'object')
     throw new InvalidArgumentError(`htmlReport: options must be an object, got ${describeValue(options)}`, 'options');
   const title = options.title ?? 'arenalloc heap report';

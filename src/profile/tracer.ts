@@ -23,6 +23,7 @@
 
 import { describeValue, expectHeap, expectPointer, expectSingleThreaded, InvalidArgumentError, InvalidPointerError } from '../errors';
 import type { Heap, HeapHooks } from '../heap';
+import { installInspect } from '../inspect/install';
 import { currentHooks, hooksOf, setHooks, setTracer, type TracerLink, tracerOf } from '../port';
 import { captureStack, type Frame, ownFile, parseStack, Traceback } from './stack';
 
@@ -322,6 +323,7 @@ export function requireTracer(heap: Heap, what: string): Tracer {
  */
 export function start(heap: Heap, frames = 1, options: TraceOptions = {}): void {
   expectHeap(heap, 'start');
+  installInspect(); // heap.check() of this heap's users runs the walk of arenalloc/inspect
   // One tracer per heap object, and a threaded heap has one per thread: a block freed by another
   // thread would stay live in this thread's traces, and park()/close() replace the hooks.
   expectSingleThreaded(heap, 'start');

@@ -23,13 +23,8 @@
  * @module arenalloc/rc
  */
 
-import { installInspect } from '../inspect/install';
-
 export { ArrayField, BigArrayField, BigField, BoolField, NumberField, RefField } from './fields';
 export { createRc, type LeakReport, Rc, type RcOptions, type RcStats } from './rc';
 export { type ArrayFieldNames, type ElementOf, Ref, type ScalarFieldNames, type ValueOf } from './ref';
 export type { FieldSpec, RefSpec, ScalarKind, Schema } from './schema';
 export { type FieldOf, type Fields, type StructOptions, StructType, type TypeStats } from './struct';
-
-// This layer checks heaps (`heap.check()`), whose integrity walk lives in `arenalloc/inspect`.
-installInspect();

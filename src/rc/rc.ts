@@ -30,6 +30,7 @@
 
 import { describeValue, expectHeap, expectSingleThreaded, InvalidArgumentError } from '../errors';
 import type { Heap } from '../heap';
+import { installInspect } from '../inspect/install';
 import { Counter } from '../layout';
 import type { Memory } from '../memory/store';
 import { memoryOf } from '../port';
@@ -369,6 +370,7 @@ export interface GcLink {
 export function createRc(heap: Heap, options: RcOptions = {}): Rc {
   expectHeap(heap, 'createRc');
   expectSingleThreaded(heap, 'createRc');
+  installInspect(); // heap.check() of this heap's users runs the walk of arenalloc/inspect
   let rc = registries.get(heap);
   if (rc === undefined) {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');

@@ -6,6 +6,7 @@
  */
 
 import { createHeap, type Heap } from '../heap';
+import { installInspect } from '../inspect/install';
 import type { Allocator, StrategyOptions } from './allocator';
 
 /** The pool size the strategy's heap is created with (the heap's default). */
@@ -20,6 +21,7 @@ export class HeapAllocator implements Allocator {
   /** @param heap - the heap to allocate from */
   constructor(heap: Heap) {
     this.heap = heap;
+    installInspect(); // heap.check() of this heap's users runs the walk of arenalloc/inspect
   }
 
   malloc(size: number): number {

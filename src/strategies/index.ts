@@ -15,8 +15,6 @@
  * @module arenalloc/strategies
  */
 
-import { installInspect } from '../inspect/install';
-
 export { type Allocator, MAX_SIZE, STRATEGY_NAMES, type StrategyName, type StrategyOptions } from './allocator';
 export { BuddyAllocator, createBuddy } from './buddy';
 export { BumpAllocator, type BumpMark, createBump } from './bump';
@@ -41,6 +39,3 @@ export { type Bucket, type TraceStats, traceStats } from './stats';
 export { createTlsf, TlsfAllocator } from './tlsf';
 export { encodeTrace, formatTrace, isBinaryTrace, isGzip, parseTrace, type Trace, TraceBuilder, TraceFormatError, TraceOp } from './trace';
 export { createUint8ArrayStrategy, Uint8ArrayAllocator } from './uint8array';
-
-// This layer checks heaps (`heap.check()`), whose integrity walk lives in `arenalloc/inspect`.
-installInspect();
