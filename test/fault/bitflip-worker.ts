@@ -4,6 +4,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createGc } from '../../src/gc/index';
 import { ArenallocError, Heap } from '../../src/index';
 import { createRc } from '../../src/rc/index';
+// heap.check() runs before any layer is set up: load the integrity walk first.
+import '../../src/inspect/index';
 
 interface Trial {
   bytes: ArrayBuffer;
