@@ -118,6 +118,14 @@ function needInspect(where: string): never {
   );
 }
 
+/** What tracing (`arenalloc/profile`) lets other layers ask about a pointer. @internal */
+export interface TracerLink {
+  /** The allocation site of the traced block at `ptr`, if it is traced. */
+  tracebackOf(ptr: number): string | undefined;
+  /** Attributes the traced block at `ptr` to a type (refcounted objects); false if not traced. */
+  tagType(ptr: number, name: string): boolean;
+}
+
 /**
  * Replacements for the public allocation entries, installed by optional layers (`arenalloc/profile`,
  * `arenalloc/debug`) through `heap._hooks`. The public entry validates argument types first; a hook
@@ -163,11 +171,7 @@ export class Heap {
    * @internal Set by tracing (`arenalloc/profile`) so that other layers (debug mode, rc) can name
    * the allocation site of a pointer in their errors without importing the profiler.
    */
-  _tracer: {
-    tracebackOf(ptr: number): string | undefined;
-    /** Attributes the traced block at `ptr` to a type (refcounted objects); false if not traced. */
-    tagType(ptr: number, name: string): boolean;
-  } | null;
+  _tracer: TracerLink | null;
 
   /** @internal This thread's allocator of a threaded heap, else null. */
   _threads: ThreadedAllocator | null;

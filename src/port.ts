@@ -34,7 +34,7 @@
  */
 
 import { OutOfMemoryError } from './errors';
-import type { Heap, HeapHooks } from './heap';
+import type { Heap, HeapHooks, TracerLink } from './heap';
 import { forEachChunk } from './large/check';
 import { Chunk } from './large/tlsf';
 import { INTERNAL_REQUEST, SmallState } from './layout';
@@ -146,13 +146,7 @@ export function freeInternal(heap: Heap, ptr: number): void {
   heap._large.free(ptr);
 }
 
-/** What tracing (`arenalloc/profile`) lets other layers ask about a pointer. @internal */
-export interface TracerLink {
-  /** The allocation site of the traced block at `ptr`, if it is traced. */
-  tracebackOf(ptr: number): string | undefined;
-  /** Attributes the traced block at `ptr` to a type (refcounted objects); false if not traced. */
-  tagType(ptr: number, name: string): boolean;
-}
+export type { TracerLink } from './heap';
 
 /** The tracer attached to a heap, or null. @internal */
 export function tracerOf(heap: Heap): TracerLink | null {
