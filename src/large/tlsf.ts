@@ -394,9 +394,13 @@ export class Tlsf {
 
   /**
    * Allocates `request` bytes whose payload address is a multiple of `alignment` (a power of two
-   * larger than the heap's alignment). Returns the payload address, or 0.
+   * larger than the heap's alignment) plus `skew`. Returns the payload address, or 0.
+   *
+   * `skew` is 0 for an aligned payload (`alignedAlloc` of the API); the threaded heap passes
+   * `Chunk.HEADER` to align the chunk itself, header included, to a cache line (see
+   * `src/threads/layout.ts`, "What a thread keeps to stay off the lock").
    */
-  alignedAlloc(request: number, alignment: number): number {
+  alignedAlloc(request: number, alignment: number, skew = 0): number {
     if (alignment <= this.align) return this.malloc(request);
     this.mem.reachEnd();
     const size = this.chunkSizeFor(request);
@@ -406,11 +410,11 @@ export class Tlsf {
     const chunk = this.popFit(search) || this.refill(search);
     if (chunk === 0) return 0;
     const total = this.sizeOf(chunk);
-    let payload = roundUp(chunk + Chunk.HEADER, alignment);
+    let payload = roundUp(chunk + Chunk.HEADER - skew, alignment) + skew;
     // A gap in front must hold a free chunk; one step of `alignment` is not enough when the
     // alignment is below Chunk.MIN (16 on an 8-aligned heap), so round up past Chunk.MIN instead.
     if (payload !== chunk + Chunk.HEADER && payload - Chunk.HEADER - chunk < Chunk.MIN) {
-      payload = roundUp(chunk + Chunk.HEADER + Chunk.MIN, alignment);
+      payload = roundUp(chunk + Chunk.HEADER + Chunk.MIN - skew, alignment) + skew;
     }
     const start = payload - Chunk.HEADER;
     const lead = start - chunk;

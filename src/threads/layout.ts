@@ -256,6 +256,9 @@ export const enum TPool {
 /** Words in a cache line (64 bytes), the unit the pool header is split in. */
 export const LINE_WORDS = 16;
 
+/** Bytes in a cache line: a chunk the large-chunk cache keeps starts on one and fills whole ones. */
+export const LINE_BYTES = 64;
+
 /** The lists a threaded pool can be on (TPool.LIST). */
 // biome-ignore lint/suspicious/noConstEnum: inlined by the bundler
 export const enum PoolList {

@@ -222,4 +222,60 @@ describe("a thread's large-chunk cache", () => {
     again.check();
     expect(again.stats().liveBlocks).toBe(0);
   });
+
+  it('lays the chunks it may keep on cache lines of their own, so two threads never share a line of them', () => {
+    // Before: TLSF placed two threads' 64 KiB frames side by side on 16-byte boundaries, so the
+    // last word of one frame and the next frame's header were one cache line, which the two
+    // threads passed back and forth on every pair (2 threads ran at 1.0x of one).
+    const heap = createHeap({ threads: true, initialBytes: 1 << 20, maxBytes: 1 << 26 });
+    const other = Heap.attach(heap.buffer);
+    const chunks: Array<[number, number]> = [];
+    for (const size of [600, 4000, 65536, 65500, 100_000]) {
+      for (const h of [heap, other]) {
+        const p = h.malloc(size);
+        const start = p - 16; // the chunk header
+        const end = p + h.usableSize(p); // one past the chunk
+        expect(start % 64).toBe(0);
+        expect(end % 64).toBe(0);
+        expect(h.usableSize(p)).toBeGreaterThanOrEqual(size);
+        chunks.push([start, end]);
+      }
+    }
+    // No two chunks share a line: every line of one chunk lies inside it.
+    chunks.sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < chunks.length; i++) expect(chunks[i]![0]).toBeGreaterThanOrEqual(chunks[i - 1]![1]);
+    other.park();
+    heap.check();
+    other.unpark();
+    other.close();
+  });
+
+  it('checks a pointer on the path to the cache with the chunk header alone, and stays typed', () => {
+    const heap = createHeap({ threads: true, initialBytes: 1 << 20, maxBytes: 1 << 26 });
+    const p = heap.malloc(65536);
+    const u32 = new Uint32Array(heap.buffer, 0, heap.buffer.byteLength >>> 2);
+    // Pointers inside the frame that sit where a cache chunk's payload would (16 past a line),
+    // one of them over a forged header whose tag is wrong; and one whose size word is forged.
+    u32[(p + 1024 - 16 + 4) >>> 2] = 12345; // a wrong tag
+    const snap = snapshot(heap);
+    for (const bad of [p + 64, p + 1024, p + 65536 - 48]) {
+      expectError(() => heap.free(bad), InvalidPointerError, 'ERR_INVALID_POINTER');
+    }
+    expectUnchanged(heap, snap);
+    heap.free(p);
+    expectError(() => heap.free(p), DoubleFreeError, 'ERR_DOUBLE_FREE');
+    heap.check();
+    // A chunk that is not laid on lines (realloc grew it in place) goes back under the lock, not to the cache.
+    const q = heap.malloc(65536);
+    expect(q).toBe(p);
+    const r = heap.realloc(q, 65536 + 120);
+    expect(r).toBe(q);
+    expect((r - 16 + heap.usableSize(r) + 16) % 64).not.toBe(0);
+    heap.free(r);
+    const header = new Uint32Array(heap.buffer, r - 16, 4);
+    expect(header[2]! & 1).toBe(1); // free in TLSF (the size word's free bit), not kept in the cache
+    expect(header[3]).not.toBe(0xffff_fffe); // the cache's mark
+    expectError(() => heap.free(r), DoubleFreeError, 'ERR_DOUBLE_FREE');
+    heap.check();
+  });
 });
