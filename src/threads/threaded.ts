@@ -56,6 +56,12 @@ export class ThreadedAllocator implements HeapHooks {
   readonly fullWord: number;
   /** Float64 index of this slot's live-bytes counter (allocations and frees follow). */
   readonly counter: number;
+  /**
+   * This slot's three counters alone (live bytes, allocations, frees), a fixed view that no growth
+   * replaces (a threaded heap's store is a growable SharedArrayBuffer, which never detaches): the
+   * fast paths index it with constants instead of `mem.f64` at a field's offset.
+   */
+  readonly counts: Float64Array;
   /** Int32 index of the heap lock. */
   readonly lockAt: number;
   /** Whether this thread may block in Atomics.wait. */
@@ -92,6 +98,7 @@ export class ThreadedAllocator implements HeapHooks {
     this.usedWord = this.slotWord + Slot.USED;
     this.fullWord = this.slotWord + Slot.FULL;
     this.counter = (this.slotWord + Slot.LIVE_BYTES) >>> 1;
+    this.counts = new Float64Array(mem.buffer, this.counter * 8, 3);
     this.lockAt = this.table + Table.LOCK;
     this.canBlock = mayBlock(mem, this.table + Table.ZERO);
     const small = heap._small;
@@ -134,10 +141,9 @@ export class ThreadedAllocator implements HeapHooks {
         const unit = (block - pool) >>> log;
         const bw = pw + TPool.LIVE + (unit >>> 5);
         u32[bw] = (u32[bw] as number) | (1 << (unit & 31));
-        const f64 = this.mem.f64;
-        const at = this.counter;
-        f64[at] = (f64[at] as number) + ((c + 1) << log);
-        f64[at + 1] = (f64[at + 1] as number) + 1;
+        const counts = this.counts;
+        counts[0] = (counts[0] as number) + ((c + 1) << log);
+        counts[1] = (counts[1] as number) + 1;
         return block;
       }
     }
@@ -447,17 +453,15 @@ export class ThreadedAllocator implements HeapHooks {
   }
 
   private countAlloc(bytes: number): void {
-    const f64 = this.mem.f64;
-    const at = this.counter;
-    f64[at] = (f64[at] as number) + bytes;
-    f64[at + 1] = (f64[at + 1] as number) + 1;
+    const counts = this.counts;
+    counts[0] = (counts[0] as number) + bytes;
+    counts[1] = (counts[1] as number) + 1;
   }
 
   private countFree(bytes: number): void {
-    const f64 = this.mem.f64;
-    const at = this.counter;
-    f64[at] = (f64[at] as number) - bytes;
-    f64[at + 2] = (f64[at + 2] as number) + 1;
+    const counts = this.counts;
+    counts[0] = (counts[0] as number) - bytes;
+    counts[2] = (counts[2] as number) + 1;
   }
 
   // ─── free ──────────────────────────────────────────────────────────────────────────────────
@@ -509,10 +513,9 @@ export class ThreadedAllocator implements HeapHooks {
     u32[pw + TPool.COUNT] = count;
     const c = u32[pw + TPool.CLASS] as number;
     if (count === 0 || u32[pw + TPool.LIST] === PoolList.FULL) this.freeTransition(pool, c, count);
-    const f64 = this.mem.f64;
-    const at = this.counter;
-    f64[at] = (f64[at] as number) - ((c + 1) << this.alignLog2);
-    f64[at + 2] = (f64[at + 2] as number) + 1;
+    const counts = this.counts;
+    counts[0] = (counts[0] as number) - ((c + 1) << this.alignLog2);
+    counts[2] = (counts[2] as number) + 1;
   }
 
   /**
