@@ -16,7 +16,7 @@
  * @module
  */
 
-import { describeValue, InvalidArgumentError } from '../errors';
+import { describeValue, expectSingleThreaded, InvalidArgumentError } from '../errors';
 import { Heap, type HeapHooks } from '../heap';
 import { currentHooks, hooksOf, setHooks } from '../port';
 
@@ -129,6 +129,7 @@ export class MeasureHooks implements HeapHooks {
  * Measurements nest. If `fn` throws, the hooks are removed and the error propagates.
  *
  * @throws {@link arenalloc!InvalidArgumentError} when `heap` is not a heap (or an array of them) or `fn` not a function
+ * @throws {@link arenalloc!NotThreadSafeError} for a threaded heap (`createHeap({ threads: true })`): measuring is single-threaded for now
  * @example
  * ```ts
  * const { value, usage } = measure(heap, () => buildTree(heap, 1000));
@@ -149,6 +150,9 @@ export function measure<T>(
     throw new InvalidArgumentError('measure takes a heap or a non-empty array of distinct heaps');
   }
   if (typeof fn !== 'function') throw new InvalidArgumentError(`measure takes a function to run as fn, got ${describeValue(fn)}`, 'fn');
+  // The usage is read off this heap object's hooks and the heap's stats: on a threaded heap the
+  // first miss other threads' frees, the second counts their allocations, and park() drops the hooks.
+  for (const h of list) expectSingleThreaded(h, 'measure');
   const before = list.map((h) => h.stats().liveBytes);
   const previous = list.map((h) => hooksOf(h));
   const hooks = list.map((h) => {

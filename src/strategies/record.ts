@@ -6,6 +6,7 @@
  * @module
  */
 
+import { expectHeap, expectSingleThreaded } from '../errors';
 import type { Heap, HeapHooks } from '../heap';
 import { currentHooks, hooksOf, setHooks } from '../port';
 import { type Trace, TraceBuilder, TraceOp } from './trace';
@@ -110,6 +111,8 @@ export class TraceRecorder {
  * with {@link replay} or to save with {@link formatTrace} / {@link encodeTrace}. Calloc is
  * recorded as malloc (the heap's hooks do not tell them apart).
  *
+ * @throws {@link arenalloc!InvalidArgumentError} when `heap` is not a heap
+ * @throws {@link arenalloc!NotThreadSafeError} for a threaded heap (`createHeap({ threads: true })`): recording is single-threaded for now
  * @example
  * ```ts
  * import { createHeap } from 'arenalloc';
@@ -123,5 +126,9 @@ export class TraceRecorder {
  * ```
  */
 export function recordTrace(heap: Heap): TraceRecorder {
+  expectHeap(heap, 'recordTrace');
+  // One recorder per heap object, and a threaded heap has one per thread: another thread's
+  // operations would be missing from the trace, and park()/close() replace the hooks.
+  expectSingleThreaded(heap, 'recordTrace');
   return new TraceRecorder(heap);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createHeap } from '../../src/index';
+import { createHeap, InvalidArgumentError } from '../../src/index';
 import {
   type Allocator,
   createReplayLoop,
@@ -79,6 +79,20 @@ describe('the binary form', () => {
 });
 
 describe('recordTrace', () => {
+  it('refuses what is not a heap with a typed error', () => {
+    // Before: a TypeError from deep inside the hook installation.
+    for (const bad of [null, undefined, 42, {}, 'heap']) {
+      let error: unknown;
+      try {
+        recordTrace(bad as never);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect((error as InvalidArgumentError).code).toBe('ERR_INVALID_ARGUMENT');
+    }
+  });
+
   it('records what a heap is asked, through its hooks, until stopped', () => {
     const heap = createHeap();
     const before = heap.malloc(10); // live before recording: not in the trace

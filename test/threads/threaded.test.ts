@@ -8,6 +8,7 @@ import {
   Heap,
   InvalidArgumentError,
   InvalidPointerError,
+  NotThreadSafeError,
   ThreadClosedError,
   ThreadLimitError,
   ThreadsActiveError,
@@ -182,6 +183,23 @@ describe('layers that are single-threaded for now refuse a threaded heap', () =>
     expectError(() => enableDebug(heap), NotThreadSafeError, 'ERR_NOT_THREAD_SAFE');
     expect(heap._hooks).toBe(heap._threads);
     expectUnchanged(heap, snap);
+  });
+
+  it('measure (arenalloc/profile) and recordTrace (arenalloc/strategies) throw NotThreadSafeError and install nothing', async () => {
+    // Before: both wrapped this thread's allocator, measured or recorded this thread alone (and
+    // measure's net bytes came from stats() summed over every thread), and park() dropped them.
+    const { measure } = await import('../../src/profile/index');
+    const { recordTrace } = await import('../../src/strategies/index');
+    const heap = createHeap({ threads: true, initialBytes: 1 << 20, maxBytes: 1 << 22 });
+    const p = heap.malloc(100);
+    const snap = snapshot(heap);
+    let ran = false;
+    expectError(() => measure(heap, () => (ran = true)), NotThreadSafeError, 'ERR_NOT_THREAD_SAFE');
+    expect(ran).toBe(false);
+    expectError(() => recordTrace(heap), NotThreadSafeError, 'ERR_NOT_THREAD_SAFE');
+    expectUnchanged(heap, snap);
+    heap.free(p); // the thread's allocator is still the hook
+    heap.check();
   });
 
   it('tracing (arenalloc/profile start) throws NotThreadSafeError and installs nothing', async () => {
