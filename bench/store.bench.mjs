@@ -4,7 +4,8 @@
  * (docs/guides/choosing-tunables.md), and what that default costs for bulk byte operations.
  *
  * For each kind (a plain ArrayBuffer, the reference; a growable SharedArrayBuffer, the default;
- * a resizable ArrayBuffer; a WebAssembly.Memory), over a fixed-length view as the library takes:
+ * a resizable ArrayBuffer; a WebAssembly.Memory), over a fixed-length view as the library takes
+ * (and, last, the default store through length-tracking views, as `new Uint32Array(heap.buffer)` makes):
  *
  * - word loop: 1,024 `Uint32Array` loads and stores, the shape of the allocator's own work;
  * - 16 KiB `Uint8Array.prototype.fill`, and the same range filled through a `Uint32Array`
@@ -29,16 +30,19 @@ const KINDS = [
   ['growable SharedArrayBuffer (the default store)', () => new SharedArrayBuffer(BYTES, { maxByteLength: BYTES * 4 })],
   ['resizable ArrayBuffer', () => new ArrayBuffer(BYTES, { maxByteLength: BYTES * 4 })],
   ['WebAssembly.Memory', () => new WebAssembly.Memory({ initial: BYTES / 65536, maximum: (BYTES * 4) / 65536 }).buffer],
+  // What a user gets from `new Uint32Array(heap.buffer)` over the default store: a view with no
+  // length given over a growable buffer tracks the buffer's length, and V8 re-reads it on every access.
+  ['growable SharedArrayBuffer, length-tracking views', () => new SharedArrayBuffer(BYTES, { maxByteLength: BYTES * 4 }), 'tracking'],
 ];
 const REFERENCE = KINDS[0][0];
 
 const source = new Uint8Array(SPAN).fill(7);
 
 function table(title, opsPerCall, factory) {
-  const cases = KINDS.map(([name, make]) => {
+  const cases = KINDS.map(([name, make, views]) => {
     const buffer = make();
-    const u8 = new Uint8Array(buffer, 0, BYTES);
-    const u32 = new Uint32Array(buffer, 0, BYTES >>> 2);
+    const u8 = views === 'tracking' ? new Uint8Array(buffer) : new Uint8Array(buffer, 0, BYTES);
+    const u32 = views === 'tracking' ? new Uint32Array(buffer) : new Uint32Array(buffer, 0, BYTES >>> 2);
     return { name, opsPerCall, fn: isolated(factory)(u8, u32, source, REPEAT) };
   });
   return { title, reference: REFERENCE, rows: withRatios(timeCases(cases), REFERENCE) };
@@ -74,6 +78,6 @@ reportSuite({
   title: 'Backing stores: typed-array work over each kind of buffer (× the plain ArrayBuffer)',
   timing,
   notes: [
-    'Views are fixed-length, as the library takes them. V8 checks an access to a view of a resizable ArrayBuffer against a length that may shrink; fixed-length views of a growable SharedArrayBuffer never go out of bounds, so they run as fast as a plain buffer. Bulk operations on shared memory are done element by element (relaxed atomics), so they are slower however the buffer grows.',
+    'Views are fixed-length, as the library takes them, except in the last row: `new Uint8Array(heap.buffer)` over a growable buffer makes a length-tracking view, which costs this much on every access (use `heap.bytes(ptr)` or a view with an explicit length). V8 checks an access to a view of a resizable ArrayBuffer against a length that may shrink; fixed-length views of a growable SharedArrayBuffer never go out of bounds, so they run as fast as a plain buffer. Bulk operations on shared memory are done element by element (relaxed atomics), so they are slower however the buffer grows.',
   ],
 });
