@@ -957,8 +957,12 @@ export function makeThreaded(heap: Heap, maxThreads: number): ThreadedAllocator 
   const mem = heap._mem;
   const large = heap._large;
   const arenaCapacity = Math.ceil(mem.maxBytes / heap._small.arenaSize) + 1;
-  const words = slotsStart(arenaCapacity) + maxThreads * Slot.STRIDE;
-  const table = large.malloc(words * 4);
+  const start = slotsStart(arenaCapacity);
+  const words = start + maxThreads * Slot.STRIDE;
+  // Placed so that slot 0, and with it every slot (the stride is ten lines), starts 0 or 8 bytes
+  // into a cache line: the 32 bytes a slot leaves unused at its end then hold a line boundary, and
+  // the words one thread writes never share a line with the next slot's.
+  const table = large.alignedAlloc(words * 4, LINE_BYTES, (LINE_BYTES - ((start * 4) & 48)) & 48);
   if (table === 0) throw new InvalidArgumentError(`the store is too small for a thread table of ${maxThreads} threads`);
   large.setRequested(table, INTERNAL_REQUEST);
   const u32 = mem.u32;

@@ -220,6 +220,29 @@ describe('layers that are single-threaded for now refuse a threaded heap', () =>
   });
 });
 
+describe('the thread table', () => {
+  it('keeps the words each thread writes on cache lines no other slot writes, whatever the store size', () => {
+    // Before: the table went wherever TLSF put it, and for some maxBytes a slot's last cache
+    // entries shared a line with the next slot's cache count and class-list heads.
+    for (let mib = 2; mib <= 40; mib++) {
+      const heap = createHeap({ threads: true, initialBytes: 1 << 20, maxBytes: mib << 20 });
+      const u32 = new Uint32Array(heap.buffer, 0, heap.buffer.byteLength >>> 2);
+      const table = u32[15]! >>> 2; // Word.THREADS_ROOT
+      const capacity = u32[table + 7]!; // Table.ARENA_CAPACITY
+      const first = table + 80 + capacity + ((80 + capacity) & 1); // slotsStart
+      const lines = (slot: number) => {
+        const at = first + slot * 160; // Slot.STRIDE
+        // Words 0-151 of a slot are written by its thread (151: the last large-chunk cache entry).
+        return new Set(Array.from({ length: 152 }, (_, w) => ((at + w) * 4) >>> 6));
+      };
+      for (let slot = 0; slot < 3; slot++) {
+        const mine = lines(slot);
+        for (const line of lines(slot + 1)) expect(mine.has(line), `maxBytes ${mib} MiB, slots ${slot} and ${slot + 1}`).toBe(false);
+      }
+    }
+  });
+});
+
 describe("a thread's large-chunk cache", () => {
   it('keeps a freed chunk for the next malloc of its size, without losing the checks', () => {
     const heap = createHeap({ threads: true, initialBytes: 1 << 20, maxBytes: 1 << 26 });
