@@ -160,8 +160,9 @@ describe.each(STRATEGY_NAMES)('strategy %s against the model', (name) => {
     );
   });
 
-  it('runs out of memory with a typed error and keeps every block', () => {
-    if (name === 'uint8array') return; // the engine's own limit, far above a test's means
+  // Not for uint8array: its limit is the engine's, far above a test's means (it was a test that
+  // returned before asserting anything; now it says it is skipped).
+  it.skipIf(name === 'uint8array')('runs out of memory with a typed error and keeps every block', () => {
     const a = createStrategy(name, { initialBytes: 1 << 16, maxBytes: 1 << 20 });
     const p = a.malloc(100);
     a.bytes(p, 100).fill(7);
