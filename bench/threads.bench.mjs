@@ -6,7 +6,8 @@
  *   free handed to the other thread (half the frees cross-thread); the global-lock version of the
  *   same heap (the single-threaded heap attached in both threads, every malloc and free under one
  *   Atomics lock) with the same two-thread workload.
- * - 64 KiB frame churn: the threaded heap in one thread and in two.
+ * - 64 KiB frame churn: the threaded heap in one thread and in two; and a pipeline of frames, one
+ *   thread allocating and the other freeing.
  *
  * How it is timed: Node 20 has no per-thread CPU clock, so each run is timed by the main thread's
  * wall clock, from the start signal (every thread warmed, waiting) to the last thread's done
@@ -46,13 +47,21 @@ const CASES = [
   // machine and the heap give when nothing is shared), and one thread paying the ring alone.
   { name: 'threaded heap, 2 threads, every free local', heapKind: 'threaded', threads: 2, work: 'B', cross: false },
   { name: 'threaded heap, 1 thread, half the frees through the ring to itself', heapKind: 'threaded', threads: 1, work: 'B', cross: true },
+  // A pipeline: one thread allocates 64 KiB frames, the other frees them (pairs per µs counts frames).
+  {
+    name: 'threaded heap, 64 KiB frames, one thread allocates and the other frees',
+    heapKind: 'threaded',
+    threads: 2,
+    work: 'P',
+    cross: false,
+  },
 ];
 
 async function runOnce(c) {
   const heap = createHeap({ threads: c.heapKind === 'threaded', store: 'shared', initialBytes: 16 << 20, maxBytes: 256 << 20 });
   const control = new SharedArrayBuffer((16 + 2 * ((1 << 15) + 2)) * 4);
   const ctl = new Int32Array(control);
-  const pairs = c.work === 'F' ? PAIRS_F : PAIRS_B;
+  const pairs = c.work === 'F' || c.work === 'P' ? PAIRS_F : PAIRS_B;
   const workers = [];
   const results = [];
   for (let index = 0; index < c.threads; index++) {
@@ -90,7 +99,8 @@ async function runOnce(c) {
     heap.check();
     if (heap.stats().liveBlocks !== 0) throw new Error(`${c.name}: ${heap.stats().liveBlocks} blocks left live`);
   }
-  const total = pairs * c.threads;
+  // A pipeline's two threads share each frame: count frames, not frames per thread.
+  const total = c.work === 'P' ? pairs : pairs * c.threads;
   return {
     wallMs: wall,
     slowestThreadMs: Math.max(...reports.map((r) => r.elapsed)),
@@ -159,6 +169,7 @@ reportSuite({
   ],
 
   notes: [
+    `A pipeline of 64 KiB frames (one thread allocates, the other frees; no target): ${tput(8).toFixed(1)} frames per µs, ${(tput(8) / tput(4)).toFixed(2)}× one thread that allocates and frees its own.`,
     `Read the cross-thread figure against these (no targets): 2 threads with every free local reach ${(tput(6) / tput(1)).toFixed(2)}× of 1 thread (what this machine and the heap give when nothing is shared); 2 threads with half the frees cross-thread reach ${(tput(2) / tput(7)).toFixed(2)}× of 1 thread that sends the same half through the ring to itself.`,
     'Throughput is every thread’s pairs over the main thread’s wall clock from the start signal to the last done signal; Node 20 has no per-thread CPU clock, so the per-thread times are wall times too.',
     `1-minute load average ${loadBefore} before the run and ${loadAfter} after, on ${os.cpus().length} cores: a second thread scales only when a core is free for it.`,

@@ -48,7 +48,13 @@ async function once(threads, views, layout) {
   for (let index = 0; index < threads; index++) {
     workers.push(new Worker(WORKER, { eval: true, workerData: { shared, views, index, ctl: control } }));
   }
-  const done = workers.map((w) => new Promise((resolve, reject) => (w.once('message', resolve), w.once('error', reject))));
+  const done = workers.map(
+    (w) =>
+      new Promise((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+      }),
+  );
   for (let r = 0; r < 4; r++) {
     while (Atomics.load(ctl, 0) < threads * (r + 1)) await new Promise((resolve) => setTimeout(resolve, 1));
     Atomics.store(ctl, 1, r + 1);

@@ -10,6 +10,8 @@
  *   in a seeded random order. With `cross`, every other free is handed to the other thread
  *   through a ring, which frees it (a cross-thread free), and this thread frees what it is handed.
  * - `F`: 64 KiB frames: allocate one, write its first and last word, free it.
+ * - `P`: a pipeline of 64 KiB frames: thread 0 allocates and writes them, thread 1 reads and frees
+ *   them (at most 64 in flight).
  *
  * Heaps: `threaded` (joined with Heap.attach), `plain` (the single-threaded heap, one thread),
  * `locked` (the single-threaded heap in every thread, every call under one Atomics lock: the
@@ -113,15 +115,16 @@ function runB(count) {
   }
 }
 
+// A fixed-length view, re-taken after growth. `new Uint32Array(heap.buffer)` over a growable
+// SharedArrayBuffer is a length-tracking view: every access through it costs ~48× a fixed
+// view's in Node 20 (the store suite), and two threads using such views of one buffer slow each
+// other down (measured with this suite's first version: 2 threads at 1.0× of one).
+const u32 = () => {
+  const buffer = heap.buffer;
+  return new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
+};
+
 function runF(count) {
-  // A fixed-length view, re-taken after growth. `new Uint32Array(heap.buffer)` over a growable
-  // SharedArrayBuffer is a length-tracking view: every access through it costs ~20× a fixed
-  // view's in Node 20, and two threads using such views of one buffer slow each other down
-  // (measured with this suite's first version: 2 threads at 1.0× of one).
-  const u32 = () => {
-    const buffer = heap.buffer;
-    return new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
-  };
   let words = u32();
   for (let i = 0; i < count; i++) {
     const p = malloc(65536);
@@ -132,8 +135,43 @@ function runF(count) {
   }
 }
 
-const run = work === 'F' ? runF : runB;
-run(work === 'F' ? 20_000 : 200_000);
+// A pipeline of frames: thread 0 allocates each frame and writes it, thread 1 reads and frees it
+// (at most 64 frames in flight, through the ring).
+function runP(count) {
+  let words = u32();
+  if (index === 0) {
+    for (let i = 0; i < count; i++) {
+      const p = malloc(65536);
+      if (p + 65536 > words.length * 4) words = u32();
+      words[p >>> 2] = i;
+      words[(p + 65532) >>> 2] = i;
+      for (;;) {
+        const head = Atomics.load(ctl, out);
+        const tail = ctl[out + 1];
+        if (tail - head < 64) {
+          ctl[out + 2 + (tail & (RING - 1))] = p;
+          Atomics.store(ctl, out + 1, tail + 1);
+          break;
+        }
+      }
+    }
+  } else {
+    let head = ctl[inbox];
+    for (let got = 0; got < count; ) {
+      const tail = Atomics.load(ctl, inbox + 1);
+      for (; head !== tail; head++, got++) {
+        const p = ctl[inbox + 2 + (head & (RING - 1))] >>> 0;
+        if (p + 65536 > words.length * 4) words = u32();
+        if (words[p >>> 2] !== words[(p + 65532) >>> 2]) throw new Error(`frame ${p} torn`);
+        free(p);
+      }
+      Atomics.store(ctl, inbox, head);
+    }
+  }
+}
+
+const run = work === 'F' ? runF : work === 'P' ? runP : runB;
+run(work === 'F' || work === 'P' ? 20_000 : 200_000);
 if (cross) drain();
 Atomics.add(ctl, READY, 1);
 Atomics.notify(ctl, READY);

@@ -11,7 +11,7 @@ import type { SmallClassStats, SmallHeapStats } from '../heap';
 import { checkTlsf } from '../large/check';
 import { Chunk, ChunkState } from '../large/tlsf';
 import { INTERNAL_REQUEST } from '../layout';
-import { CACHE_ENTRIES, CACHED_REQUEST, PoolList, Slot, SlotState, Table, TPool } from './layout';
+import { CACHE_ENTRIES, CACHED_REQUEST, HAND_BACK_MAX, PoolList, Slot, SlotState, Table, TPool } from './layout';
 import { lock, unlock } from './lock';
 import { recordPeak, slotWordOf, type ThreadedAllocator } from './threaded';
 
@@ -155,6 +155,16 @@ export function threadedCheck(a: ThreadedAllocator): void {
         }
       }
     }
+    // The hand-back list: cached chunks in no thread's cache, as many as its count says.
+    let handed = 0;
+    for (let ptr = Atomics.load(mem.i32, t + Table.HANDED_BACK) >>> 0; ptr !== 0; ptr = u32[ptr >>> 2] as number) {
+      if (++handed > HAND_BACK_MAX + max) corrupt('the hand-back list loops');
+      if (large.classify(ptr) !== ChunkState.LIVE || large.requestedOf(ptr) !== CACHED_REQUEST)
+        corrupt(`the hand-back list holds ${ptr}, which is no cached chunk`, ptr);
+      cachedChunks--;
+    }
+    const handedCount = Atomics.load(mem.i32, t + Table.HANDED_BACK_COUNT);
+    if (handed !== handedCount) corrupt(`the hand-back list holds ${handed} chunks, its count says ${handedCount}`);
     if (cachedChunks !== 0) corrupt(`${cachedChunks} large chunks are marked cached but in no thread's cache`);
     for (const pool of pools) {
       if (!listed.has(pool)) corrupt(`pool ${pool} is on no list: lost`, pool);

@@ -73,6 +73,14 @@
  *   (tag, size, flags), not by TLSF's `classify`, which also reads the next chunk's header. Two
  *   threads' frames that TLSF placed side by side otherwise shared the line of one frame's last
  *   word and the next frame's header, and two threads churning frames ran at 1.0× of one.
+ * - **The hand-back list**, for pipelines (one thread allocates frames, another frees them): a
+ *   free that finds its thread's cache full pushes the chunk, still marked cached, onto one list
+ *   in the thread table with a compare-and-swap (the link is the chunk's first payload word); a
+ *   malloc whose cache has nothing that fits takes the whole list with one exchange, keeps a
+ *   chunk that fits and fills its own cache from the rest, and pushes back what is left. No one
+ *   pops a single entry, so there is no ABA. At most `HAND_BACK_MAX` chunks wait there; past
+ *   that a free takes the lock and gives the chunk to TLSF. Before it, each frame of such a
+ *   pipeline took the lock twice (a TLSF malloc in one thread, a TLSF free in the other).
  * - **Growth** happens under the lock, by whichever thread needs the room; the store's new
  *   length and the heap end in the header are published by the lock's release (an atomic
  *   store). Every thread re-binds its views when it takes the lock, and when a pointer it is
@@ -193,6 +201,14 @@ export const enum Table {
   ZERO = 9,
   /** f64 at words 10-11: the largest sum of live bytes seen. */
   PEAK = 10,
+  /**
+   * Head of the hand-back list (an Int32 word, Atomics only): cached large chunks that a thread
+   * whose own cache was full freed for any thread to take, linked through their first payload
+   * word; 0 if empty. Pushed with a compare-and-swap, taken whole with one exchange.
+   */
+  HANDED_BACK = 12,
+  /** Chunks on the hand-back list (Atomics), at most {@link HAND_BACK_MAX}. */
+  HANDED_BACK_COUNT = 13,
   /** orphans[c]: first orphaned pool of class c (linked through TPool.NEXT), 0 if none. 64 words. */
   ORPHANS = 16,
   /** The arena list: the address of each arena's first pool. ARENA_CAPACITY words. */
@@ -297,6 +313,9 @@ export const KEEP_EMPTY_POOLS = 64;
 
 /** Large chunks a thread's cache holds. */
 export const CACHE_ENTRIES = 8;
+
+/** Chunks the hand-back list holds at most; past it a free goes back to TLSF under the lock. */
+export const HAND_BACK_MAX = 64;
 
 /** Largest chunk (header included) the large-chunk cache keeps. */
 export const CACHE_MAX_CHUNK = 1 << 20;

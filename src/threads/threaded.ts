@@ -23,6 +23,7 @@ import {
   CACHE_MAX_CHUNK,
   CACHED_REQUEST,
   DEFAULT_MAX_THREADS,
+  HAND_BACK_MAX,
   KEEP_EMPTY_POOLS,
   LINE_BYTES,
   LINE_WORDS,
@@ -373,6 +374,10 @@ export class ThreadedAllocator implements HeapHooks {
     if (line) {
       const cached = this.fromCache(want, size);
       if (cached !== 0) return cached;
+      if (Atomics.load(this.mem.i32, this.table + Table.HANDED_BACK) !== 0) {
+        const handed = this.takeHandedBack(want, size);
+        if (handed !== 0) return handed;
+      }
     }
     this.checkOpen();
     lock(this.mem, this.lockAt, this.canBlock);
@@ -429,6 +434,63 @@ export class ThreadedAllocator implements HeapHooks {
       }
     }
     return 0;
+  }
+
+  /**
+   * Takes the whole hand-back list (one exchange): the first chunk that fits `want` as
+   * {@link ThreadedAllocator.fromCache} would is handed out for `size` bytes, others fill this
+   * thread's cache while it has room, and the rest go back on the list. Returns the chunk, or 0.
+   */
+  private takeHandedBack(want: number, size: number): number {
+    const i32 = this.mem.i32;
+    const t = this.table;
+    let ptr = Atomics.exchange(i32, t + Table.HANDED_BACK, 0) >>> 0;
+    let found = 0;
+    let foundBytes = 0;
+    let taken = 0;
+    let restHead = 0;
+    let restTail = 0;
+    const sw = this.slotWord;
+    while (ptr !== 0) {
+      // Another thread pushed it, and may have grown the store to make it.
+      this.mem.reach(ptr);
+      const u32 = this.mem.u32;
+      const next = u32[ptr >>> 2] as number;
+      const bytes = this.large.sizeOf(ptr - Chunk.HEADER);
+      const n = u32[sw + Slot.CACHE_COUNT] as number;
+      if (found === 0 && bytes >= want && bytes - want <= want >>> 3) {
+        found = ptr;
+        foundBytes = bytes;
+        taken++;
+      } else if (n < CACHE_ENTRIES) {
+        u32[sw + Slot.CACHE + n] = ptr;
+        u32[sw + Slot.CACHE_COUNT] = n + 1;
+        taken++;
+      } else {
+        u32[ptr >>> 2] = restHead;
+        if (restHead === 0) restTail = ptr;
+        restHead = ptr;
+      }
+      ptr = next;
+    }
+    if (taken !== 0) Atomics.sub(i32, t + Table.HANDED_BACK_COUNT, taken);
+    if (restHead !== 0) this.pushHandedBack(restHead, restTail);
+    if (found === 0) return 0;
+    this.large.setRequested(found, size);
+    this.countAlloc(foundBytes - Chunk.HEADER);
+    return found;
+  }
+
+  /** Pushes the list `head`..`tail` (linked through first payload words) onto the hand-back list. */
+  private pushHandedBack(head: number, tail: number): void {
+    const i32 = this.mem.i32;
+    const at = this.table + Table.HANDED_BACK;
+    for (;;) {
+      const old = Atomics.load(i32, at);
+      this.mem.u32[tail >>> 2] = old;
+      // The compare-and-swap publishes the link written just before it.
+      if (Atomics.compareExchange(i32, at, old, head | 0) === old) return;
+    }
   }
 
   /** Aligned allocation of a validated size and power-of-two alignment; 0 when out of memory. */
@@ -617,6 +679,10 @@ export class ThreadedAllocator implements HeapHooks {
           this.countFree(bytes - Chunk.HEADER);
           return;
         }
+        if (requested !== INTERNAL_REQUEST && this.handBack(ptr)) {
+          this.countFree(bytes - Chunk.HEADER);
+          return;
+        }
       }
     }
     this.checkOpen();
@@ -635,6 +701,22 @@ export class ThreadedAllocator implements HeapHooks {
       if (held) unlock(this.mem, this.lockAt);
     }
     this.countFree(usable);
+  }
+
+  /**
+   * Puts the live chunk `ptr` (laid on lines, not more than CACHE_MAX_CHUNK) on the hand-back
+   * list, marked cached; false, changing nothing, when the list is full.
+   */
+  private handBack(ptr: number): boolean {
+    const i32 = this.mem.i32;
+    const count = this.table + Table.HANDED_BACK_COUNT;
+    if (Atomics.add(i32, count, 1) >= HAND_BACK_MAX) {
+      Atomics.sub(i32, count, 1);
+      return false;
+    }
+    this.large.setRequested(ptr, CACHED_REQUEST);
+    this.pushHandedBack(ptr, ptr);
+    return true;
   }
 
   /** Throws the typed error unless `ptr` (in no pool) is a live large block: not free, not internal, not cached. */

@@ -291,6 +291,48 @@ describe("a thread's large-chunk cache", () => {
     other.close();
   });
 
+  it('hands a chunk freed by a thread whose cache is full to the next thread that needs one (a pipeline takes no lock)', () => {
+    // Before: past its 8 cached chunks every free of the freeing thread went to TLSF under the
+    // lock, and every malloc of the allocating thread came from TLSF under the lock.
+    const heap = createHeap({ threads: true, initialBytes: 1 << 20, maxBytes: 1 << 27 });
+    const consumer = Heap.attach(heap.buffer);
+    const table = () => new Uint32Array(heap.buffer, 0, heap.buffer.byteLength >>> 2);
+    const handedBack = () => table()[(table()[15]! >>> 2) + 13]!; // Table.HANDED_BACK_COUNT
+    const frames = Array.from({ length: 20 }, () => heap.malloc(65536));
+    for (const p of frames) consumer.free(p); // another thread's frames: 8 to its cache, 12 handed back
+    expect(handedBack()).toBe(12);
+    consumer.park();
+    heap.check(); // the walk finds every handed-back chunk
+    consumer.unpark();
+    for (const p of frames.slice(8)) {
+      expectError(() => heap.free(p), DoubleFreeError, 'ERR_DOUBLE_FREE');
+      expect(heap.isLive(p)).toBe(false);
+    }
+    const again = Array.from({ length: 12 }, () => heap.malloc(65536));
+    expect(new Set(again)).toEqual(new Set(frames.slice(8))); // the handed-back chunks, in some order
+    expect(handedBack()).toBe(0);
+    // A frame of another size stays on the list for whoever needs that size (or fills a cache).
+    const big = heap.malloc(200_000);
+    const bigs = Array.from({ length: 8 }, () => heap.malloc(65536));
+    for (const p of bigs) consumer.free(p); // the consumer's cache is full: handed back
+    consumer.free(big);
+    expect(handedBack()).toBe(9);
+    const one = heap.malloc(200_000);
+    expect(one).toBe(big);
+    expect(handedBack()).toBe(0); // the 65536-byte ones went to this thread's cache
+    // At most HAND_BACK_MAX (64) wait; past that a free goes back to TLSF.
+    const many = Array.from({ length: 80 }, () => heap.malloc(65536));
+    for (const p of many) consumer.free(p);
+    expect(handedBack()).toBe(64);
+    consumer.park();
+    heap.check();
+    consumer.unpark();
+    for (const p of [...again, one]) heap.free(p);
+    consumer.close();
+    heap.check();
+    expect(heap.stats().liveBlocks).toBe(0);
+  });
+
   it('checks a pointer on the path to the cache with the chunk header alone, and stays typed', () => {
     const heap = createHeap({ threads: true, initialBytes: 1 << 20, maxBytes: 1 << 26 });
     const p = heap.malloc(65536);
