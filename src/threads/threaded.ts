@@ -349,9 +349,18 @@ export class ThreadedAllocator implements HeapHooks {
       let bits = Atomics.load(i32, at);
       if (bits === 0) continue;
       const lw = pw + TPool.LIVE + w;
-      u32[lw] = (u32[lw] as number) & ~bits;
+      const live = u32[lw] as number;
+      u32[lw] = live & ~bits;
       if (mutant === Mutant.LOST_CLEAR) i32[at] = 0;
       else Atomics.and(i32, at, ~bits);
+      // A pending block that is not live was freed a second time by a thread that read its live
+      // bit just before an earlier take-back cleared it: the block is on the local list already.
+      // Cleared and dropped, not put there twice (and the count not lowered twice). That saves
+      // the take-back of close() and reclaim(), which runs whatever the list holds; a take-back
+      // because the list ran dry comes after the block was handed out again, and then such a
+      // racing second free goes unseen, as a double free of a reused block does anywhere.
+      bits &= live;
+      if (bits === 0) continue;
       do {
         const b = 31 - Math.clz32(bits);
         bits ^= 1 << b;

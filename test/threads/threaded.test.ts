@@ -15,6 +15,7 @@ import {
 } from '../../src/index';
 // The threaded heap lives in arenalloc/threads; loading it installs it into the core.
 import '../../src/threads/index';
+import { remoteFlagWord } from '../../src/threads/threaded';
 import { checkPattern, expectError, expectUnchanged, fillPattern, snapshot } from '../support/helpers';
 
 describe('a threaded heap in one thread', () => {
@@ -217,6 +218,43 @@ describe('layers that are single-threaded for now refuse a threaded heap', () =>
     expectUnchanged(heap, snap);
     heap.free(p);
     heap.close();
+  });
+});
+
+describe('a cross-thread double free that races the owner', () => {
+  it('is dropped when its pool is taken back, instead of putting the block on the free list twice', () => {
+    // The race: thread T frees block X remotely; the owner takes it back (clears X's live bit,
+    // then its pending bit) while thread U frees X again, having read the live bit before it was
+    // cleared, and sets the pending bit after. X is then pending and not live, and already on the
+    // owner's local list. Here that outcome is written into the pending bitmap directly, and the
+    // owner closes, which takes back every pool's remote frees. Before: X went on the list a
+    // second time and the pool's count fell by one too many, so the pool passed for empty while
+    // Y, still live in it, was handed out again.
+    const heap = createHeap({ threads: true, initialBytes: 1 << 20, maxBytes: 1 << 24 });
+    const other = Heap.attach(heap.buffer);
+    const x = heap.malloc(48);
+    const y = heap.malloc(48);
+    heap.free(x); // on the owner's local list: live bit clear, pending bit clear
+    const small = heap._small;
+    const pool = x - (x & (small.poolSize - 1));
+    expect(y - (y & (small.poolSize - 1))).toBe(pool);
+    const flag = (pool >>> 2) + remoteFlagWord(small.bitmapWords);
+    const unit = (x - pool) >>> small.alignLog2;
+    const i32 = new Int32Array(heap.buffer, 0, heap.buffer.byteLength >>> 2);
+    Atomics.or(i32, flag + 1 + (unit >>> 5), 1 << (unit & 31));
+    Atomics.store(i32, flag, 1);
+    heap.close();
+    other.check();
+    const seen = new Set<number>([y]);
+    for (let i = 0; i < 1000; i++) {
+      const p = other.malloc(48);
+      expect(seen.has(p), `block ${p} handed out twice`).toBe(false);
+      seen.add(p);
+    }
+    other.check();
+    for (const p of seen) other.free(p);
+    other.check();
+    expect(other.stats().liveBlocks).toBe(0);
   });
 });
 
