@@ -79,7 +79,8 @@
  *   malloc whose cache has nothing that fits takes the whole list with one exchange, keeps a
  *   chunk that fits and fills its own cache from the rest, and pushes back what is left. No one
  *   pops a single entry, so there is no ABA. At most `HAND_BACK_MAX` chunks wait there; past
- *   that a free takes the lock and gives the chunk to TLSF. Before it, each frame of such a
+ *   that a free takes the lock and gives the chunk to TLSF. When TLSF has no room for a large
+ *   block or an arena, the list and the thread's own cache go back to it first. Before it, each frame of such a
  *   pipeline took the lock twice (a TLSF malloc in one thread, a TLSF free in the other).
  * - **Growth** happens under the lock, by whichever thread needs the room; the store's new
  *   length and the heap end in the header are published by the lock's release (an atomic
