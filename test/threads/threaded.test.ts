@@ -15,7 +15,9 @@ import {
 } from '../../src/index';
 // The threaded heap lives in arenalloc/threads; loading it installs it into the core.
 import '../../src/threads/index';
-import { remoteFlagWord } from '../../src/threads/threaded';
+import { Word } from '../../src/layout';
+import { CACHE_ENTRIES, Slot, Table } from '../../src/threads/layout';
+import { remoteFlagWord, slotsStart } from '../../src/threads/threaded';
 import { checkPattern, expectError, expectUnchanged, fillPattern, snapshot } from '../support/helpers';
 
 describe('a threaded heap in one thread', () => {
@@ -265,13 +267,13 @@ describe('the thread table', () => {
     for (let mib = 2; mib <= 40; mib++) {
       const heap = createHeap({ threads: true, initialBytes: 1 << 20, maxBytes: mib << 20 });
       const u32 = new Uint32Array(heap.buffer, 0, heap.buffer.byteLength >>> 2);
-      const table = u32[15]! >>> 2; // Word.THREADS_ROOT
-      const capacity = u32[table + 7]!; // Table.ARENA_CAPACITY
-      const first = table + 80 + capacity + ((80 + capacity) & 1); // slotsStart
+      const table = u32[Word.THREADS_ROOT]! >>> 2;
+      const first = table + slotsStart(u32[table + Table.ARENA_CAPACITY]!);
       const lines = (slot: number) => {
-        const at = first + slot * 160; // Slot.STRIDE
-        // Words 0-151 of a slot are written by its thread (151: the last large-chunk cache entry).
-        return new Set(Array.from({ length: 152 }, (_, w) => ((at + w) * 4) >>> 6));
+        const at = first + slot * Slot.STRIDE;
+        // The words of a slot up to its last large-chunk cache entry are written by its thread.
+        const used = Slot.CACHE + CACHE_ENTRIES;
+        return new Set(Array.from({ length: used }, (_, w) => ((at + w) * 4) >>> 6));
       };
       for (let slot = 0; slot < 3; slot++) {
         const mine = lines(slot);
@@ -335,7 +337,7 @@ describe("a thread's large-chunk cache", () => {
     const heap = createHeap({ threads: true, initialBytes: 1 << 20, maxBytes: 1 << 27 });
     const consumer = Heap.attach(heap.buffer);
     const table = () => new Uint32Array(heap.buffer, 0, heap.buffer.byteLength >>> 2);
-    const handedBack = () => table()[(table()[15]! >>> 2) + 13]!; // Table.HANDED_BACK_COUNT
+    const handedBack = () => table()[(table()[Word.THREADS_ROOT]! >>> 2) + Table.HANDED_BACK_COUNT]!;
     const frames = Array.from({ length: 20 }, () => heap.malloc(65536));
     for (const p of frames) consumer.free(p); // another thread's frames: 8 to its cache, 12 handed back
     expect(handedBack()).toBe(12);
