@@ -8,6 +8,7 @@
  *
  *   node bench/threads-probe.mjs threaded 2 B cross [rounds] [pairs]
  *   node bench/threads-probe.mjs locked 2 B cross
+ *   node bench/threads-probe.mjs threaded 2 P                 (a pipeline of frames)
  *   node bench/threads-probe.mjs threaded 1 F
  *   DIST=/tmp/old-dist node bench/threads-probe.mjs threaded 2 B cross
  */
@@ -18,7 +19,7 @@ const [heapKind = 'threaded', threadsText = '2', work = 'B', crossText = '', rou
 const threads = Number(threadsText);
 const cross = crossText === 'cross';
 const rounds = Number(roundsText);
-const pairs = pairsText !== '' ? Number(pairsText) : work === 'F' ? 600_000 : 3_000_000;
+const pairs = pairsText !== '' ? Number(pairsText) : work === 'F' || work === 'P' ? 600_000 : 3_000_000;
 // DIST=path picks another build of the library (default: ../dist).
 const DIST = process.env.DIST ? new URL(`file://${process.env.DIST.replace(/\/?$/, '/')}`) : new URL('../dist/', import.meta.url);
 const LIB = new URL('index.js', DIST).href;
