@@ -75,7 +75,7 @@ for (let round = 0; round < rounds; round++) {
   console.log(
     `${heapKind} ${threads}t ${work}${cross ? ' cross' : ''}: wall ${wall.toFixed(0)} ms, threads ${reports.map((r) => r.elapsed.toFixed(0)).join('/')} ms, ` +
       `cpu ${cpuMs.toFixed(0)} ms (${(cpuMs / wall).toFixed(2)} cores), ${((wall * 1e6) / pairs).toFixed(1)} ns/pair/thread, ` +
-      `${((pairs * threads) / (wall * 1000)).toFixed(2)} pairs/µs, load ${os.loadavg()[0].toFixed(2)}` +
+      `${((pairs * (work === 'P' ? 1 : threads)) / (wall * 1000)).toFixed(2)} pairs/µs, load ${os.loadavg()[0].toFixed(2)}` +
       (reports[0].stats ? ` ${JSON.stringify(reports.map((r) => r.stats))}` : ''),
   );
 }
