@@ -521,11 +521,15 @@ export class ThreadedAllocator implements HeapHooks {
       ptr = next;
     }
     if (released !== 0) Atomics.sub(i32, t + Table.HANDED_BACK_COUNT, released);
-    const sw = this.slotWord;
+    return released + this.freeCache(this.slotWord) !== 0;
+  }
+
+  /** Under the lock: gives the chunks in the cache of the slot at word `sw` to TLSF; returns how many. */
+  private freeCache(sw: number): number {
     const n = this.mem.u32[sw + Slot.CACHE_COUNT] as number;
     for (let i = 0; i < n; i++) this.large.free(this.mem.u32[sw + Slot.CACHE + i] as number);
     this.mem.u32[sw + Slot.CACHE_COUNT] = 0;
-    return released + n !== 0;
+    return n;
   }
 
   /** Pushes the list `head`..`tail` (linked through first payload words) onto the hand-back list. */
@@ -924,7 +928,7 @@ export class ThreadedAllocator implements HeapHooks {
       }
     }
     // Its empty pools to the free-pool stack, its cached chunks back to TLSF.
-    let u32 = this.mem.u32;
+    const u32 = this.mem.u32;
     for (let pool = u32[sw + Slot.EMPTY] as number; pool !== 0; ) {
       const pw = pool >>> 2;
       const next = u32[pw + TPool.NEXT] as number;
@@ -936,12 +940,7 @@ export class ThreadedAllocator implements HeapHooks {
     }
     u32[sw + Slot.EMPTY] = 0;
     u32[sw + Slot.EMPTY_COUNT] = 0;
-    const cached = u32[sw + Slot.CACHE_COUNT] as number;
-    for (let i = 0; i < cached; i++) {
-      this.large.free(this.mem.u32[sw + Slot.CACHE + i] as number);
-    }
-    u32 = this.mem.u32;
-    u32[sw + Slot.CACHE_COUNT] = 0;
+    this.freeCache(sw);
     return orphaned;
   }
 
