@@ -396,7 +396,7 @@ export class ThreadedAllocator implements HeapHooks {
    * The rest of a large malloc, under the lock: a chunk from TLSF (laid on lines when `line`),
    * after giving cached chunks back to TLSF if it has no room. Apart from `largeMalloc` so that
    * the path to the cache stays small enough for V8 to inline (with it written in, a 64 KiB
-   * frame pair took 757 instructions instead of 611).
+   * frame pair took 757 instructions instead of 611–615).
    */
   private largeMallocLocked(size: number, want: number, line: boolean): number {
     this.checkOpen();
@@ -405,12 +405,12 @@ export class ThreadedAllocator implements HeapHooks {
     let usable = 0;
     if (mutant === Mutant.EARLY_UNLOCK) {
       unlock(this.mem, this.lockAt);
-      ptr = line ? this.lineChunk(want, size) : this.large.malloc(size);
+      ptr = this.freshChunk(size, want, line);
       if (ptr !== 0) usable = this.large.usableSize(ptr);
     } else {
       try {
-        ptr = line ? this.lineChunk(want, size) : this.large.malloc(size);
-        if (ptr === 0 && this.releaseCached()) ptr = line ? this.lineChunk(want, size) : this.large.malloc(size);
+        ptr = this.freshChunk(size, want, line);
+        if (ptr === 0 && this.releaseCached()) ptr = this.freshChunk(size, want, line);
         if (ptr !== 0) usable = this.large.usableSize(ptr);
       } finally {
         unlock(this.mem, this.lockAt);
@@ -421,14 +421,15 @@ export class ThreadedAllocator implements HeapHooks {
   }
 
   /**
-   * Under the lock: a chunk of `want` bytes (a multiple of {@link LINE_BYTES}) that starts on a
-   * cache line, for a request of `size` bytes; 0 when out of memory. So laid out, no other chunk's
-   * bytes share a line with its header or its payload: the 64 KiB frames of two threads that
-   * TLSF placed side by side no longer pass the line between them on every pair (the last word of
-   * one frame and the next frame's header were one line; measured, two threads churning frames
-   * ran at 1.0× of one).
+   * Under the lock: a chunk from TLSF for a request of `size` bytes; 0 when out of memory. When
+   * `line` (the cache may keep it), the chunk is `want` bytes (a multiple of {@link LINE_BYTES})
+   * and starts on a cache line. So laid out, no other chunk's bytes share a line with its header
+   * or its payload: the 64 KiB frames of two threads that TLSF placed side by side no longer pass
+   * the line between them on every pair (the last word of one frame and the next frame's header
+   * were one line; measured, two threads churning frames ran at 1.0× of one).
    */
-  private lineChunk(want: number, size: number): number {
+  private freshChunk(size: number, want: number, line: boolean): number {
+    if (!line) return this.large.malloc(size);
     const ptr = this.large.alignedAlloc(want - Chunk.HEADER, LINE_BYTES, Chunk.HEADER);
     if (ptr !== 0) this.large.setRequested(ptr, size);
     return ptr;
@@ -703,7 +704,7 @@ export class ThreadedAllocator implements HeapHooks {
     const large = this.large;
     const u32 = this.mem.u32;
     const sw = this.slotWord;
-    // A chunk laid out for the cache (`lineChunk`): the checks read its own header line only. Not
+    // A chunk laid out for the cache (`freshChunk`): the checks read its own header line only. Not
     // `classify`, which also reads the next chunk's tag: that line is another thread's when the
     // next chunk is its frame, and reading it on every free cost a line transfer per pair. Written
     // out here rather than as a method of the large layer: as a call (`Tlsf.liveSizeByHeader`,
