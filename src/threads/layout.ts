@@ -163,15 +163,17 @@
  *   bitmap replaced it.
  * - Measured on a quiet 2-core machine (two spinning workers got 1,240 ms of CPU in 624 ms), the
  *   `threads` suite's B-like churn with half the frees handed to the other thread reaches
- *   1.05–1.3× of one thread, while the same two threads with every free local reach 1.6–1.8× and
- *   the suite's hand-off ring alone (no heap) costs 7 ns per pair. Two designs that give up the
- *   synchronous double-free check of a remote free were tried as measurement-only patches:
+ *   1.05–1.3× of one thread, while the same two threads with every free local reach 1.6–1.95×
+ *   and the suite's hand-off ring alone (no heap) costs about 7 ns per pair. Two designs that give up the
+ *   synchronous double-free check of a remote free were tried as measurement-only patches
+ *   (`bench/experiments/`, with their base commits):
  *   snmalloc-style batches (each freer links 32 blocks through their first words and pushes the
  *   batch onto the owner's inbox with one compare-and-swap) came out about 5% faster; a
  *   single-producer ring of pointers per pair of threads, with the owner and class words on a
  *   line the owner never writes, no check and no atomic per free, about 15% faster in the best
  *   runs. Neither is worth losing the typed error of a cross-thread double free, so the pending
- *   bitmap stays; what the remote frees cost is the lines the owner's later work reads back.
+ *   bitmap stays. Where the rest of the cost goes was not found: the ring variant writes no line
+ *   the owner writes, and still runs well above the all-local figure.
  *
  * @internal
  * @module
