@@ -1,6 +1,7 @@
 /// <reference types="@vitest/browser/providers/playwright" />
 import { readdirSync, readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+import { CHROMIUM, CHROMIUM_FLAGS } from './test/support/chromium';
 
 // The portable tests in headless Chromium: Vitest's browser mode with the Playwright provider,
 // driving Debian's Chromium (never a downloaded browser). The page is served cross-origin isolated
@@ -10,7 +11,7 @@ import { defineConfig } from 'vitest/config';
 // own, `// @browser-skip: the reason`. `npm run test:browser` runs it; CI installs Chromium first
 // (scripts/ensure-chromium.sh).
 
-const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const executablePath = CHROMIUM;
 
 /** The test files that can run in a browser, with the reason each other one is left out. */
 function portableTests(): { include: string[]; skipped: string[] } {
@@ -69,17 +70,7 @@ export default defineConfig({
           launch: {
             executablePath,
             timeout: 300_000,
-            // As this machine's Chromium needs them: root (no sandbox), no GPU, and no background
-            // connections (the network is closed; they would be refused, many at a time).
-            args: [
-              '--no-sandbox',
-              '--disable-gpu',
-              '--disable-quic',
-              '--no-first-run',
-              '--disable-background-networking',
-              '--disable-component-update',
-              '--disable-sync',
-            ],
+            args: CHROMIUM_FLAGS, // test/support/chromium.ts says why each
           },
         },
       ],

@@ -5,26 +5,15 @@
  * runs and fails if the browser or the page is broken. On a developer machine without
  * /usr/bin/chromium it is skipped, with a message that says so.
  */
-import { existsSync } from 'node:fs';
+// @browser-skip: drives its own Chromium through playwright-core, from Node
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { createHeap } from '../../src/index';
 import { htmlReport, markLeaks, stop, Timeline, tagType, takeSnapshot } from '../../src/profile/index';
+import { CHROMIUM, CHROMIUM_FLAGS, skipWithoutChromium } from '../support/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = !existsSync(CHROMIUM) && !process.env.CI;
-if (skip) console.warn(`profile-browser: skipped, ${CHROMIUM} is missing (run scripts/ensure-chromium.sh; in CI this test never skips)`);
-
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const skip = skipWithoutChromium('profile-browser');
+const ARGS = ['--headless', ...CHROMIUM_FLAGS];
 
 function demoReport(): { html: string; samples: number; sites: number; usedBlocks: number } {
   const heap = createHeap({ store: 'resizable', initialBytes: 1 << 16, maxBytes: 1 << 24 });

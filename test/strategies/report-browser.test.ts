@@ -4,27 +4,16 @@
  * loads without errors, has a table row per strategy, and its SVG curves are drawn, with as many
  * points as were sampled, inside their charts.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { replayReport } from '../../src/cli/html';
 import { parseTrace, replayAll, STRATEGY_NAMES } from '../../src/strategies/index';
+import { CHROMIUM, CHROMIUM_FLAGS, skipWithoutChromium } from '../support/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = !existsSync(CHROMIUM) && !process.env.CI;
-if (skip) console.warn(`report-browser: skipped, ${CHROMIUM} is missing (run scripts/ensure-chromium.sh; in CI this test never skips)`);
-
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const skip = skipWithoutChromium('report-browser');
+const ARGS = ['--headless', ...CHROMIUM_FLAGS];
 
 describe('replay report in headless Chromium', () => {
   it.skipIf(skip)(
